@@ -1,0 +1,119 @@
+# grader: build, test, install.  `make help` lists the targets.
+#
+# Every target that compiles first runs scripts/ensure-deps.sh, which installs
+# the Debian packages we need when run as root, or prints the exact apt-get
+# command and stops otherwise.  Nothing else is ever downloaded.
+
+VERSION    := 0.2.0
+PREFIX     ?= /usr/local
+BUILD      := build
+CC         ?= cc
+
+PKGS       := libgit2 libpcre2-8 yaml-0.1 libseccomp jansson libcrypto
+TEST_PKGS  := check
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS := $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
+CHECK_LIBS   := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+
+WARN       := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla
+CPPFLAGS   += -D_GNU_SOURCE -DGRADER_VERSION='"$(VERSION)"' -Igrader -Isandbox
+CFLAGS     ?= -O2 -g
+CFLAGS     += -std=c11 $(WARN) $(PKG_CFLAGS)
+SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+LIB_SRC    := $(filter-out grader/main.c,$(wildcard grader/*.c)) $(wildcard sandbox/*.c)
+HEADERS    := $(wildcard grader/*.h sandbox/*.h)
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+
+LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+SAN_OBJ    := $(LIB_SRC:%.c=$(BUILD)/san/%.o)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+UNIT_SAN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests-san/%)
+
+DEPS_STAMP := $(BUILD)/.deps-ok
+
+.PHONY: all deps grade test unit unit-san integration bench install uninstall clean help
+
+all: $(BUILD)/grader
+
+help:
+	@echo "make            build $(BUILD)/grader"
+	@echo "make grade      install missing packages, build, grade every sample in submissions/"
+	@echo "make test       install missing packages, build, run unit tests (plain, ASan+UBSan) and integration tests"
+	@echo "make bench      time grading against plain python3, our sandbox against bwrap"
+	@echo "make install    install into PREFIX (default /usr/local)"
+
+$(DEPS_STAMP): scripts/ensure-deps.sh
+	@sh scripts/ensure-deps.sh
+	@mkdir -p $(BUILD) && touch $@
+
+deps: $(DEPS_STAMP)
+
+# The pkg-config flags above are read when make starts; on a machine where the
+# packages were just installed they were empty, so re-enter make once.
+$(BUILD)/grader: $(DEPS_STAMP) $(BUILD)/obj/grader/main.o $(BUILD)/libgrader.a
+	$(CC) $(CFLAGS) -o $@ $(BUILD)/obj/grader/main.o $(BUILD)/libgrader.a $(PKG_LIBS)
+
+$(BUILD)/libgrader.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/obj/%.o: %.c $(HEADERS) $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/san/%.o: %.c $(HEADERS) $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -std=c11 $(WARN) $(PKG_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
+
+$(BUILD)/libgrader-san.a: $(SAN_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/check_main.h $(BUILD)/libgrader.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(CHECK_CFLAGS) -o $@ $< $(BUILD)/libgrader.a $(PKG_LIBS) $(CHECK_LIBS)
+
+$(BUILD)/tests-san/%: tests/unit/%.c tests/unit/check_main.h $(BUILD)/libgrader-san.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/unit -std=c11 $(WARN) $(PKG_CFLAGS) $(SAN_FLAGS) $(CHECK_CFLAGS) -o $@ $< $(BUILD)/libgrader-san.a $(PKG_LIBS) $(CHECK_LIBS)
+
+$(BUILD)/grader-san: $(BUILD)/san/grader/main.o $(BUILD)/libgrader-san.a
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)
+
+grade: $(BUILD)/grader
+	@sh scripts/grade-samples.sh $(BUILD)/grader
+
+unit: $(UNIT_BIN)
+	@sh scripts/run-unit.sh $(UNIT_BIN)
+
+# CK_FORK=no keeps each test in one process so ASan sees every allocation.
+unit-san: $(UNIT_SAN)
+	@CK_FORK=no ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 sh scripts/run-unit.sh $(UNIT_SAN)
+
+integration: $(BUILD)/grader $(BUILD)/grader-san
+	@sh tests/integration/run.sh $(BUILD)/grader $(BUILD)/grader-san
+
+test: $(BUILD)/grader
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory unit-san
+	@$(MAKE) --no-print-directory integration
+
+bench: $(BUILD)/grader
+	@sh scripts/bench.sh $(BUILD)/grader
+
+install: $(BUILD)/grader
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/grader/runtime $(DESTDIR)$(PREFIX)/share/grader/rubrics/baselines
+	install -m 755 $(BUILD)/grader $(DESTDIR)$(PREFIX)/bin/grader
+	install -m 644 sandbox/runtime/*.py $(DESTDIR)$(PREFIX)/share/grader/runtime/
+	install -m 644 rubrics/*.yaml rubrics/README.md $(DESTDIR)$(PREFIX)/share/grader/rubrics/
+	install -m 644 rubrics/baselines/* $(DESTDIR)$(PREFIX)/share/grader/rubrics/baselines/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/grader
+	rm -rf $(DESTDIR)$(PREFIX)/share/grader
+
+clean:
+	rm -rf $(BUILD)

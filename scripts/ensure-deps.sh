@@ -1,0 +1,33 @@
+#!/bin/sh
+# Installs the Debian packages the build and the tests need, or, when not
+# root, prints the one command that does and fails.  Checked through
+# pkg-config (libraries) and command -v (tools), never by downloading.
+set -u
+missing=""
+need_pc() { pkg-config --exists "$1" 2>/dev/null || missing="$missing $2"; }
+need_cmd() { command -v "$1" >/dev/null 2>&1 || missing="$missing $2"; }
+
+need_cmd pkg-config pkg-config
+need_cmd cc gcc
+need_cmd make make
+need_pc libgit2 libgit2-dev
+need_pc libpcre2-8 libpcre2-dev
+need_pc yaml-0.1 libyaml-dev
+need_pc libseccomp libseccomp-dev
+need_pc jansson libjansson-dev
+need_pc libcrypto libssl-dev
+need_pc check check
+need_cmd python3 python3
+
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" = 0 ]; then
+    echo "grader: installing missing Debian packages:$missing"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing && exit 0
+    echo "grader: apt-get failed; install these packages and run make again:$missing" >&2
+    exit 1
+fi
+echo "grader: missing Debian packages. Run this, then make again:" >&2
+echo "    sudo apt-get install -y$missing" >&2
+exit 1
