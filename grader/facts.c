@@ -1,0 +1,259 @@
+#include "facts.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STDERR_TAIL 2048
+
+/* Copies line `lineno` (1-based) of `src`, trimmed, into out.  Lines are
+ * compared by text because a fix usually shifts line numbers (an added
+ * `import weakref`), while the lines that create Game and Player stay. */
+static void source_line(const char *src, long lineno, char *out, size_t len)
+{
+    out[0] = '\0';
+    if (!src || lineno < 1)
+        return;
+    const char *p = src;
+    for (long i = 1; i < lineno && p; i++) {
+        p = strchr(p, '\n');
+        if (p)
+            p++;
+    }
+    if (!p)
+        return;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    const char *e = strchr(p, '\n');
+    size_t n = e ? (size_t)(e - p) : strlen(p);
+    while (n > 0 && isspace((unsigned char)p[n - 1]))
+        n--;
+    if (n >= len)
+        n = len - 1;
+    memcpy(out, p, n);
+    out[n] = '\0';
+}
+
+/* A statistic that still holds what it held at snapshot 1: the object is
+ * alive.  count_diff == 0 with count > 0 is what the leak prints
+ * ("size=525 B (+0 B), count=10 (+0)"). */
+static int is_retained(const struct tm_stat *s)
+{
+    return s->has_diff && s->count > 0 && s->count_diff == 0;
+}
+
+/* Released: fewer blocks than at snapshot 1 ("count=0 (-1)", "count=2 (-8)"). */
+static int is_released(const struct tm_stat *s)
+{
+    return s->has_diff && s->count_diff < 0;
+}
+
+json_t *facts_run_json(const struct run_record *rec)
+{
+    if (!rec->started)
+        return json_null();
+    const struct sandbox_result *sb = &rec->sb;
+    const char *limit = sandbox_limit_name(sb->limit);
+    const char *err = sb->err.data ? sb->err.data : "";
+    size_t tail = sb->err.len > STDERR_TAIL ? sb->err.len - STDERR_TAIL : 0;
+    return json_pack("{s:i, s:i, s:b, s:o, s:I, s:I, s:I, s:I, s:b, s:I, s:b, s:s%}",
+                     "exit_code", sb->exit_code, "signal", sb->signal, "timed_out", sb->timed_out,
+                     "limit", limit ? json_string(limit) : json_null(),
+                     "wall_ms", (json_int_t)sb->wall_ms, "cpu_ms", (json_int_t)sb->cpu_ms,
+                     "max_rss_kb", (json_int_t)sb->max_rss_kb,
+                     "stdout_bytes", (json_int_t)sb->out.total, "stdout_truncated", sb->out.truncated,
+                     "stderr_bytes", (json_int_t)sb->err.total, "stderr_truncated", sb->err.truncated,
+                     "stderr_tail", err + tail, sb->err.len - tail);
+}
+
+static json_t *tm_summary(const struct tm_stats *stats, const char *entry)
+{
+    size_t on_entry = 0;
+    int retained = 0;
+    for (size_t i = 0; i < stats->len; i++) {
+        if (!tm_stat_is_entry_file(&stats->items[i], entry))
+            continue;
+        on_entry++;
+        retained |= is_retained(&stats->items[i]);
+    }
+    return json_pack("{s:I, s:I, s:b}", "statistics", (json_int_t)stats->len, "entry_statistics",
+                     (json_int_t)on_entry, "entry_retained", retained);
+}
+
+/* Lines where the probe saw the submission create a Game or a Player. */
+static size_t creation_lines(json_t *probe, long *lines, size_t max)
+{
+    size_t n = 0;
+    json_t *instances = json_object_get(probe, "instances");
+    size_t i;
+    json_t *inst;
+    json_array_foreach(instances, i, inst) {
+        json_t *l = json_object_get(inst, "created_line");
+        if (!json_is_integer(l))
+            continue;
+        long line = (long)json_integer_value(l);
+        size_t j;
+        for (j = 0; j < n && lines[j] != line; j++)
+            ;
+        if (j == n && n < max)
+            lines[n++] = line;
+    }
+    return n;
+}
+
+/* "The printed report shows the submission's own lines released where the
+ * baseline run retained them."  We look at the lines that create Game and
+ * Player objects (as the probe saw them; without a probe record, at lines
+ * whose text the baseline retained): at least one must be released and none
+ * retained.  One Player may legitimately survive a correct fix (the `player`
+ * loop variable), which prints as released ("count=2 (-8)"), not retained. */
+static void released_vs_baseline(json_t *tm, const struct submission *sub, const char *baseline_source,
+                                 const struct run_record *before, const struct run_record *after,
+                                 json_t *probe, const char *entry)
+{
+    char detail[1024] = "";
+    size_t dlen = 0;
+    int released = 0, retained = 0, considered = 0;
+    long lines[64];
+    size_t nlines = probe ? creation_lines(probe, lines, 64) : 0;
+
+    for (size_t i = 0; i < after->stats.len; i++) {
+        const struct tm_stat *s = &after->stats.items[i];
+        if (!tm_stat_is_entry_file(s, entry) || !s->has_diff)
+            continue;
+        int relevant = 0;
+        if (nlines) {
+            for (size_t j = 0; j < nlines; j++)
+                relevant |= lines[j] == s->line;
+        } else {
+            char text[512], btext[512];
+            source_line(sub->source, s->line, text, sizeof text);
+            for (size_t j = 0; j < before->stats.len && !relevant; j++) {
+                const struct tm_stat *b = &before->stats.items[j];
+                if (!tm_stat_is_entry_file(b, entry) || !is_retained(b))
+                    continue;
+                source_line(baseline_source, b->line, btext, sizeof btext);
+                relevant = text[0] && strcmp(text, btext) == 0;
+            }
+        }
+        if (!relevant)
+            continue;
+        considered++;
+        const char *what = is_released(s) ? "released" : is_retained(s) ? "still held" : "grew";
+        released |= is_released(s);
+        retained |= !is_released(s) && s->count > 0;
+        int n = snprintf(detail + dlen, sizeof detail - dlen, "%sline %ld %s (size=%s (%s), count=%lld (%+lld))",
+                         dlen ? "; " : "", s->line, what, s->size_text, s->size_diff_text, s->count, s->count_diff);
+        if (n > 0 && (size_t)n < sizeof detail - dlen)
+            dlen += (size_t)n;
+    }
+    if (!considered)
+        snprintf(detail, sizeof detail, "the report shows none of the lines that create Game or Player objects");
+    json_object_set_new(tm, "released_vs_baseline", json_boolean(released && !retained));
+    json_object_set_new(tm, "released_detail", json_string(detail));
+}
+
+/* Every statistic about the entry file that the instrumented run printed
+ * must be one that its own snapshots produce (the runtime recomputed them
+ * after the script).  A hand-written report fails this. */
+static void agreement(json_t *tm, const struct run_record *probe_run, json_t *probe, const char *entry)
+{
+    json_t *reports = json_object_get(probe, "reports");
+    if (!probe || !json_is_array(reports)) {
+        json_object_set_new(tm, "agrees_with_snapshots", json_null());
+        json_object_set_new(tm, "agreement_detail",
+                            json_string("no record from the instrumented run, so the report could not be checked"));
+        return;
+    }
+    size_t printed = 0, unmatched = 0;
+    char first_bad[300] = "";
+    for (size_t i = 0; i < probe_run->stats.len; i++) {
+        const struct tm_stat *s = &probe_run->stats.items[i];
+        if (!tm_stat_is_entry_file(s, entry))
+            continue;
+        printed++;
+        int found = 0;
+        size_t j;
+        json_t *r;
+        json_array_foreach(reports, j, r) {
+            if (json_is_string(r) && strcmp(json_string_value(r), s->text) == 0) {
+                found = 1;
+                break;
+            }
+        }
+        if (!found && unmatched++ == 0)
+            snprintf(first_bad, sizeof first_bad, "%s", s->text);
+    }
+    json_t *snaps = json_object_get(probe, "snapshots");
+    size_t nsnaps = json_is_array(snaps) ? json_array_size(snaps) : 0;
+    char detail[600];
+    int ok = 0;
+    if (nsnaps < 2)
+        snprintf(detail, sizeof detail, "the script took %zu tracemalloc snapshot%s; comparing needs two",
+                 nsnaps, nsnaps == 1 ? "" : "s");
+    else if (printed == 0)
+        snprintf(detail, sizeof detail, "the report printed no statistic about %s", entry);
+    else if (unmatched)
+        snprintf(detail, sizeof detail,
+                 "%zu of %zu printed statistics about %s match no comparison of the snapshots the script took, e.g. '%s'",
+                 unmatched, printed, entry, first_bad);
+    else {
+        ok = 1;
+        snprintf(detail, sizeof detail, "all %zu printed statistics about %s come from the script's own snapshots",
+                 printed, entry);
+    }
+    json_object_set_new(tm, "agrees_with_snapshots", json_boolean(ok));
+    json_object_set_new(tm, "agreement_detail", json_string(detail));
+}
+
+json_t *facts_build(const struct rubric *rubric, const struct submission *sub, const char *baseline_source,
+                    const struct run_record records[RUN_KINDS])
+{
+    const char *entry = rubric->entry;
+    const struct run_record *before = &records[RUN_BEFORE_KIND];
+    const struct run_record *after = &records[RUN_AFTER_KIND];
+    const struct run_record *probe_run = &records[RUN_PROBE_KIND];
+    json_t *probe = probe_run->probe;
+
+    json_t *tm = json_pack("{s:o, s:o}", "before", tm_summary(&before->stats, entry), "after",
+                           tm_summary(&after->stats, entry));
+    json_t *facts = json_pack("{s:s, s:{s:o, s:o, s:o}, s:O, s:o, s:o}", "entry", entry, "runs", "before",
+                              facts_run_json(before), "after", facts_run_json(after), "probe",
+                              facts_run_json(probe_run), "probe", probe ? probe : json_null(), "probe_error",
+                              probe ? json_null() : json_string(probe_run->probe_error), "tracemalloc", tm);
+    if (!facts)
+        return NULL;
+    int leak = before->started && before->sb.exit_code == 0 &&
+               json_is_true(json_object_get(json_object_get(tm, "before"), "entry_retained"));
+    json_object_set_new(tm, "baseline_shows_leak", json_boolean(leak));
+    released_vs_baseline(tm, sub, baseline_source, before, after, probe, entry);
+    agreement(tm, probe_run, probe, entry);
+    return facts;
+}
+
+json_t *facts_lookup(json_t *facts, const char *path)
+{
+    json_t *cur = facts;
+    const char *p = path;
+    while (cur && *p) {
+        const char *dot = strchr(p, '.');
+        size_t n = dot ? (size_t)(dot - p) : strlen(p);
+        char key[128];
+        if (n == 0 || n >= sizeof key)
+            return NULL;
+        memcpy(key, p, n);
+        key[n] = '\0';
+        if (json_is_object(cur)) {
+            cur = json_object_get(cur, key);
+        } else if (json_is_array(cur)) {
+            char *end;
+            unsigned long idx = strtoul(key, &end, 10);
+            cur = *end == '\0' ? json_array_get(cur, idx) : NULL;
+        } else {
+            return NULL;
+        }
+        p += n + (dot ? 1 : 0);
+    }
+    return cur;
+}

@@ -1,0 +1,33 @@
+/* grade.h: one submission, end to end.
+ *
+ *   submission -> runs -> facts -> criteria -> result
+ *
+ * Each stage only reads what the one before produced; this file is the
+ * only place that knows all of them. */
+#ifndef GRADER_GRADE_H
+#define GRADER_GRADE_H
+#include <jansson.h>
+#include <stddef.h>
+
+#include "python.h"
+#include "rubric.h"
+
+/* Exit statuses of `grader grade`, documented in --help and README. */
+enum grade_exit {
+    GRADE_EXIT_VERDICT = 0,   /* a verdict: graded or invalid, whatever the score */
+    GRADE_EXIT_USAGE = 2,     /* bad usage or bad input to the grader itself */
+    GRADE_EXIT_INTERNAL = 3,  /* the grader failed: sandbox, baseline, interpreter */
+};
+
+struct grade_context {
+    const struct rubric *rubric;
+    const struct python_info *python;   /* NULL when it could not be resolved */
+    const char *python_error;           /* why, when python is NULL */
+    const char *probe_script;
+};
+
+/* Grades `path`.  Returns the exit status; *result is the result object
+ * for every status but GRADE_EXIT_USAGE (when `err` says what was wrong). */
+enum grade_exit grade_submission(const struct grade_context *ctx, const char *path, json_t **result, char *err,
+                                 size_t errlen);
+#endif

@@ -1,0 +1,275 @@
+/* grader: command-line front end.  One cmd_<name>() per subcommand and a
+ * table that dispatches them, as git does. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "grade.h"
+#include "paths.h"
+#include "python.h"
+#include "result.h"
+#include "rubric.h"
+#include "tracemalloc.h"
+
+#define EXIT_USAGE GRADE_EXIT_USAGE
+#define EXIT_INTERNAL GRADE_EXIT_INTERNAL
+
+static const char EXIT_HELP[] =
+    "Exit status:\n"
+    "  0  a verdict was produced (graded or invalid), whatever the score\n"
+    "  2  bad usage or bad input to the grader (no such path, invalid rubric)\n"
+    "  3  the grader itself failed (sandbox could not start, no usable Python,\n"
+    "     the baseline did not show the leak)\n";
+
+static void usage_main(FILE *out)
+{
+    fprintf(out,
+            "usage: grader <command> [options]\n"
+            "\n"
+            "Grades the weakref memory-leak assignment (leaky_app.py) in a sandbox.\n"
+            "\n"
+            "Commands:\n"
+            "  grade              grade one submission (a folder or the file itself)\n"
+            "  parse-tracemalloc  print the tracemalloc statistics found in text, as JSON\n"
+            "  rubric check       validate a rubric file\n"
+            "\n"
+            "Options:\n"
+            "  -h, --help         this help; 'grader <command> --help' for a command\n"
+            "  --version          print the version\n"
+            "\n%s",
+            EXIT_HELP);
+}
+
+static void usage_grade(FILE *out)
+{
+    fprintf(out,
+            "usage: grader grade [--rubric FILE] [--format text|json] [--python PATH] SUBMISSION\n"
+            "\n"
+            "SUBMISSION is a folder holding the rubric's entry file (leaky_app.py) or\n"
+            "that file itself.  The lesson's original script and the submission run in\n"
+            "a sandbox; the result says, criterion by criterion, what passed and what to\n"
+            "do about what did not.\n"
+            "\n"
+            "Options:\n"
+            "  --rubric FILE      rubric to grade against (default: the bundled\n"
+            "                     rubrics/weakref-leak.yaml)\n"
+            "  --format FORMAT    text (default) or json\n"
+            "  --python PATH      interpreter for student code (default: $GRADER_PYTHON,\n"
+            "                     else python3 on PATH); CPython 3.8 or newer\n"
+            "\n"
+            "Colour is used only on a terminal, and never when NO_COLOR is set.\n"
+            "\n%s",
+            EXIT_HELP);
+}
+
+static int load_rubric(const char *path, struct rubric *rb)
+{
+    char def[PATH_MAX], err[1024];
+    if (!path) {
+        if (paths_default_rubric(def, sizeof def, err, sizeof err) < 0) {
+            fprintf(stderr, "grader: %s\n", err);
+            return EXIT_INTERNAL;
+        }
+        path = def;
+    }
+    if (rubric_load(path, rb, err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", err);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+static int cmd_grade(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"rubric", required_argument, NULL, 'r'}, {"format", required_argument, NULL, 'f'},
+        {"python", required_argument, NULL, 'p'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    const char *rubric_path = NULL, *format = "text", *python = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r': rubric_path = optarg; break;
+        case 'f': format = optarg; break;
+        case 'p': python = optarg; break;
+        case 'h': usage_grade(stdout); return 0;
+        default: usage_grade(stderr); return EXIT_USAGE;
+        }
+    }
+    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
+        fprintf(stderr, "grader grade: unknown format '%s'; use text or json\n", format);
+        return EXIT_USAGE;
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "grader grade: expected exactly one SUBMISSION, got %d\n\n", argc - optind);
+        usage_grade(stderr);
+        return EXIT_USAGE;
+    }
+    const char *submission = argv[optind];
+    if (access(submission, F_OK) != 0 && errno == ENOENT) {
+        /* Say so before spending time on a rubric and an interpreter. */
+        fprintf(stderr, "grader grade: no such submission: %s\n", submission);
+        return EXIT_USAGE;
+    }
+
+    struct rubric rb;
+    memset(&rb, 0, sizeof rb);
+    int rc = load_rubric(rubric_path, &rb);
+    if (rc) {
+        rubric_free(&rb);
+        return rc;
+    }
+    char err[2048] = "", probe[PATH_MAX];
+    if (paths_probe_script(probe, sizeof probe, err, sizeof err) < 0) {
+        fprintf(stderr, "grader: %s\n", err);
+        rubric_free(&rb);
+        return EXIT_INTERNAL;
+    }
+    struct python_info py;
+    char pyerr[1024] = "";
+    bool have_python = python_resolve(python, &py, pyerr, sizeof pyerr) == 0;
+    if (!have_python && python) {
+        /* The user named an interpreter and it is not usable: their input. */
+        fprintf(stderr, "grader grade: %s\n", pyerr);
+        rubric_free(&rb);
+        return EXIT_USAGE;
+    }
+    struct grade_context ctx = {
+        .rubric = &rb, .python = have_python ? &py : NULL, .python_error = pyerr, .probe_script = probe};
+    json_t *result = NULL;
+    rc = (int)grade_submission(&ctx, submission, &result, err, sizeof err);
+    if (!result) {
+        fprintf(stderr, "grader grade: %s\n", err);
+    } else if (strcmp(format, "json") == 0) {
+        result_render_json(result, stdout);
+    } else {
+        const char *nc = getenv("NO_COLOR");
+        result_render_text(result, stdout, isatty(STDOUT_FILENO) && !(nc && *nc));
+    }
+    json_decref(result);
+    rubric_free(&rb);
+    return rc;
+}
+
+static int cmd_parse_tracemalloc(int argc, char **argv)
+{
+    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        printf("usage: grader parse-tracemalloc [FILE]\n\n"
+               "Reads tracemalloc output (a script's stdout) from FILE or standard input and\n"
+               "prints every Statistic/StatisticDiff line found as a JSON array; other lines\n"
+               "are skipped.  Exit status 0, or 2 when FILE cannot be read.\n");
+        return 0;
+    }
+    if (argc > 2) {
+        fprintf(stderr, "usage: grader parse-tracemalloc [FILE]\n");
+        return EXIT_USAGE;
+    }
+    FILE *in = stdin;
+    if (argc == 2 && strcmp(argv[1], "-") != 0) {
+        in = fopen(argv[1], "rb");
+        if (!in) {
+            fprintf(stderr, "grader parse-tracemalloc: %s: %s\n", argv[1], strerror(errno));
+            return EXIT_USAGE;
+        }
+    }
+    size_t len = 0, cap = 65536;
+    char *buf = malloc(cap);
+    size_t n;
+    while (buf && (n = fread(buf + len, 1, cap - len, in)) > 0) {
+        len += n;
+        if (len == cap) {
+            char *bigger = realloc(buf, cap * 2);
+            if (!bigger) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = bigger;
+            cap *= 2;
+        }
+    }
+    if (in != stdin)
+        fclose(in);
+    char err[256];
+    struct tm_stats stats = {0};
+    if (!buf || tm_parser_init(err, sizeof err) < 0 || tm_parse_buffer(buf, len, &stats) < 0) {
+        fprintf(stderr, "grader parse-tracemalloc: %s\n", buf ? "cannot parse (out of memory?)" : "out of memory");
+        free(buf);
+        tm_stats_free(&stats);
+        return EXIT_INTERNAL;
+    }
+    json_t *arr = result_statistics_json(&stats);
+    json_dumpf(arr, stdout, JSON_INDENT(2));
+    putchar('\n');
+    json_decref(arr);
+    tm_stats_free(&stats);
+    free(buf);
+    return 0;
+}
+
+static int cmd_rubric(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        printf("usage: grader rubric check FILE\n\n"
+               "Validates a rubric; prints 'FILE: ok (N criteria, M points)' or\n"
+               "'FILE:LINE:COLUMN: what is wrong'.  Exit status 0 when valid, 2 otherwise.\n");
+        return argc < 2 ? EXIT_USAGE : 0;
+    }
+    if (strcmp(argv[1], "check") != 0 || argc != 3) {
+        fprintf(stderr, "usage: grader rubric check FILE\n");
+        return EXIT_USAGE;
+    }
+    struct rubric rb;
+    memset(&rb, 0, sizeof rb);
+    char err[1024];
+    if (rubric_load(argv[2], &rb, err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", err);
+        rubric_free(&rb);
+        return EXIT_USAGE;
+    }
+    printf("%s: ok (%zu criteria, %g points)\n", argv[2], rb.ncriteria, rb.max_score);
+    rubric_free(&rb);
+    return 0;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    usage_main(stdout);
+    return 0;
+}
+
+static const struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} commands[] = {
+    {"grade", cmd_grade},
+    {"parse-tracemalloc", cmd_parse_tracemalloc},
+    {"rubric", cmd_rubric},
+    {"help", cmd_help},
+};
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage_main(stderr);
+        return EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("grader %s\n", GRADER_VERSION);
+        return 0;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+        return cmd_help(argc, argv);
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "grader: '%s' is not a command; see 'grader --help'\n", argv[1]);
+    return EXIT_USAGE;
+}

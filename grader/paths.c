@@ -1,0 +1,82 @@
+#include "paths.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Layouts we know, relative to the data directory. */
+#define RUBRIC_REL "rubrics/weakref-leak.yaml"
+#define PROBE_REL_BUILD "sandbox/runtime/grader_probe.py"
+#define PROBE_REL_INSTALLED "runtime/grader_probe.py"
+
+static int is_file(const char *dir, const char *rel)
+{
+    char p[PATH_MAX];
+    struct stat st;
+    if (snprintf(p, sizeof p, "%s/%s", dir, rel) >= (int)sizeof p)
+        return 0;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int paths_data_dir(char *out, size_t len, char *err, size_t errlen)
+{
+    const char *env = getenv("GRADER_DATA_DIR");
+    if (env && *env) {
+        if (!is_file(env, RUBRIC_REL)) {
+            snprintf(err, errlen, "GRADER_DATA_DIR=%s does not hold %s", env, RUBRIC_REL);
+            return -1;
+        }
+        snprintf(out, len, "%s", env);
+        return 0;
+    }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) {
+        snprintf(err, errlen, "cannot find the grader's own executable (/proc/self/exe); set GRADER_DATA_DIR");
+        return -1;
+    }
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = '\0';
+    const char *candidates[] = {"/../share/grader", "/.."};
+    for (size_t i = 0; i < sizeof candidates / sizeof *candidates; i++) {
+        char dir[PATH_MAX], real[PATH_MAX];
+        snprintf(dir, sizeof dir, "%s%s", exe, candidates[i]);
+        if (realpath(dir, real) && is_file(real, RUBRIC_REL)) {
+            snprintf(out, len, "%s", real);
+            return 0;
+        }
+    }
+    snprintf(err, errlen,
+             "cannot find the grader's data (rubrics and runtime) near %s; "
+             "run 'make install' or set GRADER_DATA_DIR", exe);
+    return -1;
+}
+
+int paths_default_rubric(char *out, size_t len, char *err, size_t errlen)
+{
+    char dir[PATH_MAX];
+    if (paths_data_dir(dir, sizeof dir, err, errlen) < 0)
+        return -1;
+    snprintf(out, len, "%s/%s", dir, RUBRIC_REL);
+    return 0;
+}
+
+int paths_probe_script(char *out, size_t len, char *err, size_t errlen)
+{
+    char dir[PATH_MAX];
+    if (paths_data_dir(dir, sizeof dir, err, errlen) < 0)
+        return -1;
+    const char *rels[] = {PROBE_REL_BUILD, PROBE_REL_INSTALLED};
+    for (size_t i = 0; i < 2; i++)
+        if (is_file(dir, rels[i])) {
+            snprintf(out, len, "%s/%s", dir, rels[i]);
+            return 0;
+        }
+    snprintf(err, errlen, "the bundled runtime grader_probe.py is missing from %s", dir);
+    return -1;
+}

@@ -1,0 +1,15 @@
+/* paths.h: where the grader's data (rubrics, bundled runtime) lives.
+ *
+ * The same binary works from the build tree (build/grader: data is the
+ * repository, one level up) and installed (PREFIX/bin/grader: data is
+ * PREFIX/share/grader).  GRADER_DATA_DIR overrides both, for packagers. */
+#ifndef GRADER_PATHS_H
+#define GRADER_PATHS_H
+#include <stddef.h>
+
+/* Fills `out` with the data directory.  Returns 0, or -1 with a message. */
+int paths_data_dir(char *out, size_t len, char *err, size_t errlen);
+/* data_dir/rubrics/weakref-leak.yaml, data_dir/<runtime>/grader_probe.py */
+int paths_default_rubric(char *out, size_t len, char *err, size_t errlen);
+int paths_probe_script(char *out, size_t len, char *err, size_t errlen);
+#endif

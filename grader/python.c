@@ -1,0 +1,155 @@
+#include "python.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static const char QUERY[] =
+    "import sys, platform\n"
+    "print(sys.executable)\n"
+    "print(platform.python_version())\n"
+    "print(sys.implementation.name)\n";
+
+/* Looks `name` up on PATH like execvp would.  Returns 0 and fills out. */
+static int search_path(const char *name, char *out, size_t len)
+{
+    const char *path = getenv("PATH");
+    if (!path || !*path)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    const char *p = path;
+    while (*p) {
+        const char *colon = strchr(p, ':');
+        size_t n = colon ? (size_t)(colon - p) : strlen(p);
+        if (n > 0 && n < len) {
+            char cand[PATH_MAX];
+            snprintf(cand, sizeof cand, "%.*s/%s", (int)n, p, name);
+            if (access(cand, X_OK) == 0) {
+                snprintf(out, len, "%s", cand);
+                return 0;
+            }
+        }
+        p += n + (colon ? 1 : 0);
+        if (!colon)
+            break;
+    }
+    return -1;
+}
+
+/* Runs `python -E -s -c QUERY` with a 10 s timeout; reads at most 4 KiB. */
+static int ask(const char *python, char *buf, size_t len, char *err, size_t errlen)
+{
+    int pipefd[2];
+    if (pipe2(pipefd, O_CLOEXEC) < 0) {
+        snprintf(err, errlen, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    char *argv[] = {(char *)python, "-E", "-s", "-c", (char *)QUERY, NULL};
+    pid_t pid;
+    int rc = posix_spawn(&pid, python, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(pipefd[1]);
+    if (rc != 0) {
+        close(pipefd[0]);
+        snprintf(err, errlen, "cannot run %s: %s", python, strerror(rc));
+        return -1;
+    }
+    size_t used = 0;
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long left = 10000 - ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000);
+        struct pollfd pfd = {.fd = pipefd[0], .events = POLLIN};
+        if (left <= 0 || poll(&pfd, 1, (int)left) <= 0) {
+            kill(pid, SIGKILL);
+            break;
+        }
+        ssize_t n = read(pipefd[0], buf + used, len - 1 - used);
+        if (n <= 0)
+            break;
+        used += (size_t)n;
+        if (used == len - 1)
+            break;
+    }
+    buf[used] = '\0';
+    close(pipefd[0]);
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        snprintf(err, errlen, "%s did not answer 'import sys, platform' (is it a Python 3 interpreter?)", python);
+        return -1;
+    }
+    return 0;
+}
+
+int python_resolve(const char *requested, struct python_info *info, char *err, size_t errlen)
+{
+    const char *source = "--python";
+    const char *want = requested;
+    if (!want || !*want) {
+        want = getenv("GRADER_PYTHON");
+        source = "GRADER_PYTHON";
+    }
+    if (!want || !*want) {
+        want = "python3";
+        source = "PATH";
+    }
+    char found[PATH_MAX];
+    if (strchr(want, '/')) {
+        snprintf(found, sizeof found, "%s", want);
+        if (access(found, X_OK) != 0) {
+            snprintf(err, errlen, "Python interpreter %s (from %s) is not an executable file", want, source);
+            return -1;
+        }
+    } else if (search_path(want, found, sizeof found) < 0) {
+        snprintf(err, errlen, "no %s on PATH; install Python 3.8 or newer, or pass --python PATH", want);
+        return -1;
+    }
+    char out[4096];
+    if (ask(found, out, sizeof out, err, errlen) < 0)
+        return -1;
+    char *save = NULL;
+    char *exe = strtok_r(out, "\n", &save);
+    char *ver = strtok_r(NULL, "\n", &save);
+    char *impl = strtok_r(NULL, "\n", &save);
+    if (!exe || !ver || !impl || !*exe) {
+        snprintf(err, errlen, "%s did not report sys.executable; pass the interpreter itself with --python", found);
+        return -1;
+    }
+    if (!realpath(exe, info->executable)) {
+        snprintf(err, errlen, "%s reports sys.executable=%s, which does not exist", found, exe);
+        return -1;
+    }
+    snprintf(info->version, sizeof info->version, "%s", ver);
+    snprintf(info->implementation, sizeof info->implementation, "%s", impl);
+    if (sscanf(ver, "%d.%d", &info->major, &info->minor) != 2) {
+        snprintf(err, errlen, "%s reports an unreadable version '%s'", found, ver);
+        return -1;
+    }
+    if (info->major != 3 || info->minor < 8) {
+        snprintf(err, errlen, "%s is Python %s; the grader needs CPython 3.8 or newer", info->executable, ver);
+        return -1;
+    }
+    if (strcmp(impl, "cpython") != 0) {
+        snprintf(err, errlen, "%s is %s %s; the grader needs CPython (reference counting and the gc module behave differently elsewhere)",
+                 info->executable, impl, ver);
+        return -1;
+    }
+    return 0;
+}

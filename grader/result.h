@@ -1,0 +1,20 @@
+/* result.h: the result of grading one submission, and its two renderings.
+ *
+ * The JSON object is the result; the text table is drawn from it, so the
+ * two can never disagree.  Schema: README.md, "Result JSON". */
+#ifndef GRADER_RESULT_H
+#define GRADER_RESULT_H
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "tracemalloc.h"
+
+/* [{file, line, size, size_diff, count, count_diff, average, text}] */
+json_t *result_statistics_json(const struct tm_stats *stats);
+
+/* Writes the human table.  `color` only on a terminal without NO_COLOR. */
+void result_render_text(json_t *result, FILE *out, bool color);
+/* Writes the JSON object, indented, with a trailing newline. */
+int result_render_json(json_t *result, FILE *out);
+#endif

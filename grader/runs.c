@@ -1,0 +1,194 @@
+#include "runs.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+/* The probe writes its record on this descriptor; stdout and stderr stay the
+ * student's.  Any number >= 3 works; 3 is what PROTOCOL.md documents. */
+#define PROBE_FD 3
+#define PROBE_MARK "GRADER-PROBE "
+
+struct run_job {
+    struct sandbox_spec spec;
+    struct run_record *record;
+    const char *argv[6];
+    const char *envp[8];
+    char env_fd[32];
+    char env_token[64];
+    struct sandbox_file file;
+    int rc;
+};
+
+static void *run_thread(void *arg)
+{
+    struct run_job *job = arg;
+    job->rc = sandbox_run(&job->spec, &job->record->sb);
+    return NULL;
+}
+
+static void make_token(char out[33])
+{
+    unsigned char raw[16];
+    if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw) {
+        /* Not secret, only unguessable enough that a student's stray write
+         * to fd 3 is not taken for the record: fall back to the address
+         * space layout and the clock. */
+        unsigned long long seed = (unsigned long long)(uintptr_t)out ^ (unsigned long long)time(NULL);
+        memcpy(raw, &seed, sizeof seed);
+        memcpy(raw + 8, &seed, sizeof seed);
+    }
+    for (int i = 0; i < 16; i++)
+        snprintf(out + 2 * i, 3, "%02x", raw[i]);
+}
+
+/* Finds "GRADER-PROBE <token> {json}\n" in the channel and parses it.  A
+ * record with another token, or text around it, is ignored: only the
+ * runtime knows the token, and only its first record counts. */
+static void read_probe_record(struct run_record *rec, const char *token)
+{
+    const struct sandbox_stream *ch = &rec->sb.channel;
+    if (!ch->data || ch->len == 0) {
+        snprintf(rec->probe_error, sizeof rec->probe_error,
+                 "the instrumented run ended before the runtime could report (exit code %d, signal %d)",
+                 rec->sb.exit_code, rec->sb.signal);
+        return;
+    }
+    char prefix[96];
+    snprintf(prefix, sizeof prefix, PROBE_MARK "%s ", token);
+    size_t plen = strlen(prefix);
+    const char *p = ch->data, *end = ch->data + ch->len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t linelen = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        if (linelen > plen && memcmp(p, prefix, plen) == 0) {
+            json_error_t jerr;
+            rec->probe = json_loadb(p + plen, linelen - plen, 0, &jerr);
+            if (!rec->probe || !json_is_object(rec->probe)) {
+                json_decref(rec->probe);
+                rec->probe = NULL;
+                snprintf(rec->probe_error, sizeof rec->probe_error,
+                         "the runtime's record is unreadable (%s)%s", jerr.text,
+                         ch->truncated ? "; it was cut at the output limit" : "");
+            }
+            return;
+        }
+        p += linelen + 1;
+    }
+    snprintf(rec->probe_error, sizeof rec->probe_error, "the runtime wrote no record%s",
+             ch->truncated ? " (its channel hit the output limit)" : "");
+}
+
+int runs_execute(const struct runs_config *cfg, struct run_record records[RUN_KINDS], char *err, size_t errlen)
+{
+    static const char *const names[RUN_KINDS] = {"before", "after", "probe"};
+    const struct rubric *rb = cfg->rubric;
+    const char *entry = rb->entry;
+    struct sandbox_limits limits = {
+        .cpu_seconds = rb->limits.cpu_seconds,
+        .wall_seconds = rb->limits.wall_seconds,
+        .memory_bytes = (size_t)(rb->limits.memory_mb * 1024 * 1024),
+        .processes = rb->limits.processes,
+        .file_size_bytes = (size_t)(rb->limits.file_size_mb * 1024 * 1024),
+        .output_bytes = (size_t)(rb->limits.output_kb * 1024),
+    };
+    char token[33];
+    make_token(token);
+
+    struct run_job jobs[RUN_KINDS];
+    memset(jobs, 0, sizeof jobs);
+    for (int k = 0; k < RUN_KINDS; k++) {
+        struct run_job *job = &jobs[k];
+        struct run_record *rec = &records[k];
+        memset(rec, 0, sizeof *rec);
+        rec->name = names[k];
+        job->record = rec;
+        size_t a = 0, e = 0;
+        job->argv[a++] = cfg->python->executable;
+        /* -E: ignore PYTHON* variables; -s: no user site-packages; -B: no
+         * __pycache__ writes.  Never -I: on 3.11+ it implies -P and the
+         * script's folder leaves sys.path, breaking sibling imports. */
+        job->argv[a++] = "-E";
+        job->argv[a++] = "-s";
+        job->argv[a++] = "-B";
+        if (k == RUN_PROBE_KIND)
+            job->argv[a++] = cfg->probe_script;
+        job->argv[a++] = entry;
+        job->argv[a] = NULL;
+        job->envp[e++] = "PATH=/usr/local/bin:/usr/bin:/bin";
+        job->envp[e++] = "HOME=/tmp";
+        job->envp[e++] = "LANG=C.UTF-8";
+        job->envp[e++] = "LC_ALL=C.UTF-8";
+        if (k == RUN_PROBE_KIND) {
+            snprintf(job->env_fd, sizeof job->env_fd, "GRADER_PROBE_FD=%d", PROBE_FD);
+            snprintf(job->env_token, sizeof job->env_token, "GRADER_PROBE_TOKEN=%s", token);
+            job->envp[e++] = job->env_fd;
+            job->envp[e++] = job->env_token;
+        }
+        job->envp[e] = NULL;
+        job->spec.argv = job->argv;
+        job->spec.envp = job->envp;
+        job->spec.limits = limits;
+        job->spec.channel_fd = k == RUN_PROBE_KIND ? PROBE_FD : -1;
+        if (k == RUN_BEFORE_KIND) {
+            job->file.source = rb->baseline;
+        } else {
+            /* A folder is copied whole so that sibling modules import as
+             * they would for the student; the entry file is then copied
+             * again by name, which also covers a single-file submission. */
+            job->spec.copy_dir = cfg->submission->dir;
+            job->file.source = cfg->submission->entry_path;
+        }
+        job->file.name = entry;
+        job->spec.files = &job->file;
+        job->spec.nfiles = 1;
+    }
+
+    pthread_t threads[RUN_KINDS];
+    bool threaded[RUN_KINDS] = {false};
+    for (int k = 0; k < RUN_KINDS; k++) {
+        if (pthread_create(&threads[k], NULL, run_thread, &jobs[k]) == 0)
+            threaded[k] = true;
+        else
+            run_thread(&jobs[k]);
+    }
+    for (int k = 0; k < RUN_KINDS; k++)
+        if (threaded[k])
+            pthread_join(threads[k], NULL);
+
+    int failed = -1;
+    for (int k = 0; k < RUN_KINDS; k++) {
+        struct run_record *rec = &records[k];
+        if (jobs[k].rc != 0) {
+            if (failed < 0)
+                failed = k;
+            continue;
+        }
+        rec->started = true;
+        if (tm_parse_buffer(rec->sb.out.data ? rec->sb.out.data : "", rec->sb.out.len, &rec->stats) < 0) {
+            snprintf(err, errlen, "out of memory while parsing the %s run's output", rec->name);
+            return -1;
+        }
+        if (k == RUN_PROBE_KIND)
+            read_probe_record(rec, token);
+    }
+    if (failed >= 0) {
+        snprintf(err, errlen, "the sandbox could not run the %s run: %s", names[failed],
+                 records[failed].sb.error[0] ? records[failed].sb.error : "unknown error");
+        return -1;
+    }
+    return 0;
+}
+
+void runs_free(struct run_record records[RUN_KINDS])
+{
+    for (int k = 0; k < RUN_KINDS; k++) {
+        sandbox_result_free(&records[k].sb);
+        tm_stats_free(&records[k].stats);
+        json_decref(records[k].probe);
+        records[k].probe = NULL;
+    }
+}

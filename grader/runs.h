@@ -1,0 +1,47 @@
+/* runs.h: the three sandboxed runs behind one verdict.
+ *
+ *   before  the rubric's baseline (the lesson's original leaky_app.py), unprobed:
+ *           proves this interpreter shows the leak at all;
+ *   after   the submission as the student would run it, unprobed: the
+ *           printed output and tracemalloc report we grade;
+ *   probe   the submission under the bundled runtime, whose record says who
+ *           freed Game and Player objects and what kept them alive.
+ *
+ * The probe changes lifetimes and tracemalloc attribution on some versions
+ * (shared/notes/python-memory-facts.md §3.4), which is why printed output
+ * is never taken from it.  The three runs are independent and start
+ * together, so grading costs about one run of wall time on two cores. */
+#ifndef GRADER_RUNS_H
+#define GRADER_RUNS_H
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "python.h"
+#include "rubric.h"
+#include "sandbox.h"
+#include "submission.h"
+#include "tracemalloc.h"
+
+enum run_kind { RUN_BEFORE_KIND, RUN_AFTER_KIND, RUN_PROBE_KIND, RUN_KINDS };
+
+struct run_record {
+    const char *name;           /* "before", "after", "probe" */
+    bool started;               /* sandbox_run returned 0 */
+    struct sandbox_result sb;
+    struct tm_stats stats;      /* statistics parsed from stdout */
+    json_t *probe;              /* probe run only: the runtime's record, or NULL */
+    char probe_error[256];      /* why there is no record */
+};
+
+struct runs_config {
+    const struct python_info *python;
+    const char *probe_script;
+    const struct rubric *rubric;
+    const struct submission *submission;
+};
+
+/* Runs all three.  Returns 0 when every run started (whatever each run's
+ * outcome), -1 with a message when the sandbox itself failed. */
+int runs_execute(const struct runs_config *cfg, struct run_record records[RUN_KINDS], char *err, size_t errlen);
+void runs_free(struct run_record records[RUN_KINDS]);
+#endif
