@@ -14,6 +14,7 @@
 #include "python.h"
 #include "result.h"
 #include "rubric.h"
+#include "sandbox.h"
 #include "tracemalloc.h"
 
 #define EXIT_USAGE GRADE_EXIT_USAGE
@@ -37,6 +38,7 @@ static void usage_main(FILE *out)
             "  grade              grade one submission (a folder or the file itself)\n"
             "  parse-tracemalloc  print the tracemalloc statistics found in text, as JSON\n"
             "  rubric check       validate a rubric file\n"
+            "  sandbox            run any command in the sandbox and print its verdict\n"
             "\n"
             "Options:\n"
             "  -h, --help         this help; 'grader <command> --help' for a command\n"
@@ -237,6 +239,121 @@ static int cmd_rubric(int argc, char **argv)
     return 0;
 }
 
+
+static void usage_sandbox(FILE *out)
+{
+    fprintf(out,
+            "usage: grader sandbox [--time S] [--wall S] [--memory MB] [--processes N]\n"
+            "                      [--output KB] [--format text|json] -- COMMAND [ARGS...]\n"
+            "\n"
+            "Runs COMMAND (an absolute path, or a name looked up on PATH) in the same\n"
+            "sandbox that runs submissions, in an empty work directory with a clean\n"
+            "environment, and prints its verdict and usage.  Defaults: 10 s CPU, 20 s\n"
+            "wall, 512 MB, 64 processes, 256 KB of output per stream.\n"
+            "Exit status: 0 when the command ran (whatever its outcome), 2 for bad\n"
+            "usage, 3 when the sandbox could not start.\n");
+}
+
+static double parse_positive(const char *opt, const char *text, int *bad)
+{
+    char *end;
+    double v = strtod(text, &end);
+    if (*end != '\0' || !(v > 0)) {
+        fprintf(stderr, "grader sandbox: %s needs a positive number, not '%s'\n", opt, text);
+        *bad = 1;
+    }
+    return v;
+}
+
+static int cmd_sandbox(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"time", required_argument, NULL, 't'},      {"wall", required_argument, NULL, 'w'},
+        {"memory", required_argument, NULL, 'm'},    {"processes", required_argument, NULL, 'n'},
+        {"output", required_argument, NULL, 'o'},    {"format", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0}};
+    struct sandbox_limits lim = {.cpu_seconds = 10, .wall_seconds = 20, .memory_bytes = 512u << 20,
+                                 .processes = 64, .file_size_bytes = 16u << 20, .output_bytes = 256u << 10};
+    const char *format = "text";
+    int c, bad = 0;
+    optind = 1;
+    /* '+': stop at the first non-option so COMMAND's own flags stay its own. */
+    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+        switch (c) {
+        case 't': lim.cpu_seconds = parse_positive("--time", optarg, &bad); break;
+        case 'w': lim.wall_seconds = parse_positive("--wall", optarg, &bad); break;
+        case 'm': lim.memory_bytes = (size_t)(parse_positive("--memory", optarg, &bad) * 1024 * 1024); break;
+        case 'n': lim.processes = (unsigned)parse_positive("--processes", optarg, &bad); break;
+        case 'o': lim.output_bytes = (size_t)(parse_positive("--output", optarg, &bad) * 1024); break;
+        case 'f': format = optarg; break;
+        case 'h': usage_sandbox(stdout); return 0;
+        default: usage_sandbox(stderr); return EXIT_USAGE;
+        }
+    }
+    if (bad)
+        return EXIT_USAGE;
+    if (optind >= argc) {
+        usage_sandbox(stderr);
+        return EXIT_USAGE;
+    }
+    char exe[PATH_MAX];
+    const char *cmd = argv[optind];
+    if (strchr(cmd, '/')) {
+        snprintf(exe, sizeof exe, "%s", cmd);
+    } else {
+        const char *path = getenv("PATH");
+        exe[0] = '\0';
+        for (const char *p = path ? path : "/usr/bin:/bin"; *p && !exe[0];) {
+            size_t n = strcspn(p, ":");
+            char cand[PATH_MAX];
+            snprintf(cand, sizeof cand, "%.*s/%s", (int)n, p, cmd);
+            if (n && access(cand, X_OK) == 0)
+                snprintf(exe, sizeof exe, "%s", cand);
+            p += n + (p[n] == ':');
+        }
+        if (!exe[0]) {
+            fprintf(stderr, "grader sandbox: %s: command not found on PATH\n", cmd);
+            return EXIT_USAGE;
+        }
+    }
+    argv[optind] = exe;
+    const char *envp[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "LANG=C.UTF-8", NULL};
+    struct sandbox_spec spec = {.argv = (const char *const *)(argv + optind), .envp = envp, .channel_fd = -1,
+                                .limits = lim};
+    struct sandbox_result res;
+    memset(&res, 0, sizeof res);
+    if (sandbox_run(&spec, &res) < 0) {
+        fprintf(stderr, "grader sandbox: %s\n", res.error);
+        sandbox_result_free(&res);
+        return EXIT_INTERNAL;
+    }
+    const char *limit = sandbox_limit_name(res.limit);
+    if (strcmp(format, "json") == 0) {
+        json_t *o = json_pack("{s:i, s:i, s:b, s:s?, s:I, s:I, s:I, s:I, s:b, s:I, s:b, s:s%, s:s%, s:s}",
+                              "exit_code", res.exit_code, "signal", res.signal, "timed_out", res.timed_out, "limit",
+                              limit, "wall_ms", (json_int_t)res.wall_ms, "cpu_ms", (json_int_t)res.cpu_ms,
+                              "max_rss_kb", (json_int_t)res.max_rss_kb, "stdout_bytes", (json_int_t)res.out.total,
+                              "stdout_truncated", res.out.truncated, "stderr_bytes", (json_int_t)res.err.total,
+                              "stderr_truncated", res.err.truncated, "stdout", res.out.data ? res.out.data : "",
+                              res.out.len, "stderr", res.err.data ? res.err.data : "", res.err.len, "isolation",
+                              res.isolation);
+        json_dumpf(o, stdout, JSON_INDENT(2));
+        putchar('\n');
+        json_decref(o);
+    } else {
+        if (res.out.len)
+            fwrite(res.out.data, 1, res.out.len, stdout);
+        if (res.err.len)
+            fwrite(res.err.data, 1, res.err.len, stderr);
+        fprintf(stderr, "grader sandbox: exit %d, signal %d, limit %s%s, cpu %ld ms, wall %ld ms, max rss %ld KB\n"
+                        "grader sandbox: isolation: %s\n",
+                res.exit_code, res.signal, limit ? limit : "none", res.timed_out ? " (timed out)" : "",
+                res.cpu_ms, res.wall_ms, res.max_rss_kb, res.isolation);
+    }
+    sandbox_result_free(&res);
+    return 0;
+}
+
 static int cmd_help(int argc, char **argv)
 {
     (void)argc;
@@ -252,6 +369,7 @@ static const struct command {
     {"grade", cmd_grade},
     {"parse-tracemalloc", cmd_parse_tracemalloc},
     {"rubric", cmd_rubric},
+    {"sandbox", cmd_sandbox},
     {"help", cmd_help},
 };
 

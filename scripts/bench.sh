@@ -1,0 +1,60 @@
+#!/bin/sh
+# make bench: measured side by side in one run, never asserted in a test.
+#   1. grading one submission  vs  plain python3 running the baseline and the fix
+#   2. our sandbox             vs  bwrap, same python3 command, similar layers
+# Prints a Markdown report (also written to build/bench.md) with the
+# machine and date, for README.md's Performance section.
+set -eu
+grader=${1:-build/grader}
+need=""
+command -v hyperfine >/dev/null 2>&1 || need="$need hyperfine"
+command -v bwrap >/dev/null 2>&1 || need="$need bubblewrap"
+if [ -n "$need" ]; then
+    if [ "$(id -u)" = 0 ]; then
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
+    else
+        echo "make bench needs:$need   run: sudo apt-get install -y$need" >&2
+        exit 1
+    fi
+fi
+py=${GRADER_PYTHON:-python3}
+py=$("$py" -c 'import os, sys; print(os.path.realpath(sys.executable))')
+sys_py=/usr/bin/python3
+runs=${BENCH_RUNS:-30}
+out=build/bench
+mkdir -p "$out"
+root=$(pwd)
+
+hyperfine -N --warmup 3 --runs "$runs" --export-json "$out/grade.json" \
+    -n "python3 baseline + fix" "sh -c 'cd $root/submissions/unfixed && $py leaky_app.py >/dev/null && cd $root/submissions/canonical-fix && $py leaky_app.py >/dev/null'" \
+    -n "grader grade" "$grader grade --python $py $root/submissions/canonical-fix" >/dev/null
+
+hyperfine -N --warmup 5 --runs "$((runs * 2))" --export-json "$out/sandbox.json" \
+    -n "python3 (no sandbox)" "$sys_py -E -s -c pass" \
+    -n "grader sandbox" "$grader sandbox -- $sys_py -E -s -c pass" \
+    -n "bwrap" "bwrap --ro-bind /usr /usr --symlink usr/lib /lib --symlink usr/lib64 /lib64 --symlink usr/bin /bin --tmpfs /tmp --chdir /tmp --unshare-pid --unshare-net --unshare-ipc --unshare-uts --die-with-parent --new-session --clearenv $sys_py -E -s -c pass" >/dev/null
+
+python3 - "$out" "$py" <<'PY' | tee "$out.md"
+import json, os, platform, statistics, subprocess, sys, time
+out, py = sys.argv[1], sys.argv[2]
+def rows(name):
+    res = json.load(open(os.path.join(out, name)))["results"]
+    table = []
+    for r in res:
+        t = sorted(x * 1000 for x in r["times"])
+        p95 = t[min(len(t) - 1, int(round(0.95 * (len(t) - 1))))]
+        table.append((r["command"], statistics.median(t), r["mean"] * 1000, p95, t[-1], len(t)))
+    return table
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+ver = subprocess.run([py, "-c", "import platform; print(platform.python_version())"], capture_output=True, text=True).stdout.strip()
+print(f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} x {cpu}, Linux {platform.release()}, Python {ver} ({py}).")
+for title, name in (("Grading one submission", "grade.json"), ("Sandbox start-up, `python3 -E -s -c pass`", "sandbox.json")):
+    t = rows(name)
+    print(f"\n{title}:\n\n| command | median ms | mean ms | p95 ms | max ms | runs |\n|---|---|---|---|---|---|")
+    for c, med, mean, p95, mx, n in t:
+        print(f"| {c} | {med:.1f} | {mean:.1f} | {p95:.1f} | {mx:.1f} | {n} |")
+    if name == "grade.json":
+        print(f"\nRatio grader / plain python3 (medians): {t[1][1] / t[0][1]:.2f}x (target: at most 1.5x)")
+    else:
+        print(f"\nOverhead over plain python3 (medians): grader sandbox {t[1][1] - t[0][1]:.1f} ms, bwrap {t[2][1] - t[0][1]:.1f} ms")
+PY
