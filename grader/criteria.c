@@ -147,11 +147,14 @@ static bool check_fact(const struct rubric_check *c, json_t *facts)
         return false;
     switch (c->cmp) {
     case CMP_EQUALS:
-        ok = have && json_equal(have, want);
+    case CMP_NOT_EQUALS: {
+        /* 5 and 5.0 are the same number to a rubric author, not to jansson. */
+        bool same = json_is_number(have) && json_is_number(want)
+                        ? json_number_value(have) == json_number_value(want)
+                        : have && json_equal(have, want);
+        ok = have && (c->cmp == CMP_EQUALS ? same : !same);
         break;
-    case CMP_NOT_EQUALS:
-        ok = have && !json_equal(have, want);
-        break;
+    }
     case CMP_AT_LEAST:
         ok = json_is_number(have) && json_number_value(have) >= json_number_value(want);
         break;

@@ -33,22 +33,28 @@ enum rubric_tm_condition {
 
 enum rubric_cmp { CMP_EQUALS, CMP_NOT_EQUALS, CMP_AT_LEAST, CMP_AT_MOST };
 
+/* One check.  Fields that do not apply to its kind keep the defaults below;
+ * every string is owned by the rubric and freed by rubric_free(). */
 struct rubric_check {
     enum rubric_check_kind kind;
-    enum rubric_run run;
-    enum rubric_stream stream;
+    enum rubric_run run;      /* exit_status/output/tracemalloc; default RUN_AFTER */
+    enum rubric_stream stream;/* output; default STREAM_STDOUT */
     char *pattern;            /* output/source: PCRE2 source text */
-    void *code;               /* compiled pcre2_code_8 *, owned */
-    bool negate;
-    long equals_int;          /* exit_status */
+    void *code;               /* compiled pcre2_code_8 *, owned; compiled with
+                                 PCRE2_UTF | PCRE2_MULTILINE | PCRE2_MATCH_INVALID_UTF,
+                                 so matching arbitrary bytes is safe */
+    bool negate;              /* output/source; default false */
+    long equals_int;          /* exit_status; default 0 */
     bool within_limits;       /* exit_status: also require no limit hit (default true) */
     enum rubric_tm_condition condition;
-    long at_least;            /* tracemalloc min_statistics */
+    long at_least;            /* tracemalloc min_statistics; default 1 */
     char *fact;               /* fact: dotted path into the facts document */
     enum rubric_cmp cmp;
-    char *value_json;         /* fact: the expected value, as JSON text ("true", "0", "null", "\"x\"") */
-    char *fail;               /* optional feedback when this check fails */
-    int line;                 /* where the check starts in the YAML, for messages */
+    char *value_json;         /* fact: the expected value, as JSON text ("true", "0", "null", "\"x\"");
+                                 always a JSON number for CMP_AT_LEAST / CMP_AT_MOST */
+    char *fail;               /* optional feedback when this check fails, or NULL */
+    int line;                 /* where the check starts in the YAML (1-based), for messages */
+    int column;               /* 1-based */
 };
 
 struct rubric_criterion {
@@ -58,8 +64,9 @@ struct rubric_criterion {
     enum rubric_visibility visibility;
     struct rubric_check *checks;   /* all must pass */
     size_t nchecks;
-    char *feedback_pass;
-    char *feedback_fail;
+    char *feedback_pass;           /* or NULL; may hold {fact.path} placeholders */
+    char *feedback_fail;           /* or NULL */
+    int line, column;              /* where the criterion starts in the YAML (1-based) */
 };
 
 struct rubric_limits {
@@ -82,9 +89,18 @@ struct rubric {
 };
 
 /* Loads `path`.  Returns 0, or -1 with "file:line:column: message" in
- * errbuf (or "file: message" when no position applies). */
+ * errbuf (or "file: message" when no position applies; line and column are
+ * 1-based).  On failure *rubric is left zeroed.  errbuf may be NULL. */
 int rubric_load(const char *path, struct rubric *rubric, char *errbuf, size_t errlen);
+/* Frees everything and zeroes *rubric; safe on a zeroed struct, twice, or NULL. */
 void rubric_free(struct rubric *rubric);
 
+/* The names the YAML uses ("after_due_date", "exit_status", "before",
+ * "stderr", "released_vs_baseline", "not_equals"); "unknown" when out of range. */
 const char *rubric_visibility_name(enum rubric_visibility v);
+const char *rubric_check_kind_name(enum rubric_check_kind k);
+const char *rubric_run_name(enum rubric_run r);
+const char *rubric_stream_name(enum rubric_stream s);
+const char *rubric_tm_condition_name(enum rubric_tm_condition c);
+const char *rubric_cmp_name(enum rubric_cmp c);
 #endif

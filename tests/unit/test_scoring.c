@@ -80,6 +80,9 @@ START_TEST(fact_comparisons)
     c = fact_check("probe.selftest.count", CMP_AT_LEAST, "5");
     ck_assert(eval_one(&c, 1, f, NULL, &fb));
     free(fb);
+    c = fact_check("probe.selftest.count", CMP_EQUALS, "5.0");
+    ck_assert(eval_one(&c, 1, f, NULL, &fb));
+    free(fb);
     c = fact_check("probe.selftest.count", CMP_AT_MOST, "4");
     ck_assert(!eval_one(&c, 1, f, NULL, &fb));
     free(fb);
