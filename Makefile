@@ -36,14 +36,14 @@ UNIT_SAN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests-san/%)
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps grade test unit unit-san integration bench install uninstall clean help
+.PHONY: all deps grade test unit unit-san runtime integration bench install uninstall clean help
 
 all: $(BUILD)/grader
 
 help:
 	@echo "make            build $(BUILD)/grader"
 	@echo "make grade      install missing packages, build, grade every sample in submissions/"
-	@echo "make test       install missing packages, build, run unit tests (plain, ASan+UBSan) and integration tests"
+	@echo "make test       install missing packages, build, run unit tests (plain, ASan+UBSan), runtime and integration tests"
 	@echo "make bench      time grading against plain python3, our sandbox against bwrap"
 	@echo "make install    install into PREFIX (default /usr/local)"
 
@@ -95,12 +95,17 @@ unit: $(UNIT_BIN)
 unit-san: $(UNIT_SAN)
 	@CK_FORK=no ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 sh scripts/run-unit.sh $(UNIT_SAN)
 
+# The bundled Python runtime, every variant on every CPython 3.8+ found.
+runtime:
+	@sh tests/runtime/run.sh
+
 integration: $(BUILD)/grader $(BUILD)/grader-san
 	@sh tests/integration/run.sh $(BUILD)/grader $(BUILD)/grader-san
 
 test: $(BUILD)/grader
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory unit-san
+	@$(MAKE) --no-print-directory runtime
 	@$(MAKE) --no-print-directory integration
 
 bench: $(BUILD)/grader
