@@ -15,7 +15,7 @@
 struct run_job {
     struct sandbox_spec spec;
     struct run_record *record;
-    const char *argv[6];
+    const char *argv[8]; /* python -E -s -B [probe] entry NULL */
     const char *envp[8];
     char env_fd[32];
     char env_token[64];

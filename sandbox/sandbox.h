@@ -47,11 +47,23 @@ struct sandbox_spec {
     const struct sandbox_file *files; /* extra files, copied after copy_dir */
     size_t nfiles;
     size_t copy_max_bytes;       /* 0: 64 MiB; refuse bigger submissions */
-    int channel_fd;              /* -1, or the fd number (>= 3) at which the
-                                    run gets the write end of a private pipe,
-                                    captured into result->channel */
+    int channel_fd;              /* -1, or the fd number (>= 3, < 1024) at
+                                    which the run gets the write end of a
+                                    private pipe, captured into
+                                    result->channel.  0 also means none, so
+                                    that a zeroed spec is valid. */
     struct sandbox_limits limits;
+    size_t copy_max_files;       /* 0: 10000; files, directories and links
+                                    copied into the box */
+    unsigned disable;            /* SANDBOX_NO_* layers not to try, for tests
+                                    and for hosts where one is known broken */
 };
+
+/* sandbox_spec.disable bits.  Each layer is tried by default and skipped,
+ * with the reason in result->isolation, when the machine refuses it. */
+#define SANDBOX_NO_NAMESPACES 1u  /* plain fork + setsid + subreaper */
+#define SANDBOX_NO_USERNS     2u  /* do not try an unprivileged user namespace */
+#define SANDBOX_NO_CGROUPS    4u  /* rlimits only */
 
 struct sandbox_stream {
     char *data;         /* NUL-terminated; at most the cap */
@@ -64,22 +76,50 @@ struct sandbox_result {
     int exit_code;              /* -1 when killed by a signal */
     int signal;                 /* 0 unless killed by a signal */
     bool timed_out;             /* wall-clock timeout */
-    enum sandbox_limit limit;   /* the first limit hit, or NONE */
-    long wall_ms, cpu_ms, max_rss_kb;
+    enum sandbox_limit limit;   /* the first limit hit, or NONE; in order:
+                                   TIME (SIGXCPU, or the cgroup's CPU time
+                                   past the limit) > WALL > MEMORY (cgroup
+                                   OOM kill, or in-band: exit 1 with a last
+                                   stderr line starting "MemoryError") >
+                                   OUTPUT > PROCESSES (pids limit refused a
+                                   fork; without a pids cgroup, in-band: a
+                                   fork failure message on stderr) >
+                                   FILE_SIZE (SIGXFSZ, or in-band: a last
+                                   stderr line with "[Errno 27] File too
+                                   large", since Python ignores SIGXFSZ).
+                                   In-band verdicts read what the student
+                                   controls: a student can fake them, but
+                                   only to their own cost. */
+    long wall_ms;               /* from the payload's start to its end */
+    long cpu_ms;                /* the whole run's (cgroup), else the payload
+                                   tree's rusage */
+    long max_rss_kb;            /* cgroup peak (page cache included), else
+                                   the largest ru_maxrss */
     struct sandbox_stream out, err, channel;
-    char isolation[256];        /* e.g. "pid,net,ipc,uts,mount namespaces; cgroup pids+memory; rlimits" */
+    char isolation[256];        /* e.g. "namespaces: pid net ipc uts mount;
+                                   cgroup v1: pids memory cpuacct + v2 kill;
+                                   rlimits" or "fallback: setsid + subreaper
+                                   (namespaces: EPERM); no cgroups (...);
+                                   rlimits" */
     char error[512];            /* set when sandbox_run fails */
 };
 
 /* Runs the spec.  Returns 0 when the command was started and its outcome is
  * in *result (whatever that outcome: a crash or a limit is not an error),
  * -1 when the sandbox itself could not do its job (result->error says why;
- * no process is left behind either way).  *result must be zeroed or freed
- * before the call. */
+ * no process is left behind either way).  A setup step that fails before
+ * execve, execve of argv[0] included, is the sandbox's failure: -1.
+ * *result must be zeroed or freed before the call; on return its streams
+ * are allocated (free with sandbox_result_free, even after -1).
+ *
+ * Thread-safe: several threads may run sandboxes at once.  The caller must
+ * not reap children it did not start (waitpid(-1) or SIGCHLD set to
+ * SIG_IGN would steal the run's status). */
 int sandbox_run(const struct sandbox_spec *spec, struct sandbox_result *result);
 
 void sandbox_result_free(struct sandbox_result *result);
 
-/* "time", "wall", "memory", "output", "processes", "file-size" or NULL. */
+/* "time" (TIME and WALL alike: timed_out tells them apart), "memory",
+ * "output", "processes", "file-size", or NULL for NONE. */
 const char *sandbox_limit_name(enum sandbox_limit limit);
 #endif

@@ -1,0 +1,551 @@
+/* box.c: create, fill and remove the run's work directory.
+ *
+ * Everything here walks directories through file descriptors (openat,
+ * fstatat, mkdirat, unlinkat) with O_NOFOLLOW/AT_SYMLINK_NOFOLLOW, so that a
+ * symbolic link in the submission, or one the student planted during the
+ * run, is copied or removed as a link and never leads us outside the box
+ * (Judge0's CVE-2024-28185/28189 were a root harness following such links).
+ * Files are opened O_NONBLOCK first and checked with fstat, so a FIFO swapped
+ * in between fstatat and open cannot hang the grader. */
+#include "box.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Deeper trees are refused when copying; removal has no depth limit (it
+ * keeps one descriptor open whatever the depth) because the student decides
+ * the depth of what is removed. */
+#define COPY_MAX_DEPTH 64
+#define COPY_BUF_SIZE (64 * 1024)
+
+struct copy_ctx {
+    size_t max_bytes, bytes;
+    size_t max_files, files;
+    char *buf;                /* COPY_BUF_SIZE bytes */
+    char *err;
+    size_t errlen;
+    char src[PATH_MAX];       /* source path of the entry being copied, for messages */
+};
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* Appends "/name" to ctx->src and returns the old length to restore. */
+static size_t push_name(struct copy_ctx *c, const char *name)
+{
+    size_t old = strlen(c->src);
+    snprintf(c->src + old, sizeof c->src - old, "/%s", name);
+    return old;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Copies the already opened regular file `in` to dirfd/name (created, never
+ * followed), counting its bytes against the copy budget. */
+static int copy_fd_to(struct copy_ctx *c, int in, const struct stat *st, int dirfd, const char *name)
+{
+    if ((size_t)st->st_size > c->max_bytes - c->bytes) {
+        seterr(c->err, c->errlen, "the submission is larger than the %zu-byte copy limit (at %s)", c->max_bytes,
+               c->src);
+        return -1;
+    }
+    mode_t mode = (st->st_mode & S_IXUSR) ? 0755 : 0644;
+    int out = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (out < 0) {
+        seterr(c->err, c->errlen, "cannot create %s in the box: %s", name, strerror(errno));
+        return -1;
+    }
+    for (;;) {
+        ssize_t n = read(in, c->buf, COPY_BUF_SIZE);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            seterr(c->err, c->errlen, "cannot read %s: %s", c->src, strerror(errno));
+            close(out);
+            return -1;
+        }
+        if (n == 0)
+            break;
+        /* The file may grow while we copy it: the budget holds anyway. */
+        if ((size_t)n > c->max_bytes - c->bytes) {
+            seterr(c->err, c->errlen, "the submission is larger than the %zu-byte copy limit (at %s)", c->max_bytes,
+                   c->src);
+            close(out);
+            return -1;
+        }
+        c->bytes += (size_t)n;
+        if (write_all(out, c->buf, (size_t)n) < 0) {
+            seterr(c->err, c->errlen, "cannot write %s into the box: %s", name, strerror(errno));
+            close(out);
+            return -1;
+        }
+    }
+    if (close(out) < 0) {
+        seterr(c->err, c->errlen, "cannot write %s into the box: %s", name, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Opens a regular file without following a link and without blocking on a
+ * FIFO or device, and checks what it is. */
+static int open_regular(struct copy_ctx *c, int dirfd, const char *name, struct stat *st)
+{
+    int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ELOOP)
+            seterr(c->err, c->errlen, "%s is a symbolic link; refusing to follow it", c->src);
+        else
+            seterr(c->err, c->errlen, "cannot open %s: %s", c->src, strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+        seterr(c->err, c->errlen, "%s is not a regular file", c->src);
+        close(fd);
+        return -1;
+    }
+    /* Regular files ignore O_NONBLOCK, but clear it anyway for clarity. */
+    fcntl(fd, F_SETFL, 0);
+    return fd;
+}
+
+static int count_entry(struct copy_ctx *c)
+{
+    if (++c->files > c->max_files) {
+        seterr(c->err, c->errlen, "the submission has more than %zu files (at %s)", c->max_files, c->src);
+        return -1;
+    }
+    return 0;
+}
+
+static int copy_tree(struct copy_ctx *c, int src, int dst, int depth)
+{
+    int dupfd = fcntl(src, F_DUPFD_CLOEXEC, 0);
+    DIR *d = dupfd >= 0 ? fdopendir(dupfd) : NULL;
+    if (!d) {
+        seterr(c->err, c->errlen, "cannot list %s: %s", c->src, strerror(errno));
+        if (dupfd >= 0)
+            close(dupfd);
+        return -1;
+    }
+    int rc = 0;
+    struct dirent *de;
+    while (rc == 0) {
+        errno = 0;
+        de = readdir(d);
+        if (!de) {
+            if (errno) {
+                seterr(c->err, c->errlen, "cannot list %s: %s", c->src, strerror(errno));
+                rc = -1;
+            }
+            break;
+        }
+        const char *name = de->d_name;
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+            continue;
+        size_t mark = push_name(c, name);
+        struct stat st;
+        if (fstatat(src, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+            seterr(c->err, c->errlen, "cannot stat %s: %s", c->src, strerror(errno));
+            rc = -1;
+        } else if (S_ISDIR(st.st_mode)) {
+            if (count_entry(c) < 0) {
+                rc = -1;
+            } else if (depth >= COPY_MAX_DEPTH) {
+                seterr(c->err, c->errlen, "the submission is nested deeper than %d directories (at %s)",
+                       COPY_MAX_DEPTH, c->src);
+                rc = -1;
+            } else if (mkdirat(dst, name, 0755) < 0) {
+                seterr(c->err, c->errlen, "cannot create directory %s in the box: %s", name, strerror(errno));
+                rc = -1;
+            } else {
+                int s = openat(src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                int t = openat(dst, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (s < 0 || t < 0) {
+                    seterr(c->err, c->errlen, "cannot open directory %s: %s", c->src, strerror(errno));
+                    rc = -1;
+                } else {
+                    rc = copy_tree(c, s, t, depth + 1);
+                }
+                if (s >= 0)
+                    close(s);
+                if (t >= 0)
+                    close(t);
+            }
+        } else if (S_ISREG(st.st_mode)) {
+            if (count_entry(c) < 0) {
+                rc = -1;
+            } else {
+                struct stat st2;
+                int in = open_regular(c, src, name, &st2);
+                if (in < 0) {
+                    rc = -1;
+                } else {
+                    rc = copy_fd_to(c, in, &st2, dst, name);
+                    close(in);
+                }
+            }
+        } else if (S_ISLNK(st.st_mode)) {
+            /* Recreated as a link: inside the box the student may follow it
+             * with their own rights; we never do. */
+            char target[PATH_MAX];
+            ssize_t n = count_entry(c) < 0 ? -2 : readlinkat(src, name, target, sizeof target);
+            if (n == -2) {
+                rc = -1;
+            } else if (n < 0 || (size_t)n >= sizeof target) {
+                seterr(c->err, c->errlen, "cannot read symbolic link %s: %s", c->src,
+                       n < 0 ? strerror(errno) : "target too long");
+                rc = -1;
+            } else {
+                target[n] = '\0';
+                if (symlinkat(target, dst, name) < 0) {
+                    seterr(c->err, c->errlen, "cannot create symbolic link %s in the box: %s", name,
+                           strerror(errno));
+                    rc = -1;
+                }
+            }
+        }
+        /* Sockets, FIFOs and devices are skipped: a submission has no use
+         * for them and opening one could block or reach outside. */
+        c->src[mark] = '\0';
+    }
+    closedir(d);
+    return rc;
+}
+
+/* A name in spec->files: relative, made of plain components. */
+static bool valid_name(const char *name)
+{
+    if (!name || !*name || name[0] == '/')
+        return false;
+    const char *p = name;
+    while (*p) {
+        size_t n = strcspn(p, "/");
+        if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.') || n > NAME_MAX)
+            return false;
+        p += n;
+        if (*p == '/')
+            p++;
+    }
+    return p[-1] != '/';
+}
+
+/* Copies spec file `f` to box/f->name, creating missing directories and
+ * replacing whatever non-directory copy_dir put there.  The path inside the
+ * box is walked component by component with O_NOFOLLOW: the submission may
+ * hold a link named like one of our directories. */
+static int copy_one_file(struct copy_ctx *c, int boxfd, const struct sandbox_file *f)
+{
+    snprintf(c->src, sizeof c->src, "%s", f->source ? f->source : "(null)");
+    if (!f->source || !valid_name(f->name)) {
+        seterr(c->err, c->errlen, "invalid file entry: source %s, name %s", f->source ? f->source : "(null)",
+               f->name ? f->name : "(null)");
+        return -1;
+    }
+    struct stat st;
+    int in = open_regular(c, AT_FDCWD, f->source, &st);
+    if (in < 0)
+        return -1;
+    if (count_entry(c) < 0) {
+        close(in);
+        return -1;
+    }
+    int dir = fcntl(boxfd, F_DUPFD_CLOEXEC, 0);
+    char comp[NAME_MAX + 1];
+    const char *p = f->name;
+    int rc = -1;
+    while (dir >= 0) {
+        size_t n = strcspn(p, "/");
+        memcpy(comp, p, n);
+        comp[n] = '\0';
+        p += n;
+        if (*p == '\0') {
+            struct stat old;
+            if (fstatat(dir, comp, &old, AT_SYMLINK_NOFOLLOW) == 0) {
+                if (S_ISDIR(old.st_mode)) {
+                    seterr(c->err, c->errlen, "cannot copy %s to %s: the submission has a directory there",
+                           f->source, f->name);
+                    break;
+                }
+                if (unlinkat(dir, comp, 0) < 0) {
+                    seterr(c->err, c->errlen, "cannot replace %s in the box: %s", f->name, strerror(errno));
+                    break;
+                }
+            }
+            rc = copy_fd_to(c, in, &st, dir, comp);
+            break;
+        }
+        p++;
+        if (mkdirat(dir, comp, 0755) < 0 && errno != EEXIST) {
+            seterr(c->err, c->errlen, "cannot create directory %s in the box: %s", comp, strerror(errno));
+            break;
+        }
+        int next = openat(dir, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (next < 0) {
+            seterr(c->err, c->errlen, "cannot copy %s to %s: %s in the box is not a plain directory", f->source,
+                   f->name, comp);
+            break;
+        }
+        close(dir);
+        dir = next;
+    }
+    if (dir >= 0)
+        close(dir);
+    close(in);
+    return rc;
+}
+
+/* Removes everything under the directory `root` (not root itself).  One
+ * descriptor at a time: descend into the first subdirectory found, and when
+ * a directory is empty climb back through ".." and remove it by inode.  The
+ * depth is the student's choice, so no recursion and no descriptor per
+ * level.  Every run process is dead by now, so nothing renames under us. */
+static int empty_tree(int root, char *err, size_t errlen)
+{
+    int cur = fcntl(root, F_DUPFD_CLOEXEC, 0);
+    if (cur < 0) {
+        seterr(err, errlen, "cannot remove the box: %s", strerror(errno));
+        return -1;
+    }
+    long depth = 0;
+    int rc = 0;
+    for (;;) {
+        /* A student may have removed our write or search permission. */
+        fchmod(cur, 0700);
+        char sub[NAME_MAX + 1] = "";
+        int d2 = fcntl(cur, F_DUPFD_CLOEXEC, 0);
+        DIR *d = d2 >= 0 ? fdopendir(d2) : NULL;
+        if (d)
+            rewinddir(d);   /* a dup shares the offset a previous scan left at the end */
+        if (!d) {
+            seterr(err, errlen, "cannot list a directory in the box: %s", strerror(errno));
+            if (d2 >= 0)
+                close(d2);
+            rc = -1;
+            break;
+        }
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL) {
+            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                continue;
+            bool isdir = de->d_type == DT_DIR;
+            if (de->d_type == DT_UNKNOWN) {
+                struct stat st;
+                isdir = fstatat(cur, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+            }
+            if (isdir) {
+                if (!sub[0])
+                    snprintf(sub, sizeof sub, "%s", de->d_name);
+                continue;
+            }
+            if (unlinkat(cur, de->d_name, 0) < 0 && errno != ENOENT) {
+                seterr(err, errlen, "cannot remove %s from the box: %s", de->d_name, strerror(errno));
+                rc = -1;
+                break;
+            }
+        }
+        closedir(d);
+        if (rc < 0)
+            break;
+        if (sub[0]) {
+            int child = openat(cur, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (child < 0 && errno == EACCES) {
+                /* Mode 000 directory of ours: it is a directory (checked
+                 * above) and nobody can swap it now, so chmod by name. */
+                fchmodat(cur, sub, 0700, 0);
+                child = openat(cur, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            }
+            if (child < 0) {
+                seterr(err, errlen, "cannot enter %s in the box: %s", sub, strerror(errno));
+                rc = -1;
+                break;
+            }
+            close(cur);
+            cur = child;
+            depth++;
+            continue;
+        }
+        if (depth == 0)
+            break;
+        struct stat me;
+        int parent = fstat(cur, &me) == 0 ? openat(cur, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+        if (parent < 0) {
+            seterr(err, errlen, "cannot climb back in the box: %s", strerror(errno));
+            rc = -1;
+            break;
+        }
+        close(cur);
+        cur = parent;
+        depth--;
+        /* Find our name in the parent by inode, then remove it. */
+        int p2 = fcntl(cur, F_DUPFD_CLOEXEC, 0);
+        DIR *pd = p2 >= 0 ? fdopendir(p2) : NULL;
+        bool removed = false;
+        if (pd) {
+            rewinddir(pd);
+            while ((de = readdir(pd)) != NULL) {
+                if (de->d_ino != me.st_ino || strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                    continue;
+                struct stat st;
+                if (fstatat(cur, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_ino == me.st_ino &&
+                    st.st_dev == me.st_dev) {
+                    removed = unlinkat(cur, de->d_name, AT_REMOVEDIR) == 0;
+                    if (!removed)
+                        seterr(err, errlen, "cannot remove directory %s from the box: %s", de->d_name,
+                               strerror(errno));
+                    break;
+                }
+            }
+            closedir(pd);
+        } else if (p2 >= 0) {
+            close(p2);
+        }
+        if (!removed) {
+            if (!err[0])
+                seterr(err, errlen, "cannot remove a directory from the box");
+            rc = -1;
+            break;
+        }
+    }
+    close(cur);
+    return rc;
+}
+
+/* Splits box->path into its parent directory and base name. */
+static int split_path(const char *path, char *parent, size_t plen, const char **base)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash || slash[1] == '\0')
+        return -1;
+    size_t n = slash == path ? 1 : (size_t)(slash - path);
+    if (n >= plen)
+        return -1;
+    memcpy(parent, path, n);
+    parent[n] = '\0';
+    *base = slash + 1;
+    return 0;
+}
+
+int sb_box_remove(struct sb_box *box, char *err, size_t errlen)
+{
+    if (!box->path[0])
+        return 0;
+    char parent[PATH_MAX];
+    const char *base;
+    if (split_path(box->path, parent, sizeof parent, &base) < 0) {
+        seterr(err, errlen, "bad box path %s", box->path);
+        return -1;
+    }
+    int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (pfd < 0) {
+        seterr(err, errlen, "cannot open %s to remove the box: %s", parent, strerror(errno));
+        return -1;
+    }
+    int rc = 0;
+    int bfd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (bfd < 0) {
+        if (errno != ENOENT) {
+            seterr(err, errlen, "cannot open the box %s: %s", box->path, strerror(errno));
+            rc = -1;
+        }
+    } else {
+        rc = empty_tree(bfd, err, errlen);
+        close(bfd);
+        if (rc == 0 && unlinkat(pfd, base, AT_REMOVEDIR) < 0) {
+            seterr(err, errlen, "cannot remove the box %s: %s", box->path, strerror(errno));
+            rc = -1;
+        }
+    }
+    close(pfd);
+    if (rc == 0)
+        box->path[0] = '\0';
+    return rc;
+}
+
+int sb_box_create(struct sb_box *box, const struct sandbox_spec *spec, char *err, size_t errlen)
+{
+    box->path[0] = '\0';
+    const char *tmp = getenv("TMPDIR");
+    /* A relative or oversized TMPDIR would make the box path depend on the
+     * cwd or get cut: use /tmp then. */
+    if (!tmp || tmp[0] != '/' || strlen(tmp) > PATH_MAX - 64)
+        tmp = "/tmp";
+    size_t tl = strlen(tmp);
+    while (tl > 1 && tmp[tl - 1] == '/')
+        tl--;
+    char tmpl[PATH_MAX];
+    snprintf(tmpl, sizeof tmpl, "%.*s/grader-box-XXXXXX", (int)tl, tmp);
+    if (!mkdtemp(tmpl)) {
+        seterr(err, errlen, "cannot create the box under %.*s: %s", (int)tl, tmp, strerror(errno));
+        return -1;
+    }
+    snprintf(box->path, sizeof box->path, "%s", tmpl);
+
+    struct copy_ctx c = {
+        .max_bytes = spec->copy_max_bytes ? spec->copy_max_bytes : SB_BOX_DEFAULT_MAX_BYTES,
+        .max_files = spec->copy_max_files ? spec->copy_max_files : SB_BOX_DEFAULT_MAX_FILES,
+        .err = err,
+        .errlen = errlen,
+    };
+    int rc = -1;
+    int boxfd = open(box->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    c.buf = malloc(COPY_BUF_SIZE);
+    if (boxfd < 0 || !c.buf) {
+        seterr(err, errlen, "cannot open the box %s: %s", box->path, boxfd < 0 ? strerror(errno) : "out of memory");
+        goto out;
+    }
+    if (spec->copy_dir) {
+        snprintf(c.src, sizeof c.src, "%s", spec->copy_dir);
+        int src = open(spec->copy_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (src < 0) {
+            seterr(err, errlen, "cannot open the directory %s: %s", spec->copy_dir,
+                   errno == ELOOP ? "it is a symbolic link; refusing to follow it" : strerror(errno));
+            goto out;
+        }
+        int crc = copy_tree(&c, src, boxfd, 0);
+        close(src);
+        if (crc < 0)
+            goto out;
+    }
+    for (size_t i = 0; i < spec->nfiles; i++)
+        if (copy_one_file(&c, boxfd, &spec->files[i]) < 0)
+            goto out;
+    rc = 0;
+out:
+    free(c.buf);
+    if (boxfd >= 0)
+        close(boxfd);
+    if (rc < 0) {
+        char ignored[128] = "";
+        sb_box_remove(box, ignored, sizeof ignored);
+        box->path[0] = '\0';
+    }
+    return rc;
+}

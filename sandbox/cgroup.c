@@ -1,0 +1,554 @@
+/* cgroup.c: per-run control groups (see cgroup.h for the order tried).
+ *
+ * Hierarchies are found from /proc/self/mountinfo and our place in each from
+ * /proc/self/cgroup, as isolate and nsjail do, rather than assuming
+ * /sys/fs/cgroup/<controller>: hybrid hosts, combined "cpu,cpuacct" mounts
+ * and containers all differ.  On the hybrid layout the memory limit goes
+ * into memory.limit_in_bytes *and* memory.memsw.limit_in_bytes when the
+ * latter exists, otherwise swap silently extends the limit (snekbox PR#31).
+ * The v2 unified mount, even without controllers, still gives cgroup.kill,
+ * which kills a forking tree atomically where a cgroup.procs loop races. */
+#include "cgroup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <stdint.h>
+#include <time.h>
+#include <unistd.h>
+
+struct hier {
+    char mount[PATH_MAX];   /* where the hierarchy is mounted */
+    char mroot[PATH_MAX];   /* which of its cgroups the mount shows */
+    char self[PATH_MAX];    /* our cgroup in it, from /proc/self/cgroup */
+    bool mounted, placed;
+};
+
+/* The only state shared between runs: a counter that makes cgroup names
+ * unique within the process, next to the pid and random bits. */
+static atomic_uint cg_counter;
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static void unescape(char *s)
+{
+    char *w = s;
+    for (char *r = s; *r;) {
+        if (r[0] == '\\' && r[1] >= '0' && r[1] <= '7' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' && r[3] <= '7') {
+            *w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+            r += 4;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = '\0';
+}
+
+static bool has_token(const char *list, const char *tok)
+{
+    size_t n = strlen(tok);
+    for (const char *p = list; *p;) {
+        size_t l = strcspn(p, ",");
+        if (l == n && strncmp(p, tok, n) == 0)
+            return true;
+        p += l + (p[l] == ',');
+    }
+    return false;
+}
+
+static const char *const v1_names[SB_CG_NDIRS] = {NULL, "pids", "memory", "cpuacct"};
+
+static void find_mounts(struct hier h[SB_CG_NDIRS])
+{
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    if (!f)
+        return;
+    char *line = NULL;
+    size_t cap = 0;
+    while (getline(&line, &cap, f) > 0) {
+        char *sep = strstr(line, " - ");
+        if (!sep)
+            continue;
+        *sep = '\0';
+        char fstype[32], superopts[512];
+        if (sscanf(sep + 3, "%31s %*s %511s", fstype, superopts) != 2)
+            continue;
+        char root[PATH_MAX], mnt[PATH_MAX];
+        if (sscanf(line, "%*s %*s %*s %4095s %4095s", root, mnt) != 2)
+            continue;
+        unescape(root);
+        unescape(mnt);
+        int which = -1;
+        if (strcmp(fstype, "cgroup2") == 0) {
+            which = SB_CG_V2;
+        } else if (strcmp(fstype, "cgroup") == 0) {
+            for (int i = SB_CG_PIDS; i < SB_CG_NDIRS; i++)
+                if (has_token(superopts, v1_names[i]) && !h[i].mounted)
+                    which = i;
+        }
+        if (which < 0 || h[which].mounted)
+            continue;
+        snprintf(h[which].mount, sizeof h[which].mount, "%s", mnt);
+        snprintf(h[which].mroot, sizeof h[which].mroot, "%s", root);
+        h[which].mounted = true;
+        /* A combined mount (cpu,cpuacct or pids,memory) serves several. */
+        if (which != SB_CG_V2)
+            for (int i = SB_CG_PIDS; i < SB_CG_NDIRS; i++)
+                if (i != which && !h[i].mounted && has_token(superopts, v1_names[i]))
+                    h[i] = h[which];
+    }
+    free(line);
+    fclose(f);
+}
+
+static void find_self(struct hier h[SB_CG_NDIRS])
+{
+    FILE *f = fopen("/proc/self/cgroup", "re");
+    if (!f)
+        return;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while ((n = getline(&line, &cap, f)) > 0) {
+        if (line[n - 1] == '\n')
+            line[n - 1] = '\0';
+        char *c1 = strchr(line, ':');
+        char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        if (!c2)
+            continue;
+        *c2 = '\0';
+        const char *ctrls = c1 + 1, *path = c2 + 1;
+        for (int i = 0; i < SB_CG_NDIRS; i++) {
+            bool match = i == SB_CG_V2 ? (strncmp(line, "0:", 2) == 0 && ctrls[0] == '\0')
+                                       : has_token(ctrls, v1_names[i]);
+            if (!match)
+                continue;
+            snprintf(h[i].self, sizeof h[i].self, "%s", path);
+            h[i].placed = true;
+        }
+    }
+    free(line);
+    fclose(f);
+}
+
+/* The directory of our own cgroup in hierarchy h, or -1. */
+static int own_dir(const struct hier *h, char *out, size_t outlen)
+{
+    if (!h->mounted || !h->placed)
+        return -1;
+    const char *rel = h->self;
+    size_t rl = strlen(h->mroot);
+    if (strcmp(h->mroot, "/") != 0) {
+        /* The mount shows a sub-cgroup (a container's view): our path must
+         * be inside it. */
+        if (strncmp(rel, h->mroot, rl) != 0 || (rel[rl] != '/' && rel[rl] != '\0'))
+            return -1;
+        rel += rl;
+    }
+    while (*rel == '/')
+        rel++;
+    int n = snprintf(out, outlen, "%s%s%s", h->mount, *rel ? "/" : "", rel);
+    return n < 0 || (size_t)n >= outlen ? -1 : 0;
+}
+
+static int write_file(const char *dir, const char *file, const char *val)
+{
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    size_t len = strlen(val);
+    ssize_t w = write(fd, val, len);
+    int e = w < 0 ? errno : 0;
+    if (close(fd) < 0 && !e)
+        e = errno;
+    if (w >= 0 && (size_t)w != len && !e)
+        e = EIO;
+    return -e;
+}
+
+static ssize_t read_file(const char *dir, const char *file, char *buf, size_t len)
+{
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, len - 1);
+    close(fd);
+    if (n < 0)
+        return -1;
+    buf[n] = '\0';
+    return n;
+}
+
+static bool file_exists(const char *dir, const char *file)
+{
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    return access(path, F_OK) == 0;
+}
+
+/* The number after "key " in a flat-keyed file, or -1. */
+static long long keyed_value(const char *text, const char *key)
+{
+    size_t kl = strlen(key);
+    for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+        if (strncmp(p, key, kl) == 0 && p[kl] == ' ')
+            return strtoll(p + kl + 1, NULL, 10);
+    }
+    return -1;
+}
+
+static long long read_keyed(const char *dir, const char *file, const char *key)
+{
+    char buf[4096];
+    if (!dir[0] || read_file(dir, file, buf, sizeof buf) < 0)
+        return -1;
+    return keyed_value(buf, key);
+}
+
+/* Appends a word to the description, space separated. */
+static void note(struct sb_cgroup *cg, const char *piece)
+{
+    size_t l = strlen(cg->desc);
+    if (l + 2 < sizeof cg->desc)
+        snprintf(cg->desc + l, sizeof cg->desc - l, "%s%s", l ? " " : "", piece);
+}
+
+static const char *errname(int e)
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
+    const char *n = strerrorname_np(e);
+    if (n)
+        return n;
+#endif
+    return strerror(e);
+}
+
+static void make_name(char *out, size_t len)
+{
+    unsigned rnd = 0;
+    if (getrandom(&rnd, sizeof rnd, GRND_NONBLOCK) != (ssize_t)sizeof rnd)
+        rnd = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)out;
+    snprintf(out, len, "grader-%d-%u-%08x", (int)getpid(), atomic_fetch_add(&cg_counter, 1), rnd);
+}
+
+static void drop_dir(struct sb_cgroup *cg, int i)
+{
+    if (cg->dir[i][0])
+        rmdir(cg->dir[i]);
+    cg->dir[i][0] = '\0';
+}
+
+/* The full v2 layout: our cgroup must list memory and pids and hand them to
+ * its children.  If it does not yet, enabling them fails with EBUSY when our
+ * cgroup holds processes ("no internal processes"); we do not move the
+ * grader into a leaf of its own behind its back, we fall back. */
+static bool try_v2(struct sb_cgroup *cg, const char *own, const char *name, const struct sandbox_limits *lim,
+                   int *why)
+{
+    char buf[512];
+    if (read_file(own, "cgroup.controllers", buf, sizeof buf) < 0)
+        return false;
+    /* cgroup.controllers is space separated. */
+    bool mem = false, pids = false;
+    char *save = NULL;
+    for (char *t = strtok_r(buf, " \n", &save); t; t = strtok_r(NULL, " \n", &save)) {
+        mem |= strcmp(t, "memory") == 0;
+        pids |= strcmp(t, "pids") == 0;
+    }
+    if (!mem || !pids)
+        return false;
+    if (read_file(own, "cgroup.subtree_control", buf, sizeof buf) < 0)
+        return false;
+    if (!strstr(buf, "memory") || !strstr(buf, "pids")) {
+        int e = write_file(own, "cgroup.subtree_control", "+memory +pids");
+        if (e < 0) {
+            *why = -e;
+            return false;
+        }
+    }
+    int n = snprintf(cg->dir[SB_CG_V2], sizeof cg->dir[SB_CG_V2], "%s/%s", own, name);
+    if (n < 0 || (size_t)n >= sizeof cg->dir[SB_CG_V2] || mkdir(cg->dir[SB_CG_V2], 0755) < 0) {
+        *why = errno;
+        cg->dir[SB_CG_V2][0] = '\0';
+        return false;
+    }
+    const char *d = cg->dir[SB_CG_V2];
+    char num[32];
+    cg->v2_limits = true;
+    cg->limits_memory = cg->limits_pids = true;
+    if (lim->memory_bytes) {
+        snprintf(num, sizeof num, "%zu", lim->memory_bytes);
+        if (write_file(d, "memory.max", num) < 0)
+            cg->limits_memory = false;
+        /* Without swap.max=0 the limit only bounds RAM. */
+        if (file_exists(d, "memory.swap.max"))
+            write_file(d, "memory.swap.max", "0");
+        /* One OOM kill takes the whole run, not a random worker. */
+        write_file(d, "memory.oom.group", "1");
+    }
+    if (lim->processes) {
+        snprintf(num, sizeof num, "%u", lim->processes + 1);   /* + our init */
+        if (write_file(d, "pids.max", num) < 0)
+            cg->limits_pids = false;
+    }
+    return true;
+}
+
+void sb_cgroup_create(struct sb_cgroup *cg, const struct sandbox_limits *lim)
+{
+    memset(cg, 0, sizeof *cg);
+    cg->cpu_fd = -1;
+    struct hier *h = calloc(SB_CG_NDIRS, sizeof *h);
+    if (!h) {
+        note(cg, "no cgroups (ENOMEM)");
+        return;
+    }
+    find_mounts(h);
+    find_self(h);
+    char name[64];
+    make_name(name, sizeof name);
+    char own[PATH_MAX];
+    int why = 0;
+
+    if (!h[SB_CG_MEMORY].mounted && !h[SB_CG_PIDS].mounted && own_dir(&h[SB_CG_V2], own, sizeof own) == 0 &&
+        try_v2(cg, own, name, lim, &why)) {
+        note(cg, "cgroup v2:");
+        note(cg, cg->limits_pids ? "pids" : "pids(unset)");
+        note(cg, cg->limits_memory ? "memory" : "memory(unset)");
+    } else {
+        bool any = false;
+        int first_err = why;
+        const char *first_what = why ? "v2" : NULL;
+        for (int i = SB_CG_PIDS; i < SB_CG_NDIRS; i++) {
+            if (own_dir(&h[i], own, sizeof own) < 0)
+                continue;
+            int n = snprintf(cg->dir[i], sizeof cg->dir[i], "%s/%s", own, name);
+            if (n < 0 || (size_t)n >= sizeof cg->dir[i] || mkdir(cg->dir[i], 0755) < 0) {
+                if (!first_err) {
+                    first_err = errno;
+                    first_what = v1_names[i];
+                }
+                cg->dir[i][0] = '\0';
+                continue;
+            }
+            any = true;
+        }
+        char num[32];
+        if (cg->dir[SB_CG_MEMORY][0]) {
+            cg->limits_memory = true;
+            if (lim->memory_bytes) {
+                snprintf(num, sizeof num, "%zu", lim->memory_bytes);
+                if (write_file(cg->dir[SB_CG_MEMORY], "memory.limit_in_bytes", num) < 0)
+                    cg->limits_memory = false;
+                /* memsw must be >= limit_in_bytes, hence second.  Absent
+                 * when swap accounting is off; swappiness 0 is all we can
+                 * do then. */
+                if (file_exists(cg->dir[SB_CG_MEMORY], "memory.memsw.limit_in_bytes"))
+                    write_file(cg->dir[SB_CG_MEMORY], "memory.memsw.limit_in_bytes", num);
+                else
+                    write_file(cg->dir[SB_CG_MEMORY], "memory.swappiness", "0");
+            }
+        }
+        if (cg->dir[SB_CG_PIDS][0]) {
+            cg->limits_pids = true;
+            if (lim->processes) {
+                snprintf(num, sizeof num, "%u", lim->processes + 1);   /* + our init */
+                if (write_file(cg->dir[SB_CG_PIDS], "pids.max", num) < 0)
+                    cg->limits_pids = false;
+            }
+        }
+        /* The controller-less unified hierarchy of a hybrid host: only for
+         * cgroup.kill and, without cpuacct, cpu.stat. */
+        if (any && own_dir(&h[SB_CG_V2], own, sizeof own) == 0) {
+            int n = snprintf(cg->dir[SB_CG_V2], sizeof cg->dir[SB_CG_V2], "%s/%s", own, name);
+            if (n < 0 || (size_t)n >= sizeof cg->dir[SB_CG_V2] || mkdir(cg->dir[SB_CG_V2], 0755) < 0)
+                cg->dir[SB_CG_V2][0] = '\0';
+        }
+        if (any) {
+            note(cg, "cgroup v1:");
+            if (cg->dir[SB_CG_PIDS][0])
+                note(cg, cg->limits_pids ? "pids" : "pids(unset)");
+            if (cg->dir[SB_CG_MEMORY][0])
+                note(cg, cg->limits_memory ? "memory" : "memory(unset)");
+            if (cg->dir[SB_CG_CPUACCT][0])
+                note(cg, "cpuacct");
+            if (cg->dir[SB_CG_V2][0])
+                note(cg, "+ v2 kill");
+        } else {
+            char piece[96];
+            if (first_err)
+                snprintf(piece, sizeof piece, "no cgroups (%s: %s)", first_what, errname(first_err));
+            else
+                snprintf(piece, sizeof piece, "no cgroups (none found)");
+            note(cg, piece);
+        }
+    }
+    free(h);
+}
+
+int sb_cgroup_attach(struct sb_cgroup *cg, pid_t pid)
+{
+    char num[32];
+    snprintf(num, sizeof num, "%d", (int)pid);
+    int n = 0;
+    for (int i = 0; i < SB_CG_NDIRS; i++) {
+        if (!cg->dir[i][0])
+            continue;
+        int e = write_file(cg->dir[i], "cgroup.procs", num);
+        if (e < 0) {
+            if (i == SB_CG_V2 && cg->v2_limits)
+                cg->limits_memory = cg->limits_pids = false;
+            if (i == SB_CG_MEMORY)
+                cg->limits_memory = false;
+            if (i == SB_CG_PIDS)
+                cg->limits_pids = false;
+            char piece[64];
+            snprintf(piece, sizeof piece, "(%s attach: %s)", i == SB_CG_V2 ? "v2" : v1_names[i], errname(-e));
+            note(cg, piece);
+            drop_dir(cg, i);
+            continue;
+        }
+        n++;
+    }
+    if (cg->cpu_fd < 0) {
+        char path[PATH_MAX + 32];
+        if (cg->dir[SB_CG_CPUACCT][0]) {
+            snprintf(path, sizeof path, "%s/cpuacct.usage", cg->dir[SB_CG_CPUACCT]);
+            cg->cpu_fd = open(path, O_RDONLY | O_CLOEXEC);
+            cg->cpu_is_v2 = false;
+        }
+        if (cg->cpu_fd < 0 && cg->dir[SB_CG_V2][0]) {
+            snprintf(path, sizeof path, "%s/cpu.stat", cg->dir[SB_CG_V2]);
+            cg->cpu_fd = open(path, O_RDONLY | O_CLOEXEC);
+            cg->cpu_is_v2 = true;
+        }
+    }
+    return n;
+}
+
+bool sb_cgroup_active(const struct sb_cgroup *cg)
+{
+    for (int i = 0; i < SB_CG_NDIRS; i++)
+        if (cg->dir[i][0])
+            return true;
+    return false;
+}
+
+long long sb_cgroup_cpu_usec(struct sb_cgroup *cg)
+{
+    if (cg->cpu_fd < 0)
+        return -1;
+    char buf[1024];
+    ssize_t n = pread(cg->cpu_fd, buf, sizeof buf - 1, 0);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    if (cg->cpu_is_v2)
+        return keyed_value(buf, "usage_usec");
+    return strtoll(buf, NULL, 10) / 1000;   /* cpuacct.usage is in ns */
+}
+
+long long sb_cgroup_memory_peak(const struct sb_cgroup *cg)
+{
+    char buf[64];
+    if (cg->v2_limits && read_file(cg->dir[SB_CG_V2], "memory.peak", buf, sizeof buf) > 0)
+        return strtoll(buf, NULL, 10);
+    if (cg->dir[SB_CG_MEMORY][0] && read_file(cg->dir[SB_CG_MEMORY], "memory.max_usage_in_bytes", buf, sizeof buf) > 0)
+        return strtoll(buf, NULL, 10);
+    return -1;
+}
+
+long long sb_cgroup_oom_kills(const struct sb_cgroup *cg)
+{
+    long long v = -1;
+    if (cg->v2_limits)
+        v = read_keyed(cg->dir[SB_CG_V2], "memory.events", "oom_kill");
+    else if (cg->dir[SB_CG_MEMORY][0])
+        v = read_keyed(cg->dir[SB_CG_MEMORY], "memory.oom_control", "oom_kill");
+    return v < 0 ? 0 : v;
+}
+
+long long sb_cgroup_pids_refused(const struct sb_cgroup *cg)
+{
+    long long v = -1;
+    if (cg->v2_limits)
+        v = read_keyed(cg->dir[SB_CG_V2], "pids.events", "max");
+    else if (cg->dir[SB_CG_PIDS][0])
+        v = read_keyed(cg->dir[SB_CG_PIDS], "pids.events", "max");
+    return v < 0 ? 0 : v;
+}
+
+/* Kills every pid listed in dir/cgroup.procs; returns how many were listed. */
+static int kill_procs(const char *dir)
+{
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/cgroup.procs", dir);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return 0;
+    int n = 0;
+    long pid;
+    while (fscanf(f, "%ld", &pid) == 1) {
+        if (pid > 0) {
+            kill((pid_t)pid, SIGKILL);
+            n++;
+        }
+    }
+    fclose(f);
+    return n;
+}
+
+void sb_cgroup_kill(struct sb_cgroup *cg)
+{
+    if (cg->dir[SB_CG_V2][0])
+        write_file(cg->dir[SB_CG_V2], "cgroup.kill", "1");
+    for (int i = SB_CG_PIDS; i < SB_CG_NDIRS; i++)
+        if (cg->dir[i][0])
+            kill_procs(cg->dir[i]);
+}
+
+int sb_cgroup_destroy(struct sb_cgroup *cg, char *err, size_t errlen)
+{
+    if (cg->cpu_fd >= 0) {
+        close(cg->cpu_fd);
+        cg->cpu_fd = -1;
+    }
+    int last_err = 0;
+    /* 400 x 5 ms: a killed process needs a moment to leave, and the kernel
+     * reports a v1 cgroup busy until its last task is released. */
+    for (int attempt = 0; attempt < 400; attempt++) {
+        bool left = false;
+        if (attempt > 0)
+            sb_cgroup_kill(cg);
+        for (int i = 0; i < SB_CG_NDIRS; i++) {
+            if (!cg->dir[i][0])
+                continue;
+            if (rmdir(cg->dir[i]) == 0 || errno == ENOENT) {
+                cg->dir[i][0] = '\0';
+            } else {
+                last_err = errno;
+                left = true;
+            }
+        }
+        if (!left)
+            return 0;
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    for (int i = 0; i < SB_CG_NDIRS; i++) {
+        if (cg->dir[i][0]) {
+            snprintf(err, errlen, "cannot remove the run's cgroup %s: %s", cg->dir[i], strerror(last_err));
+            return -1;
+        }
+    }
+    return 0;
+}

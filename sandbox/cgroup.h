@@ -1,0 +1,64 @@
+/* cgroup.h: one control group per run, for limits, accounting and a
+ * whole-tree kill.
+ *
+ * Tried in this order, each only if it works when tried:
+ *   v2   /sys/fs/cgroup is cgroup2 and our own cgroup delegates memory and
+ *        pids: memory.max, memory.swap.max=0, pids.max, cpu.stat,
+ *        memory.events, memory.peak, cgroup.kill;
+ *   v1   the hybrid layout: v1 pids and memory (under our own memory
+ *        cgroup), v1 cpuacct, and the controller-less v2 "unified" mount
+ *        for cgroup.kill and cpu.stat when cpuacct is missing;
+ *   none rlimits only (unprivileged without a delegated subtree).
+ * Every directory is created under the cgroup /proc/self/cgroup names for
+ * us, never at a hierarchy's root unless that is where we are (creating at
+ * the root would escape the limits of a container or a systemd slice). */
+#ifndef GRADER_SANDBOX_CGROUP_H
+#define GRADER_SANDBOX_CGROUP_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "sandbox.h"
+
+enum sb_cg_dir { SB_CG_V2, SB_CG_PIDS, SB_CG_MEMORY, SB_CG_CPUACCT, SB_CG_NDIRS };
+
+struct sb_cgroup {
+    bool v2_limits;                   /* SB_CG_V2 is a full v2 cgroup with controllers */
+    char dir[SB_CG_NDIRS][PATH_MAX];  /* created directories, "" when absent */
+    int cpu_fd;                       /* cpuacct.usage or cpu.stat, -1 */
+    bool cpu_is_v2;
+    bool limits_memory, limits_pids;  /* the limit is enforced by the cgroup */
+    char desc[128];                   /* for result->isolation */
+};
+
+/* Creates the run's cgroups and writes the limits.  Never fails: what could
+ * not be set up is left out and desc says so. */
+void sb_cgroup_create(struct sb_cgroup *cg, const struct sandbox_limits *lim);
+
+/* Moves `pid` into every cgroup of the run.  A cgroup that refuses is
+ * dropped (and said in desc); returns how many remain. */
+int sb_cgroup_attach(struct sb_cgroup *cg, pid_t pid);
+
+bool sb_cgroup_active(const struct sb_cgroup *cg);
+
+/* CPU time of everything in the run so far in microseconds, or -1. */
+long long sb_cgroup_cpu_usec(struct sb_cgroup *cg);
+/* Peak memory in bytes, or -1. */
+long long sb_cgroup_memory_peak(const struct sb_cgroup *cg);
+/* How many processes the kernel's OOM killer killed in the run. */
+long long sb_cgroup_oom_kills(const struct sb_cgroup *cg);
+/* How many forks or clones the pids limit refused. */
+long long sb_cgroup_pids_refused(const struct sb_cgroup *cg);
+
+/* SIGKILLs everything in the run's cgroups once (cgroup.kill, else by
+ * cgroup.procs).  Async-signal-unsafe but cheap; used while supervising. */
+void sb_cgroup_kill(struct sb_cgroup *cg);
+
+/* Kills what is left, waits for the cgroups to empty and removes them,
+ * retrying for up to two seconds.  0, or -1 with err set when a directory
+ * could not be removed. */
+int sb_cgroup_destroy(struct sb_cgroup *cg, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,330 @@
+/* child.c: init and payload, from clone to execve (see child.h).
+ *
+ * Init is C, not the payload, because PID 1 of a namespace ignores every
+ * signal it has no handler for (Python as PID 1 would shrug off SIGTERM) and
+ * must reap orphans, which otherwise fill pids.max as zombies.  It reports
+ * the payload's wait status itself so the supervisor never has to wait for
+ * a process in another PID namespace, then exits, and the kernel kills
+ * whatever is left in the namespace (bubblewrap's do_init, isolate's proxy).
+ *
+ * Only system calls from here on: see child.h. */
+#include "child.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* glibc declares setrlimit with an enum under _GNU_SOURCE. */
+#ifdef __GLIBC__
+#define RLIMIT_RESOURCE(r) ((__rlimit_resource_t)(r))
+#else
+#define RLIMIT_RESOURCE(r) (r)
+#endif
+
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+
+const char *sb_stage_name(int stage)
+{
+    static const char *const names[SB_STAGE_COUNT] = {
+        [SB_STAGE_NONE] = "setup",
+        [SB_STAGE_MOUNT_PRIVATE] = "making mounts private",
+        [SB_STAGE_FORK] = "forking the payload",
+        [SB_STAGE_SETSID] = "setsid",
+        [SB_STAGE_FDS] = "setting up descriptors",
+        [SB_STAGE_CHDIR] = "entering the box",
+        [SB_STAGE_RLIMIT] = "setrlimit",
+        [SB_STAGE_PRCTL] = "prctl",
+        [SB_STAGE_EXEC] = "execve",
+    };
+    return stage >= 0 && stage < SB_STAGE_COUNT && names[stage] ? names[stage] : "setup";
+}
+
+static void write_full(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return;
+        p += w;
+        len -= (size_t)w;
+    }
+}
+
+static _Noreturn void fail(int errfd, int stage, int err, int detail)
+{
+    struct sb_errmsg m = {stage, err, detail};
+    write_full(errfd, &m, sizeof m);
+    _exit(127);
+}
+
+/* close_range(2) appeared in 5.9; older kernels get a loop bounded by
+ * RLIMIT_NOFILE (getrlimit is a plain system call). */
+static void close_from_to(unsigned lo, unsigned hi)
+{
+    if (lo > hi)
+        return;
+    if (syscall(SYS_close_range, lo, hi, 0) == 0)
+        return;
+    struct rlimit rl;
+    unsigned max = 65536;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < max)
+        max = (unsigned)rl.rlim_cur;
+    for (unsigned fd = lo; fd <= hi && fd < max; fd++)
+        close((int)fd);
+}
+
+/* Closes every descriptor >= 3 except the `n` in keep[] (sorted here). */
+static void close_all_but(int *keep, int n)
+{
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+            int t = keep[j];
+            keep[j] = keep[j - 1];
+            keep[j - 1] = t;
+        }
+    unsigned next = 3;
+    for (int i = 0; i < n; i++) {
+        if (keep[i] < (int)next)
+            continue;
+        close_from_to(next, (unsigned)keep[i] - 1);
+        next = (unsigned)keep[i] + 1;
+    }
+    close_from_to(next, ~0U);
+}
+
+/* A fork that runs no atfork handlers and takes no glibc lock: the lock
+ * could have been held by another grader thread at the time of our clone,
+ * and would then stay locked forever in this copy. */
+static pid_t raw_fork(void)
+{
+#if defined(__s390__) || defined(__CRIS__)
+    return (pid_t)syscall(SYS_clone, 0L, (long)SIGCHLD, 0L, 0L, 0L);
+#else
+    return (pid_t)syscall(SYS_clone, (long)SIGCHLD, 0L, 0L, 0L, 0L);
+#endif
+}
+
+static _Noreturn void payload_main(const struct sb_child *c, pid_t init_pid)
+{
+    int errfd = c->fd_errpipe;
+    /* Own session and process group: no controlling terminal to inject
+     * into (TIOCSTI, CVE-2017-5226), and a group to kill as a whole. */
+    if (setsid() < 0)
+        fail(errfd, SB_STAGE_SETSID, errno, 0);
+
+    /* Move everything above the numbers we are about to fill, so that no
+     * dup2 lands on a descriptor still needed as a source. */
+    int base = c->fd_chan >= 0 && c->channel_fd >= 3 ? c->channel_fd + 1 : 3;
+    int ep = fcntl(errfd, F_DUPFD_CLOEXEC, base);
+    if (ep < 0)
+        fail(errfd, SB_STAGE_FDS, errno, 0);
+    errfd = ep;
+    int src[4] = {c->fd_null, c->fd_out, c->fd_err, c->fd_chan};
+    int dst[4] = {0, 1, 2, c->channel_fd};
+    int moved[4] = {-1, -1, -1, -1};
+    for (int i = 0; i < 4; i++) {
+        if (src[i] < 0)
+            continue;
+        moved[i] = fcntl(src[i], F_DUPFD_CLOEXEC, base);
+        if (moved[i] < 0)
+            fail(errfd, SB_STAGE_FDS, errno, 0);
+    }
+    for (int i = 0; i < 4; i++)
+        if (moved[i] >= 0 && dup2(moved[i], dst[i]) < 0)   /* dup2 clears CLOEXEC */
+            fail(errfd, SB_STAGE_FDS, errno, 0);
+    /* Nothing else reaches the student: not the other runs' pipes, not the
+     * status or sync pipes, not a cgroup or directory descriptor that would
+     * lead outside. */
+    int keep[2] = {errfd, c->fd_chan >= 0 ? c->channel_fd : errfd};
+    close_all_but(keep, 2);
+
+    if (chdir(c->cwd) < 0)
+        fail(errfd, SB_STAGE_CHDIR, errno, 0);
+    for (int i = 0; i < c->nrl; i++)
+        if (setrlimit(RLIMIT_RESOURCE(c->rl[i].resource), &c->rl[i].lim) < 0)
+            fail(errfd, SB_STAGE_RLIMIT, errno, c->rl[i].resource);
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+        fail(errfd, SB_STAGE_PRCTL, errno, 0);
+    /* PDEATHSIG set after init already died would never fire. */
+    if (init_pid > 0 && getppid() != init_pid)
+        _exit(127);
+    /* No setuid binary may give the student more rights than we gave. */
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        fail(errfd, SB_STAGE_PRCTL, errno, 0);
+    execve(c->argv[0], (char *const *)c->argv, (char *const *)c->envp);
+    fail(errfd, SB_STAGE_EXEC, errno, 0);
+}
+
+static void itoa_append(char *buf, long v)
+{
+    char tmp[24];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v > 0 && n < (int)sizeof tmp);
+    size_t l = strlen(buf);
+    while (n > 0)
+        buf[l++] = tmp[--n];
+    buf[l] = '\0';
+}
+
+/* SIGKILLs every child listed in /proc/self/task/<tid>/children; -1 when
+ * that file cannot be read (no /proc, or CONFIG_PROC_CHILDREN off). */
+static int kill_listed_children(void)
+{
+    char path[64] = "/proc/self/task/";
+    itoa_append(path, (long)syscall(SYS_gettid));
+    strcat(path, "/children");
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    char buf[4096];
+    long cur = -1;
+    int n = 0;
+    for (;;) {
+        ssize_t r = read(fd, buf, sizeof buf);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        for (ssize_t i = 0; i < r; i++) {
+            if (buf[i] >= '0' && buf[i] <= '9') {
+                cur = (cur < 0 ? 0 : cur * 10) + (buf[i] - '0');
+            } else if (cur >= 0) {
+                kill((pid_t)cur, SIGKILL);
+                n++;
+                cur = -1;
+            }
+        }
+    }
+    if (cur > 0) {
+        kill((pid_t)cur, SIGKILL);
+        n++;
+    }
+    close(fd);
+    return n;
+}
+
+_Noreturn void sb_init_main(const struct sb_child *c)
+{
+    /* The grader's signal mask and ignored signals would otherwise reach
+     * the payload: both survive execve. */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    for (int s = 1; s < _NSIG; s++) {
+        if (s == SIGKILL || s == SIGSTOP)
+            continue;
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = SIG_DFL;
+        sigaction(s, &sa, NULL);
+    }
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+
+    /* Drop every descriptor of the grader we inherited, now: holding the
+     * pipes of a concurrent run would delay that run's end-of-file until
+     * ours ends. */
+    int keep[7] = {c->fd_null, c->fd_out, c->fd_err, c->fd_chan >= 0 ? c->fd_chan : c->fd_out,
+                   c->fd_errpipe, c->fd_status, c->fd_sync};
+    close_all_but(keep, 7);
+
+    /* Wait until the supervisor has written our uid/gid maps and put us in
+     * the cgroups; end of file means it gave up. */
+    char go;
+    ssize_t r;
+    do
+        r = read(c->fd_sync, &go, 1);
+    while (r < 0 && errno == EINTR);
+    if (r != 1)
+        _exit(0);
+    close(c->fd_sync);
+
+    unsigned flags = 0;
+    if (c->ns_flags & CLONE_NEWNS) {
+        /* Our mounts must not propagate back to the host (systemd makes /
+         * shared), nor the host's into the box later. */
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+            fail(c->fd_errpipe, SB_STAGE_MOUNT_PRIVATE, errno, 0);
+        /* A /proc of our own PID namespace, so the student sees only the
+         * run's processes there.  Optional: a user namespace is refused a
+         * new procfs when the host's /proc has overmounts. */
+        if ((c->ns_flags & CLONE_NEWPID) &&
+            mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0)
+            flags |= SB_INIT_PROC;
+    }
+    if ((c->ns_flags & CLONE_NEWUTS) && sethostname("grader", 6) == 0)
+        flags |= SB_INIT_HOSTNAME;
+    setsid();
+    /* Without a PID namespace, orphans (double-forked daemons) are
+     * reparented to us instead of escaping to the host's init. */
+    if (c->subreaper)
+        prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+
+    pid_t self = (pid_t)syscall(SYS_getpid);
+    pid_t payload = raw_fork();
+    if (payload < 0)
+        fail(c->fd_errpipe, SB_STAGE_FORK, errno, 0);
+    if (payload == 0)
+        payload_main(c, self);
+
+    close(c->fd_errpipe);
+    close(c->fd_null);
+    close(c->fd_out);
+    close(c->fd_err);
+    if (c->fd_chan >= 0)
+        close(c->fd_chan);
+
+    struct sb_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = SB_MSG_STARTED;
+    m.pid = (int)payload;
+    m.flags = flags;
+    write_full(c->fd_status, &m, sizeof m);
+
+    for (;;) {
+        int st;
+        pid_t p = wait4(-1, &st, __WALL, NULL);
+        if (p < 0) {
+            if (errno == EINTR)
+                continue;
+            _exit(0);
+        }
+        if (p == payload) {
+            memset(&m, 0, sizeof m);
+            m.type = SB_MSG_EXITED;
+            m.pid = (int)payload;
+            m.status = st;
+            getrusage(RUSAGE_CHILDREN, &m.ru);
+            write_full(c->fd_status, &m, sizeof m);
+            break;
+        }
+    }
+    if (!c->subreaper)
+        _exit(0);   /* PID 1 leaving takes the whole namespace with it */
+
+    /* No PID namespace: kill and reap what the run left behind.  Killing a
+     * process reparents its children to us, so repeat until none is left. */
+    for (;;) {
+        kill(-payload, SIGKILL);
+        kill_listed_children();
+        int st;
+        pid_t p = wait4(-1, &st, __WALL, NULL);
+        if (p < 0 && errno != EINTR)
+            break;
+    }
+    _exit(0);
+}

@@ -1,0 +1,71 @@
+/* child.h: the code that runs between clone and execve.
+ *
+ * sb_init_main runs in the freshly cloned process (PID 1 of the new PID
+ * namespace when there is one).  It is a copy of one thread of a possibly
+ * multi-threaded grader, so everything it and the payload do must be
+ * async-signal-safe: no malloc, no stdio, no locks, only system calls on
+ * data prepared before the clone (struct sb_child). */
+#ifndef GRADER_SANDBOX_CHILD_H
+#define GRADER_SANDBOX_CHILD_H
+
+#include <stdbool.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+/* Where a pre-exec step failed; sent on the error pipe. */
+enum sb_stage {
+    SB_STAGE_NONE,
+    SB_STAGE_MOUNT_PRIVATE,   /* init: making mounts private in the mount ns */
+    SB_STAGE_FORK,            /* init: forking the payload */
+    SB_STAGE_SETSID,
+    SB_STAGE_FDS,             /* arranging descriptors 0, 1, 2 and the channel */
+    SB_STAGE_CHDIR,
+    SB_STAGE_RLIMIT,
+    SB_STAGE_PRCTL,
+    SB_STAGE_EXEC,
+    SB_STAGE_COUNT
+};
+
+struct sb_errmsg {
+    int stage;    /* enum sb_stage */
+    int err;      /* errno */
+    int detail;   /* the resource for SB_STAGE_RLIMIT */
+};
+
+/* Sent by init on the status pipe. */
+enum { SB_MSG_STARTED = 1, SB_MSG_EXITED = 2 };
+#define SB_INIT_PROC 1u       /* a fresh /proc was mounted for the PID ns */
+#define SB_INIT_HOSTNAME 2u   /* the UTS ns got its own host name */
+struct sb_msg {
+    int type;
+    int pid;             /* STARTED: the payload's pid as init sees it */
+    int status;          /* EXITED: the payload's wait status */
+    unsigned flags;      /* STARTED: SB_INIT_* */
+    struct rusage ru;    /* EXITED: every child init reaped so far */
+};
+
+struct sb_rlim {
+    int resource;
+    struct rlimit lim;
+};
+
+struct sb_child {
+    const char *const *argv;
+    const char *const *envp;
+    const char *cwd;
+    /* Descriptors in the supervisor's numbering (all O_CLOEXEC there). */
+    int fd_null, fd_out, fd_err, fd_chan;   /* fd_chan: -1 without a channel */
+    int channel_fd;                         /* its number in the payload */
+    int fd_errpipe, fd_status, fd_sync;
+    unsigned long ns_flags;                 /* CLONE_NEW* the init was created with */
+    bool subreaper;                         /* no PID ns: init must sweep orphans itself */
+    struct sb_rlim rl[8];
+    int nrl;
+};
+
+const char *sb_stage_name(int stage);
+
+/* Never returns. */
+_Noreturn void sb_init_main(const struct sb_child *c);
+
+#endif

@@ -1,0 +1,35 @@
+"""grader_probe.py: run a student's leaky_app.py under the lifetime probe.
+
+Usage (see PROTOCOL.md):
+    GRADER_PROBE_FD=3 GRADER_PROBE_TOKEN=<hex> \
+        python3 -E -s -B /abs/path/grader_probe.py leaky_app.py 3>record
+
+This file is only a bootstrap.  It loads probe_core.py (same directory) into a
+private namespace whose __builtins__ is a private copy of the builtins dict, so
+a submission that rebinds builtins.len, builtins.__import__, ... cannot change
+what the probe's own code calls.  Standard library only; CPython 3.8-3.13.
+"""
+
+
+def _grader_probe_boot():
+    import builtins
+    import os
+    import sys
+    here = os.path.dirname(os.path.abspath(__file__))
+    core_path = os.path.join(here, "probe_core.py")
+    with open(core_path, "rb") as f:
+        source = f.read()
+    ns = {
+        "__builtins__": dict(builtins.__dict__),
+        "__name__": "grader_probe_core",
+        "__file__": core_path,
+        "__doc__": None,
+    }
+    exec(compile(source, core_path, "exec", dont_inherit=True), ns)
+    return ns["main"], (__file__, os.path.abspath(__file__))
+
+
+_grader_probe_main, _grader_probe_files = _grader_probe_boot()
+del _grader_probe_boot
+# main() never returns: it ends by raising SystemExit (or dying by SIGINT).
+_grader_probe_main(_grader_probe_files)

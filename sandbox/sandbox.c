@@ -1,0 +1,1021 @@
+/* sandbox.c: the supervisor.
+ *
+ *   sandbox_run (grader thread)
+ *     box: mkdtemp + copy (box.c)          cgroups (cgroup.c)
+ *     clone3(CLONE_NEWPID|NEWNET|NEWIPC|NEWUTS|NEWNS [|NEWUSER] | CLONE_PIDFD)
+ *       init = PID 1 (child.c): waits on the sync socket, forks
+ *         payload: setsid, fds, chdir box, rlimits, NNP, execve
+ *       init reaps everything, reports the payload's status on the status
+ *       pipe, exits; the kernel then kills the rest of the namespace.
+ *     poll: stdout/stderr/channel pipes, status pipe, init's pidfd, a wall
+ *     timerfd and a 50 ms tick (cgroup CPU, grace deadlines).
+ *
+ * The ladder, each rung tried for real: namespaces as root; namespaces in a
+ * new user namespace (unprivileged: uid/gid maps written by us, setgroups
+ * "deny" first); plain clone + setsid + a subreaper init.  What was used,
+ * and why a rung was skipped, goes into result->isolation.
+ *
+ * Pre-exec failures come back on a CLOEXEC error pipe (end of file at
+ * execve means success), as in isolate: they are the grader's failure, not
+ * the student's, and make sandbox_run return -1. */
+#include "sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <dirent.h>
+
+#include "box.h"
+#include "cgroup.h"
+#include "child.h"
+
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+
+#define TICK_MS 50
+#define START_TIMEOUT_MS 10000   /* from clone to the payload's fork */
+#define DRAIN_GRACE_MS 2000      /* pipes still open after init is gone */
+#define FALLBACK_KILL_GRACE_MS 1000
+#define READ_CHUNK (64 * 1024)
+
+/* struct clone_args of <linux/sched.h>, version 0 (64 bytes), spelled out
+ * because that header clashes with glibc's <sched.h> on some systems. */
+struct sb_clone_args {
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+};
+
+enum mode { MODE_NS, MODE_USERNS, MODE_FALLBACK };
+
+#define NS_FLAGS (CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS)
+
+struct stream {
+    struct sandbox_stream *s;
+    size_t cap;     /* 0: none */
+    size_t alloc;
+    int fd;         /* read end, -1 at end of file */
+};
+
+struct run {
+    const struct sandbox_spec *spec;
+    struct sandbox_result *res;
+    struct sb_box box;
+    struct sb_cgroup cg;
+    char *scratch;                  /* READ_CHUNK bytes */
+
+    enum mode mode;
+    char ns_why[96];                /* why the namespace rungs were skipped */
+    pid_t init_pid;
+    int pidfd;
+    int status_r, errpipe_r;
+    struct stream st[3];            /* out, err, channel */
+    char status_partial[sizeof(struct sb_msg)];
+    size_t status_have;
+
+    pid_t payload_pid;              /* as init sees it: host pid only in MODE_FALLBACK */
+    unsigned init_flags;
+    bool payload_exited;
+    int payload_status;
+    struct rusage payload_ru;
+    bool init_reaped;
+    struct rusage init_ru;
+
+    bool cpu_over, wall_over, output_over, killed;
+    struct timespec t_start, t_end;
+    bool t_end_set;
+    long long kill_init_at_ms;      /* MODE_FALLBACK: SIGKILL init if still alive then */
+    long long drain_until_ms;       /* give up on open pipes then */
+};
+
+static void seterr(struct sandbox_result *res, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void seterr(struct sandbox_result *res, const char *fmt, ...)
+{
+    if (res->error[0])
+        return;   /* the first error is the one that explains */
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(res->error, sizeof res->error, fmt, ap);
+    va_end(ap);
+}
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static long ms_between(const struct timespec *a, const struct timespec *b)
+{
+    return (long)((b->tv_sec - a->tv_sec) * 1000 + (b->tv_nsec - a->tv_nsec) / 1000000);
+}
+
+static void close_fd(int *fd)
+{
+    if (*fd >= 0) {
+        close(*fd);
+        *fd = -1;
+    }
+}
+
+const char *sandbox_limit_name(enum sandbox_limit limit)
+{
+    switch (limit) {
+    case SANDBOX_LIMIT_TIME:
+    case SANDBOX_LIMIT_WALL: return "time";
+    case SANDBOX_LIMIT_MEMORY: return "memory";
+    case SANDBOX_LIMIT_OUTPUT: return "output";
+    case SANDBOX_LIMIT_PROCESSES: return "processes";
+    case SANDBOX_LIMIT_FILE_SIZE: return "file-size";
+    case SANDBOX_LIMIT_NONE: break;
+    }
+    return NULL;
+}
+
+void sandbox_result_free(struct sandbox_result *result)
+{
+    if (!result)
+        return;
+    free(result->out.data);
+    free(result->err.data);
+    free(result->channel.data);
+    result->out.data = result->err.data = result->channel.data = NULL;
+    result->out.len = result->err.len = result->channel.len = 0;
+}
+
+/* ---- output capture ---------------------------------------------------- */
+
+static int stream_reserve(struct stream *b, size_t want)
+{
+    if (want + 1 <= b->alloc)
+        return 0;
+    size_t n = b->alloc < 4096 ? 4096 : b->alloc;
+    while (n < want + 1)
+        n = n > SIZE_MAX / 2 ? want + 1 : n * 2;
+    if (b->cap && n > b->cap + 1)
+        n = b->cap + 1;
+    char *p = realloc(b->s->data, n);
+    if (!p)
+        return -1;
+    b->s->data = p;
+    b->alloc = n;
+    return 0;
+}
+
+static void do_kill(struct run *r);
+
+/* Reads what is there (bounded, so a flood cannot starve the timers),
+ * keeping up to the cap and counting the rest. */
+static void stream_drain(struct run *r, struct stream *b)
+{
+    for (int round = 0; round < 16 && b->fd >= 0; round++) {
+        ssize_t n = read(b->fd, r->scratch, READ_CHUNK);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN)
+                close_fd(&b->fd);
+            return;
+        }
+        if (n == 0) {
+            close_fd(&b->fd);
+            return;
+        }
+        struct sandbox_stream *s = b->s;
+        size_t keep = (size_t)n;
+        if (b->cap && keep > b->cap - s->len)
+            keep = b->cap - s->len;
+        if (keep && stream_reserve(b, s->len + keep) == 0) {
+            memcpy(s->data + s->len, r->scratch, keep);
+            s->len += keep;
+            s->data[s->len] = '\0';
+        }
+        s->total += (size_t)n;
+        if (b->cap && s->total > b->cap && !s->truncated) {
+            s->truncated = true;
+            if (!r->output_over) {
+                r->output_over = true;
+                do_kill(r);
+            }
+        }
+    }
+}
+
+/* ---- the status pipe ---------------------------------------------------- */
+
+static void handle_msg(struct run *r, const struct sb_msg *m)
+{
+    if (m->type == SB_MSG_STARTED) {
+        r->payload_pid = m->pid;
+        r->init_flags = m->flags;
+    } else if (m->type == SB_MSG_EXITED && !r->payload_exited) {
+        r->payload_exited = true;
+        r->payload_status = m->status;
+        r->payload_ru = m->ru;
+        if (!r->t_end_set) {
+            clock_gettime(CLOCK_MONOTONIC, &r->t_end);
+            r->t_end_set = true;
+        }
+        /* Init exits right away with a PID namespace; without one it sweeps
+         * the orphans first, which could hang on a process it cannot see
+         * (no /proc): bound that. */
+        if (!r->kill_init_at_ms)
+            r->kill_init_at_ms = now_ms() + FALLBACK_KILL_GRACE_MS;
+    }
+}
+
+static void status_drain(struct run *r)
+{
+    while (r->status_r >= 0) {
+        ssize_t n = read(r->status_r, r->status_partial + r->status_have, sizeof(struct sb_msg) - r->status_have);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return;
+        if (n <= 0) {
+            close_fd(&r->status_r);
+            return;
+        }
+        r->status_have += (size_t)n;
+        if (r->status_have == sizeof(struct sb_msg)) {
+            struct sb_msg m;
+            memcpy(&m, r->status_partial, sizeof m);
+            r->status_have = 0;
+            handle_msg(r, &m);
+        }
+    }
+}
+
+/* ---- killing ------------------------------------------------------------ */
+
+static void reap_init(struct run *r, bool block)
+{
+    if (r->init_reaped || r->init_pid <= 0)
+        return;
+    int st;
+    pid_t p;
+    do
+        p = wait4(r->init_pid, &st, block ? __WALL : (WNOHANG | __WALL), &r->init_ru);
+    while (p < 0 && errno == EINTR);
+    if (p == r->init_pid || (p < 0 && errno == ECHILD)) {
+        r->init_reaped = true;
+        if (!r->t_end_set) {
+            clock_gettime(CLOCK_MONOTONIC, &r->t_end);
+            r->t_end_set = true;
+        }
+        /* Nothing of the run may outlive init: with a PID namespace the
+         * kernel saw to it, otherwise the cgroup does. */
+        if (r->mode == MODE_FALLBACK)
+            sb_cgroup_kill(&r->cg);
+        r->drain_until_ms = now_ms() + DRAIN_GRACE_MS;
+    }
+}
+
+static void kill_init(struct run *r)
+{
+    if (r->init_reaped || r->init_pid <= 0)
+        return;
+    /* The pidfd cannot hit a recycled pid; kill() is safe too as long as
+     * init is our unreaped child, which it is here. */
+    if (r->pidfd < 0 || syscall(SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL, 0) < 0)
+        kill(r->init_pid, SIGKILL);
+}
+
+/* SIGKILL to the whole run.  In a PID namespace killing init is enough: the
+ * kernel then kills every process of the namespace and refuses new forks
+ * in it.  The cgroup kill covers what might have left the namespace, and
+ * the fallback's process group kill what setsid has not moved away. */
+static void do_kill(struct run *r)
+{
+    r->killed = true;
+    if (r->mode != MODE_FALLBACK) {
+        kill_init(r);
+    } else {
+        /* Init sweeps the orphans itself once the payload is dead (it is
+         * their subreaper), so leave it a moment before killing it too. */
+        if (r->payload_pid > 0 && !r->payload_exited) {
+            kill(-r->payload_pid, SIGKILL);
+            kill(r->payload_pid, SIGKILL);
+        }
+        if (!r->kill_init_at_ms)
+            r->kill_init_at_ms = now_ms() + FALLBACK_KILL_GRACE_MS;
+    }
+    sb_cgroup_kill(&r->cg);
+}
+
+/* ---- launching ---------------------------------------------------------- */
+
+static const char *errname(int e)
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
+    const char *n = strerrorname_np(e);
+    if (n)
+        return n;
+#endif
+    return strerror(e);
+}
+
+static pid_t clone_init(unsigned long flags, int *pidfd)
+{
+    struct sb_clone_args a;
+    memset(&a, 0, sizeof a);
+    a.flags = flags | CLONE_PIDFD;
+    a.pidfd = (uint64_t)(uintptr_t)pidfd;
+    a.exit_signal = SIGCHLD;
+    *pidfd = -1;
+    long pid = syscall(SYS_clone3, &a, sizeof a);
+    if (pid < 0 && errno == ENOSYS) {
+        /* Before 5.3, or under Docker's seccomp profile: clone(2), with the
+         * same fork semantics (no new stack, no CLONE_VM). */
+#if defined(__s390__) || defined(__CRIS__)
+        pid = syscall(SYS_clone, 0L, (long)(flags | SIGCHLD), 0L, 0L, 0L);
+#else
+        pid = syscall(SYS_clone, (long)(flags | SIGCHLD), 0L, 0L, 0L, 0L);
+#endif
+        *pidfd = -1;
+    }
+    return (pid_t)pid;
+}
+
+static int write_proc(pid_t pid, const char *file, const char *text)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    size_t len = strlen(text);
+    ssize_t w = write(fd, text, len);   /* one write: the kernel takes a map whole or not at all */
+    int e = w < 0 ? errno : ((size_t)w != len ? EIO : 0);
+    close(fd);
+    return -e;
+}
+
+/* RLIMIT_NPROC counts every process of the real uid.  Without a PID or
+ * user namespace that includes the student's browser and the grader, so
+ * the limit is what is there now plus the run's allowance: approximate,
+ * a backstop against fork bombs on a laptop, not a measure. */
+static unsigned long count_uid_tasks(uid_t uid)
+{
+    DIR *d = opendir("/proc");
+    if (!d)
+        return 0;
+    unsigned long n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_name[0] < '1' || de->d_name[0] > '9')
+            continue;
+        char path[300], buf[2048];
+        snprintf(path, sizeof path, "/proc/%s/status", de->d_name);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        ssize_t len = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        if (len <= 0)
+            continue;
+        buf[len] = '\0';
+        const char *u = strstr(buf, "\nUid:"), *t = strstr(buf, "\nThreads:");
+        if (u && t && strtoul(u + 5, NULL, 10) == uid)
+            n += strtoul(t + 9, NULL, 10);
+    }
+    closedir(d);
+    return n;
+}
+
+static void add_rlimit(struct sb_child *c, int resource, rlim_t soft, rlim_t hard)
+{
+    struct rlimit cur;
+    /* An unprivileged process cannot raise its hard limit: stay under it. */
+    if (geteuid() != 0 && getrlimit(resource, &cur) == 0 && cur.rlim_max != RLIM_INFINITY) {
+        if (hard > cur.rlim_max)
+            hard = cur.rlim_max;
+        if (soft > hard)
+            soft = hard;
+    }
+    c->rl[c->nrl].resource = resource;
+    c->rl[c->nrl].lim.rlim_cur = soft;
+    c->rl[c->nrl].lim.rlim_max = hard;
+    c->nrl++;
+}
+
+static void build_rlimits(struct run *r, struct sb_child *c)
+{
+    const struct sandbox_limits *l = &r->spec->limits;
+    c->nrl = 0;
+    if (l->cpu_seconds > 0) {
+        /* soft = limit, hard = limit + 1: SIGXCPU then means "CPU limit"
+         * (DOMjudge).  Per process only: the cgroup sees the whole tree. */
+        rlim_t s = (rlim_t)l->cpu_seconds;
+        if ((double)s < l->cpu_seconds)
+            s++;   /* ceil, without libm */
+        add_rlimit(c, RLIMIT_CPU, s, s + 1);
+    }
+    if (l->file_size_bytes)
+        add_rlimit(c, RLIMIT_FSIZE, l->file_size_bytes, l->file_size_bytes);
+    add_rlimit(c, RLIMIT_CORE, 0, 0);
+    rlim_t nofile = 256;
+    if (c->fd_chan >= 0 && (rlim_t)c->channel_fd + 1 > nofile)
+        nofile = (rlim_t)c->channel_fd + 1;
+    add_rlimit(c, RLIMIT_NOFILE, nofile, nofile);
+    if (l->memory_bytes) {
+        /* Address space is a backstop only, and generous: Python and glibc
+         * reserve far more than they touch (arenas, thread stacks).  Four
+         * times the limit and at least 1 GiB. */
+        rlim_t as = l->memory_bytes > SIZE_MAX / 4 ? RLIM_INFINITY : (rlim_t)l->memory_bytes * 4;
+        if (as < ((rlim_t)1 << 30))
+            as = (rlim_t)1 << 30;
+        add_rlimit(c, RLIMIT_AS, as, as);
+    }
+    /* Root ignores RLIMIT_NPROC.  In a user namespace it counts the run's
+     * processes there only (per-userns ucounts, 5.14+), + 1 for init. */
+    if (l->processes && geteuid() != 0 && !r->cg.limits_pids) {
+        rlim_t n = (rlim_t)l->processes + 1;
+        if (r->mode == MODE_FALLBACK)
+            n += count_uid_tasks(getuid());
+        add_rlimit(c, RLIMIT_NPROC, n, n);
+    }
+}
+
+static int make_pipe(int p[2])
+{
+    return pipe2(p, O_CLOEXEC);
+}
+
+static bool retryable(int e)
+{
+    return e == EPERM || e == EINVAL || e == ENOSPC || e == EUSERS || e == ENOSYS || e == EACCES;
+}
+
+/* Starts init and waits for its STARTED message.  0: running; 1: this rung
+ * of the ladder does not work here (why says so), try the next; -1: fatal
+ * (result->error set). */
+static int launch(struct run *r, enum mode mode, char *why, size_t whylen)
+{
+    struct sandbox_result *res = r->res;
+    const struct sandbox_spec *spec = r->spec;
+    int outp[2] = {-1, -1}, errp[2] = {-1, -1}, chp[2] = {-1, -1}, stp[2] = {-1, -1}, epp[2] = {-1, -1};
+    int sync[2] = {-1, -1};
+    int devnull = -1;
+    int rc = -1;
+    bool want_chan = spec->channel_fd >= 3;
+
+    r->mode = mode;
+    if (make_pipe(outp) < 0 || make_pipe(errp) < 0 || (want_chan && make_pipe(chp) < 0) || make_pipe(stp) < 0 ||
+        make_pipe(epp) < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync) < 0) {
+        seterr(res, "cannot create pipes: %s", strerror(errno));
+        goto out;
+    }
+    devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (devnull < 0) {
+        /* No /dev/null (a minimal container): an empty pipe reads as EOF too. */
+        int np[2];
+        if (make_pipe(np) < 0) {
+            seterr(res, "cannot open /dev/null: %s", strerror(errno));
+            goto out;
+        }
+        close(np[1]);
+        devnull = np[0];
+    }
+
+    struct sb_child c;
+    memset(&c, 0, sizeof c);
+    c.argv = spec->argv;
+    c.envp = spec->envp;
+    c.cwd = r->box.path;
+    c.fd_null = devnull;
+    c.fd_out = outp[1];
+    c.fd_err = errp[1];
+    c.fd_chan = want_chan ? chp[1] : -1;
+    c.channel_fd = want_chan ? spec->channel_fd : -1;
+    c.fd_errpipe = epp[1];
+    c.fd_status = stp[1];
+    c.fd_sync = sync[1];
+    c.subreaper = mode == MODE_FALLBACK;
+    c.ns_flags = mode == MODE_NS ? NS_FLAGS : mode == MODE_USERNS ? (NS_FLAGS | CLONE_NEWUSER) : 0;
+    build_rlimits(r, &c);
+
+    int pidfd = -1;
+    pid_t pid = clone_init(c.ns_flags, &pidfd);
+    if (pid == 0)
+        sb_init_main(&c);   /* the child: never returns */
+    if (pid < 0) {
+        int e = errno;
+        if (mode != MODE_FALLBACK && retryable(e)) {
+            snprintf(why, whylen, "clone: %s", errname(e));
+            rc = 1;
+        } else {
+            seterr(res, "cannot start the sandbox's init: %s", strerror(e));
+        }
+        goto out;
+    }
+    r->init_pid = pid;
+    r->init_reaped = false;
+    if (pidfd < 0)
+        pidfd = (int)syscall(SYS_pidfd_open, pid, 0);   /* may fail before 5.3: ticks then */
+    r->pidfd = pidfd;
+    close_fd(&outp[1]);
+    close_fd(&errp[1]);
+    close_fd(&chp[1]);
+    close_fd(&stp[1]);
+    close_fd(&epp[1]);
+    close_fd(&sync[1]);
+    close_fd(&devnull);
+
+    if (mode == MODE_USERNS) {
+        /* Unprivileged maps: one line, own ids only, setgroups denied
+         * first (else the gid_map write fails, 3.19+). */
+        char map[64];
+        int e = write_proc(pid, "setgroups", "deny");
+        if (e == -ENOENT)
+            e = 0;   /* kernels before 3.19 */
+        if (e == 0) {
+            snprintf(map, sizeof map, "%u %u 1\n", (unsigned)geteuid(), (unsigned)geteuid());
+            e = write_proc(pid, "uid_map", map);
+        }
+        if (e == 0) {
+            snprintf(map, sizeof map, "%u %u 1\n", (unsigned)getegid(), (unsigned)getegid());
+            e = write_proc(pid, "gid_map", map);
+        }
+        if (e < 0) {
+            snprintf(why, whylen, "uid/gid map: %s", errname(-e));
+            rc = 1;
+            goto out;
+        }
+    }
+    sb_cgroup_attach(&r->cg, pid);
+
+    char go = 1;
+    if (send(sync[0], &go, 1, MSG_NOSIGNAL) != 1) {
+        seterr(res, "the sandbox's init died before starting: %s", strerror(errno));
+        goto out;
+    }
+    close_fd(&sync[0]);
+
+    /* Wait for STARTED; end of file means init failed, and the error pipe
+     * says where. */
+    long long deadline = now_ms() + START_TIMEOUT_MS;
+    r->status_r = stp[0];
+    stp[0] = -1;
+    while (!r->payload_pid && r->status_r >= 0) {
+        long long left = deadline - now_ms();
+        if (left <= 0) {
+            seterr(res, "the sandbox's init did not start the payload within %d s", START_TIMEOUT_MS / 1000);
+            goto out;
+        }
+        struct pollfd p = {.fd = r->status_r, .events = POLLIN};
+        int pr = poll(&p, 1, (int)left);
+        if (pr < 0 && errno != EINTR) {
+            seterr(res, "poll: %s", strerror(errno));
+            goto out;
+        }
+        if (pr > 0) {
+            fcntl(r->status_r, F_SETFL, O_NONBLOCK);
+            status_drain(r);
+        }
+    }
+    if (!r->payload_pid) {
+        struct sb_errmsg em = {0, 0, 0};
+        reap_init(r, true);
+        ssize_t n = read(epp[0], &em, sizeof em);
+        if (n == (ssize_t)sizeof em && em.stage == SB_STAGE_MOUNT_PRIVATE && mode != MODE_FALLBACK) {
+            snprintf(why, whylen, "mount: %s", errname(em.err));
+            rc = 1;
+        } else if (n == (ssize_t)sizeof em) {
+            seterr(res, "sandbox setup failed while %s: %s", sb_stage_name(em.stage), strerror(em.err));
+        } else {
+            seterr(res, "the sandbox's init exited before starting the payload");
+        }
+        goto out;
+    }
+    r->errpipe_r = epp[0];
+    epp[0] = -1;
+    r->st[0].fd = outp[0];
+    r->st[1].fd = errp[0];
+    r->st[2].fd = chp[0];
+    outp[0] = errp[0] = chp[0] = -1;
+    for (int i = 0; i < 3; i++)
+        if (r->st[i].fd >= 0)
+            fcntl(r->st[i].fd, F_SETFL, O_NONBLOCK);
+    fcntl(r->errpipe_r, F_SETFL, O_NONBLOCK);
+    rc = 0;
+out:
+    if (rc != 0 && r->init_pid > 0 && !r->init_reaped) {
+        kill_init(r);
+        reap_init(r, true);
+    }
+    if (rc != 0) {
+        close_fd(&r->pidfd);
+        close_fd(&r->status_r);
+        r->init_pid = 0;
+        r->init_reaped = false;
+        r->payload_pid = 0;
+        r->status_have = 0;
+    }
+    int *all[] = {&outp[0], &outp[1], &errp[0], &errp[1], &chp[0], &chp[1], &stp[0], &stp[1],
+                  &epp[0],  &epp[1],  &sync[0], &sync[1], &devnull};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+        close_fd(all[i]);
+    return rc;
+}
+
+/* ---- supervising -------------------------------------------------------- */
+
+static int arm(int tfd, long long first_ms, long long interval_ms)
+{
+    struct itimerspec its;
+    memset(&its, 0, sizeof its);
+    its.it_value.tv_sec = first_ms / 1000;
+    its.it_value.tv_nsec = (first_ms % 1000) * 1000000;
+    if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
+        its.it_value.tv_nsec = 1;
+    its.it_interval.tv_sec = interval_ms / 1000;
+    its.it_interval.tv_nsec = (interval_ms % 1000) * 1000000;
+    return timerfd_settime(tfd, 0, &its, NULL);
+}
+
+static void on_tick(struct run *r)
+{
+    const struct sandbox_limits *l = &r->spec->limits;
+    if (!r->init_reaped && !r->cpu_over && l->cpu_seconds > 0) {
+        long long us = sb_cgroup_cpu_usec(&r->cg);
+        if (us >= 0 && (double)us > l->cpu_seconds * 1e6) {
+            r->cpu_over = true;
+            do_kill(r);
+        }
+    }
+    if (r->pidfd < 0)
+        reap_init(r, false);
+    long long t = now_ms();
+    if (r->kill_init_at_ms && t >= r->kill_init_at_ms && !r->init_reaped)
+        kill_init(r);
+    if (r->init_reaped && r->drain_until_ms && t >= r->drain_until_ms) {
+        /* Something outside init's reach still holds a pipe (possible only
+         * without a PID namespace and cgroup).  Stop waiting for it. */
+        sb_cgroup_kill(&r->cg);
+        for (int i = 0; i < 3; i++)
+            close_fd(&r->st[i].fd);
+        close_fd(&r->status_r);
+    }
+}
+
+static int supervise(struct run *r)
+{
+    const struct sandbox_limits *l = &r->spec->limits;
+    int wall = -1, tick = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    if (tick < 0 || arm(tick, TICK_MS, TICK_MS) < 0) {
+        seterr(r->res, "timerfd: %s", strerror(errno));
+        close_fd(&tick);
+        do_kill(r);
+        reap_init(r, true);
+        return -1;
+    }
+    if (l->wall_seconds > 0) {
+        wall = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+        long long ms = (long long)(l->wall_seconds * 1000.0 + 0.999);
+        if (wall < 0 || arm(wall, ms, 0) < 0) {
+            seterr(r->res, "timerfd: %s", strerror(errno));
+            close_fd(&wall);
+            close_fd(&tick);
+            do_kill(r);
+            reap_init(r, true);
+            return -1;
+        }
+    }
+    for (;;) {
+        bool pipes_open = r->status_r >= 0;
+        for (int i = 0; i < 3; i++)
+            pipes_open |= r->st[i].fd >= 0;
+        if (r->init_reaped && !pipes_open)
+            break;
+        struct pollfd pfd[8];
+        int idx[8];
+        int n = 0;
+        for (int i = 0; i < 3; i++)
+            if (r->st[i].fd >= 0) {
+                pfd[n] = (struct pollfd){.fd = r->st[i].fd, .events = POLLIN};
+                idx[n++] = i;
+            }
+        if (r->status_r >= 0) {
+            pfd[n] = (struct pollfd){.fd = r->status_r, .events = POLLIN};
+            idx[n++] = 3;
+        }
+        if (r->pidfd >= 0 && !r->init_reaped) {
+            pfd[n] = (struct pollfd){.fd = r->pidfd, .events = POLLIN};
+            idx[n++] = 4;
+        }
+        if (wall >= 0) {
+            pfd[n] = (struct pollfd){.fd = wall, .events = POLLIN};
+            idx[n++] = 5;
+        }
+        pfd[n] = (struct pollfd){.fd = tick, .events = POLLIN};
+        idx[n++] = 6;
+        if (poll(pfd, (nfds_t)n, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            seterr(r->res, "poll: %s", strerror(errno));
+            do_kill(r);
+            reap_init(r, true);
+            break;
+        }
+        for (int k = 0; k < n; k++) {
+            if (!pfd[k].revents)
+                continue;
+            uint64_t ticks;
+            switch (idx[k]) {
+            case 0:
+            case 1:
+            case 2: stream_drain(r, &r->st[idx[k]]); break;
+            case 3: status_drain(r); break;
+            case 4: reap_init(r, false); break;
+            case 5:
+                if (read(wall, &ticks, sizeof ticks) > 0 && !r->init_reaped && !r->payload_exited) {
+                    r->wall_over = true;
+                    do_kill(r);
+                }
+                close_fd(&wall);
+                break;
+            case 6:
+                if (read(tick, &ticks, sizeof ticks) > 0)
+                    on_tick(r);
+                break;
+            }
+        }
+    }
+    close_fd(&wall);
+    close_fd(&tick);
+    return 0;
+}
+
+/* ---- verdict ------------------------------------------------------------ */
+
+/* The last non-empty line of s (not NUL-terminated inside), as [*start, len). */
+static size_t last_line(const struct sandbox_stream *s, const char **start)
+{
+    if (!s->data || !s->len)
+        return 0;
+    size_t end = s->len;
+    while (end > 0 && (s->data[end - 1] == '\n' || s->data[end - 1] == '\r' || s->data[end - 1] == ' '))
+        end--;
+    size_t b = end;
+    while (b > 0 && s->data[b - 1] != '\n')
+        b--;
+    *start = s->data + b;
+    return end - b;
+}
+
+static bool line_has(const char *p, size_t n, const char *needle)
+{
+    size_t l = strlen(needle);
+    for (size_t i = 0; i + l <= n; i++)
+        if (memcmp(p + i, needle, l) == 0)
+            return true;
+    return false;
+}
+
+/* In-band: a fork refused by RLIMIT_NPROC shows only in what the program
+ * prints (Python's BlockingIOError, dash's "Cannot fork", bash's "fork:"). */
+static bool stderr_shows_fork_failure(const struct sandbox_stream *s)
+{
+    if (!s->data)
+        return false;
+    return strstr(s->data, "BlockingIOError: [Errno 11] Resource temporarily unavailable") ||
+           strstr(s->data, "Cannot fork") || strstr(s->data, "fork: Resource temporarily unavailable") ||
+           strstr(s->data, "fork: retry: Resource temporarily unavailable");
+}
+
+static void verdict(struct run *r, long long cg_cpu_us, long long oom_kills, long long pids_refused)
+{
+    struct sandbox_result *res = r->res;
+    const struct sandbox_limits *l = &r->spec->limits;
+    int sig = 0;
+    if (r->payload_exited) {
+        int st = r->payload_status;
+        if (WIFEXITED(st)) {
+            res->exit_code = WEXITSTATUS(st);
+        } else {
+            res->exit_code = -1;
+            sig = WIFSIGNALED(st) ? WTERMSIG(st) : SIGKILL;
+        }
+    } else {
+        /* Init died before reporting: we (or the namespace teardown) killed
+         * the payload. */
+        res->exit_code = -1;
+        sig = SIGKILL;
+    }
+    res->signal = sig;
+    res->timed_out = r->wall_over;
+
+    const char *ll = NULL;
+    size_t lln = last_line(&res->err, &ll);
+    bool memory_error = res->exit_code == 1 && lln >= 11 && memcmp(ll, "MemoryError", 11) == 0;
+    bool efbig = res->exit_code > 0 && lln && line_has(ll, lln, "[Errno 27] File too large");
+    bool cpu_past = l->cpu_seconds > 0 && cg_cpu_us >= 0 && (double)cg_cpu_us > l->cpu_seconds * 1e6;
+    bool procs = pids_refused > 0 ||
+                 (!r->cg.limits_pids && l->processes && geteuid() != 0 && stderr_shows_fork_failure(&res->err));
+
+    if (r->cpu_over || sig == SIGXCPU || cpu_past)
+        res->limit = SANDBOX_LIMIT_TIME;
+    else if (r->wall_over)
+        res->limit = SANDBOX_LIMIT_WALL;
+    else if (oom_kills > 0 || memory_error)
+        res->limit = SANDBOX_LIMIT_MEMORY;
+    else if (r->output_over || res->out.truncated || res->err.truncated || res->channel.truncated)
+        res->limit = SANDBOX_LIMIT_OUTPUT;
+    else if (procs)
+        res->limit = SANDBOX_LIMIT_PROCESSES;
+    else if (sig == SIGXFSZ || efbig)
+        res->limit = SANDBOX_LIMIT_FILE_SIZE;
+    else
+        res->limit = SANDBOX_LIMIT_NONE;
+}
+
+static void describe(struct run *r)
+{
+    struct sandbox_result *res = r->res;
+    char ns[128];
+    if (r->mode == MODE_NS || r->mode == MODE_USERNS)
+        snprintf(ns, sizeof ns, "namespaces: %spid net ipc uts mount%s", r->mode == MODE_USERNS ? "user " : "",
+                 (r->init_flags & SB_INIT_PROC) ? " +proc" : "");
+    else
+        snprintf(ns, sizeof ns, "fallback: setsid + subreaper (namespaces: %.80s)", r->ns_why[0] ? r->ns_why : "off");
+    snprintf(res->isolation, sizeof res->isolation, "%.127s; %.110s; rlimits", ns, r->cg.desc);
+}
+
+/* ---- entry point -------------------------------------------------------- */
+
+static int check_spec(const struct sandbox_spec *spec, struct sandbox_result *res)
+{
+    if (!spec || !spec->argv || !spec->argv[0] || spec->argv[0][0] != '/') {
+        seterr(res, "the command must be given as an absolute path");
+        return -1;
+    }
+    if (!spec->envp) {
+        seterr(res, "the environment must be given (an empty one is fine)");
+        return -1;
+    }
+    if (spec->channel_fd != -1 && spec->channel_fd != 0 && (spec->channel_fd < 3 || spec->channel_fd >= 1024)) {
+        seterr(res, "channel_fd %d: must be -1 or between 3 and 1023", spec->channel_fd);
+        return -1;
+    }
+    if (spec->nfiles && !spec->files) {
+        seterr(res, "nfiles is %zu but files is NULL", spec->nfiles);
+        return -1;
+    }
+    const struct sandbox_limits *l = &spec->limits;
+    if (!(l->cpu_seconds >= 0) || !(l->wall_seconds >= 0) || l->cpu_seconds > 1e6 || l->wall_seconds > 1e6) {
+        seterr(res, "time limits must be between 0 and 1e6 seconds");
+        return -1;
+    }
+    return 0;
+}
+
+int sandbox_run(const struct sandbox_spec *spec, struct sandbox_result *result)
+{
+    memset(result, 0, sizeof *result);
+    struct run *r = calloc(1, sizeof *r);
+    char *scratch = malloc(READ_CHUNK);
+    struct sandbox_stream *ss[3] = {&result->out, &result->err, &result->channel};
+    for (int i = 0; i < 3; i++)
+        ss[i]->data = calloc(1, 1);
+    if (!r || !scratch || !ss[0]->data || !ss[1]->data || !ss[2]->data) {
+        seterr(result, "out of memory");
+        free(r);
+        free(scratch);
+        return -1;
+    }
+    if (check_spec(spec, result) < 0) {
+        free(r);
+        free(scratch);
+        return -1;
+    }
+    r->spec = spec;
+    r->res = result;
+    r->scratch = scratch;
+    r->pidfd = r->status_r = r->errpipe_r = -1;
+    r->cg.cpu_fd = -1;
+    for (int i = 0; i < 3; i++) {
+        r->st[i].s = ss[i];
+        r->st[i].cap = spec->limits.output_bytes;
+        r->st[i].alloc = 1;
+        r->st[i].fd = -1;
+    }
+    int rc = -1;
+
+    if (sb_box_create(&r->box, spec, result->error, sizeof result->error) < 0)
+        goto done;
+
+    if (spec->disable & SANDBOX_NO_CGROUPS) {
+        memset(&r->cg, 0, sizeof r->cg);
+        r->cg.cpu_fd = -1;
+        snprintf(r->cg.desc, sizeof r->cg.desc, "no cgroups (disabled)");
+    } else {
+        sb_cgroup_create(&r->cg, &spec->limits);
+    }
+
+    enum mode ladder[3];
+    int nl = 0;
+    if (spec->disable & SANDBOX_NO_NAMESPACES) {
+        snprintf(r->ns_why, sizeof r->ns_why, "disabled");
+    } else {
+        if (geteuid() == 0)
+            ladder[nl++] = MODE_NS;
+        if (!(spec->disable & SANDBOX_NO_USERNS))
+            ladder[nl++] = MODE_USERNS;
+    }
+    ladder[nl++] = MODE_FALLBACK;
+    int lr = -1;
+    for (int i = 0; i < nl; i++) {
+        char why[64] = "";
+        lr = launch(r, ladder[i], why, sizeof why);
+        if (lr != 1)
+            break;
+        size_t l = strlen(r->ns_why);
+        snprintf(r->ns_why + l, sizeof r->ns_why - l, "%s%s", l ? ", " : "", why);
+    }
+    if (lr == 0) {
+        clock_gettime(CLOCK_MONOTONIC, &r->t_start);
+        supervise(r);
+        rc = 0;
+    }
+    describe(r);
+
+    /* Everything of the run is dead here (init reaped, pipes at EOF).  A
+     * message on the error pipe means the payload never reached execve. */
+    if (r->errpipe_r >= 0) {
+        struct sb_errmsg em;
+        if (read(r->errpipe_r, &em, sizeof em) == (ssize_t)sizeof em) {
+            if (em.stage == SB_STAGE_EXEC)
+                seterr(result, "cannot execute %s: %s", spec->argv[0], strerror(em.err));
+            else if (em.stage == SB_STAGE_RLIMIT)
+                seterr(result, "sandbox setup failed at setrlimit(%d): %s", em.detail, strerror(em.err));
+            else
+                seterr(result, "sandbox setup failed while %s: %s", sb_stage_name(em.stage), strerror(em.err));
+            rc = -1;
+        }
+    }
+    if (rc == 0 && result->error[0])
+        rc = -1;   /* supervise() hit a system error */
+
+    long long cpu_us = sb_cgroup_cpu_usec(&r->cg);
+    long long peak = sb_cgroup_memory_peak(&r->cg);
+    long long ooms = sb_cgroup_oom_kills(&r->cg);
+    long long refused = sb_cgroup_pids_refused(&r->cg);
+    if (r->t_end_set)
+        result->wall_ms = ms_between(&r->t_start, &r->t_end);
+    const struct rusage *ru = r->payload_exited ? &r->payload_ru : &r->init_ru;
+    result->cpu_ms = cpu_us >= 0 ? (long)(cpu_us / 1000)
+                                 : (long)((ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1000 +
+                                          (ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) / 1000);
+    result->max_rss_kb = peak >= 0 ? (long)(peak / 1024) : ru->ru_maxrss;
+    if (rc == 0)
+        verdict(r, cpu_us, ooms, refused);
+
+done:
+    close_fd(&r->pidfd);
+    close_fd(&r->status_r);
+    close_fd(&r->errpipe_r);
+    for (int i = 0; i < 3; i++)
+        close_fd(&r->st[i].fd);
+    if (r->init_pid > 0 && !r->init_reaped) {
+        kill_init(r);
+        reap_init(r, true);
+    }
+    char cleanup_err[256] = "";
+    if (sb_cgroup_destroy(&r->cg, cleanup_err, sizeof cleanup_err) < 0) {
+        seterr(result, "%s", cleanup_err);
+        rc = -1;
+    }
+    cleanup_err[0] = '\0';
+    if (sb_box_remove(&r->box, cleanup_err, sizeof cleanup_err) < 0) {
+        seterr(result, "%s", cleanup_err);
+        rc = -1;
+    }
+    free(r->scratch);
+    free(r);
+    return rc;
+}
