@@ -15,10 +15,12 @@
 
 extern char **environ;
 
+/* -S skips site (and whatever .pth files it imports): a quarter of the
+ * start-up time, and all we need is in sys. */
 static const char QUERY[] =
-    "import sys, platform\n"
+    "import sys\n"
     "print(sys.executable)\n"
-    "print(platform.python_version())\n"
+    "print('%d.%d.%d' % sys.version_info[:3])\n"
     "print(sys.implementation.name)\n";
 
 /* Looks `name` up on PATH like execvp would.  Returns 0 and fills out. */
@@ -46,7 +48,7 @@ static int search_path(const char *name, char *out, size_t len)
     return -1;
 }
 
-/* Runs `python -E -s -c QUERY` with a 10 s timeout; reads at most 4 KiB. */
+/* Runs `python -E -s -S -c QUERY` with a 10 s timeout; reads at most 4 KiB. */
 static int ask(const char *python, char *buf, size_t len, char *err, size_t errlen)
 {
     int pipefd[2];
@@ -58,7 +60,7 @@ static int ask(const char *python, char *buf, size_t len, char *err, size_t errl
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    char *argv[] = {(char *)python, "-E", "-s", "-c", (char *)QUERY, NULL};
+    char *argv[] = {(char *)python, "-E", "-s", "-S", "-c", (char *)QUERY, NULL};
     pid_t pid;
     int rc = posix_spawn(&pid, python, &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
@@ -92,7 +94,7 @@ static int ask(const char *python, char *buf, size_t len, char *err, size_t errl
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        snprintf(err, errlen, "%s did not answer 'import sys, platform' (is it a Python 3 interpreter?)", python);
+        snprintf(err, errlen, "%s did not answer 'import sys' (is it a Python 3 interpreter?)", python);
         return -1;
     }
     return 0;

@@ -5,12 +5,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 /* The probe writes its record on this descriptor; stdout and stderr stay the
  * student's.  Any number >= 3 works; 3 is what PROTOCOL.md documents. */
 #define PROBE_FD 3
 #define PROBE_MARK "GRADER-PROBE "
+/* The token reaches the runtime as a file in the box that it reads and
+ * deletes before student code runs: an environment variable would stay
+ * readable in /proc/self/environ, letting a submission forge a record. */
+#define TOKEN_FILE ".grader-probe-token"
 
 struct run_job {
     struct sandbox_spec spec;
@@ -19,7 +25,7 @@ struct run_job {
     const char *envp[8];
     char env_fd[32];
     char env_token[64];
-    struct sandbox_file file;
+    struct sandbox_file files[2];
     int rc;
 };
 
@@ -60,23 +66,35 @@ static void read_probe_record(struct run_record *rec, const char *token)
     char prefix[96];
     snprintf(prefix, sizeof prefix, PROBE_MARK "%s ", token);
     size_t plen = strlen(prefix);
-    const char *p = ch->data, *end = ch->data + ch->len;
+    const char *p = ch->data, *end = ch->data + ch->len, *found = NULL;
+    size_t found_len = 0, matches = 0;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t linelen = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        if (linelen > plen && memcmp(p, prefix, plen) == 0) {
-            json_error_t jerr;
-            rec->probe = json_loadb(p + plen, linelen - plen, 0, &jerr);
-            if (!rec->probe || !json_is_object(rec->probe)) {
-                json_decref(rec->probe);
-                rec->probe = NULL;
-                snprintf(rec->probe_error, sizeof rec->probe_error,
-                         "the runtime's record is unreadable (%s)%s", jerr.text,
-                         ch->truncated ? "; it was cut at the output limit" : "");
-            }
-            return;
+        if (linelen > plen && memcmp(p, prefix, plen) == 0 && matches++ == 0) {
+            found = p + plen;
+            found_len = linelen - plen;
         }
         p += linelen + 1;
+    }
+    if (matches > 1) {
+        /* The runtime writes exactly one record; a second one means the
+         * submission learned the token and wrote to the channel. */
+        snprintf(rec->probe_error, sizeof rec->probe_error,
+                 "the runtime's channel holds %zu records instead of one: the submission wrote to it, "
+                 "so none of them is trusted", matches);
+        return;
+    }
+    if (found) {
+        json_error_t jerr;
+        rec->probe = json_loadb(found, found_len, 0, &jerr);
+        if (!rec->probe || !json_is_object(rec->probe)) {
+            json_decref(rec->probe);
+            rec->probe = NULL;
+            snprintf(rec->probe_error, sizeof rec->probe_error, "the runtime's record is unreadable (%s)%s",
+                     jerr.text, ch->truncated ? "; it was cut at the output limit" : "");
+        }
+        return;
     }
     snprintf(rec->probe_error, sizeof rec->probe_error, "the runtime wrote no record%s",
              ch->truncated ? " (its channel hit the output limit)" : "");
@@ -97,6 +115,19 @@ int runs_execute(const struct runs_config *cfg, struct run_record records[RUN_KI
     };
     char token[33];
     make_token(token);
+    char token_path[PATH_MAX];
+    const char *tmpdir = getenv("TMPDIR");
+    snprintf(token_path, sizeof token_path, "%s/grader-token-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+    int tfd = mkstemp(token_path);
+    if (tfd < 0 || write(tfd, token, strlen(token)) != (ssize_t)strlen(token)) {
+        snprintf(err, errlen, "cannot write the runtime's token file %s: %s", token_path, strerror(errno));
+        if (tfd >= 0) {
+            close(tfd);
+            unlink(token_path);
+        }
+        return -1;
+    }
+    close(tfd);
 
     struct run_job jobs[RUN_KINDS];
     memset(jobs, 0, sizeof jobs);
@@ -124,7 +155,7 @@ int runs_execute(const struct runs_config *cfg, struct run_record records[RUN_KI
         job->envp[e++] = "LC_ALL=C.UTF-8";
         if (k == RUN_PROBE_KIND) {
             snprintf(job->env_fd, sizeof job->env_fd, "GRADER_PROBE_FD=%d", PROBE_FD);
-            snprintf(job->env_token, sizeof job->env_token, "GRADER_PROBE_TOKEN=%s", token);
+            snprintf(job->env_token, sizeof job->env_token, "GRADER_PROBE_TOKEN_FILE=%s", TOKEN_FILE);
             job->envp[e++] = job->env_fd;
             job->envp[e++] = job->env_token;
         }
@@ -134,17 +165,19 @@ int runs_execute(const struct runs_config *cfg, struct run_record records[RUN_KI
         job->spec.limits = limits;
         job->spec.channel_fd = k == RUN_PROBE_KIND ? PROBE_FD : -1;
         if (k == RUN_BEFORE_KIND) {
-            job->file.source = rb->baseline;
+            job->files[0].source = rb->baseline;
         } else {
             /* A folder is copied whole so that sibling modules import as
              * they would for the student; the entry file is then copied
              * again by name, which also covers a single-file submission. */
             job->spec.copy_dir = cfg->submission->dir;
-            job->file.source = cfg->submission->entry_path;
+            job->files[0].source = cfg->submission->entry_path;
         }
-        job->file.name = entry;
-        job->spec.files = &job->file;
-        job->spec.nfiles = 1;
+        job->files[0].name = entry;
+        job->files[1].source = token_path;
+        job->files[1].name = TOKEN_FILE;
+        job->spec.files = job->files;
+        job->spec.nfiles = k == RUN_PROBE_KIND ? 2 : 1;
     }
 
     pthread_t threads[RUN_KINDS];
@@ -158,6 +191,7 @@ int runs_execute(const struct runs_config *cfg, struct run_record records[RUN_KI
     for (int k = 0; k < RUN_KINDS; k++)
         if (threaded[k])
             pthread_join(threads[k], NULL);
+    unlink(token_path);
 
     int failed = -1;
     for (int k = 0; k < RUN_KINDS; k++) {

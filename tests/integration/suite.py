@@ -1131,6 +1131,14 @@ def register_hostile_tests(py_main):
             c((crit.get(cid) or {}).get("passed") is want, "%s %s" % (cid, "failed" if want else "passed"))
 
 
+    @test("forged runtime record (token hunted in environ, /proc, the box; written to every fd): no credit gained")
+    def _(c):
+        res, crit = graded(c, grade(fixture("forged-record"), python=py_main.path))
+        for cid in ("weak-reference", "no-cycle", "freed", "tracemalloc"):
+            c((crit.get(cid) or {}).get("passed") is False, "%s passed on a forged record" % cid)
+        c(res.get("score", 100) <= 25, "score %s, the unfixed script gets 25" % res.get("score"))
+
+
 def marker_pids(marker):
     want = marker.encode()
     pids = []
