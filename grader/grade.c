@@ -114,7 +114,7 @@ enum grade_exit grade_submission(const struct grade_context *ctx, const char *pa
 
     struct run_record records[RUN_KINDS];
     struct runs_config cfg = {
-        .python = ctx->python, .probe_script = ctx->probe_script, .rubric = rb, .submission = &sub};
+        .python = ctx->python, .probe_script = ctx->probe_script, .probe_code = ctx->probe_code, .rubric = rb, .submission = &sub};
     enum grade_exit rc = GRADE_EXIT_VERDICT;
     if (runs_execute(&cfg, records, msg, sizeof msg) < 0) {
         *result = result_new(ctx, &sub, "error", msg);

@@ -24,6 +24,7 @@ struct grade_context {
     const struct python_info *python;   /* NULL when it could not be resolved */
     const char *python_error;           /* why, when python is NULL */
     const char *probe_script;
+    const char *probe_code;             /* NULL, or the precompiled runtime */
 };
 
 /* Grades `path`.  Returns the exit status; *result is the result object

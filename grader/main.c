@@ -11,6 +11,7 @@
 
 #include "grade.h"
 #include "paths.h"
+#include "probe_cache.h"
 #include "python.h"
 #include "result.h"
 #include "rubric.h"
@@ -141,8 +142,13 @@ static int cmd_grade(int argc, char **argv)
         rubric_free(&rb);
         return EXIT_USAGE;
     }
-    struct grade_context ctx = {
-        .rubric = &rb, .python = have_python ? &py : NULL, .python_error = pyerr, .probe_script = probe};
+    char code[PATH_MAX];
+    bool have_code = have_python && probe_cache_prepare(&py, probe, code, sizeof code) == 0;
+    struct grade_context ctx = {.rubric = &rb,
+                                .python = have_python ? &py : NULL,
+                                .python_error = pyerr,
+                                .probe_script = probe,
+                                .probe_code = have_code ? code : NULL};
     json_t *result = NULL;
     rc = (int)grade_submission(&ctx, submission, &result, err, sizeof err);
     if (!result) {

@@ -22,8 +22,9 @@ struct run_job {
     struct sandbox_spec spec;
     struct run_record *record;
     const char *argv[8]; /* python -E -s -B [probe] entry NULL */
-    const char *envp[8];
+    const char *envp[10];
     char env_fd[32];
+    char env_code[PATH_MAX + 32];
     char env_token[64];
     struct sandbox_file files[2];
     int rc;
@@ -158,6 +159,10 @@ int runs_execute(const struct runs_config *cfg, struct run_record records[RUN_KI
             snprintf(job->env_token, sizeof job->env_token, "GRADER_PROBE_TOKEN_FILE=%s", TOKEN_FILE);
             job->envp[e++] = job->env_fd;
             job->envp[e++] = job->env_token;
+            if (cfg->probe_code) {
+                snprintf(job->env_code, sizeof job->env_code, "GRADER_PROBE_CODE=%s", cfg->probe_code);
+                job->envp[e++] = job->env_code;
+            }
         }
         job->envp[e] = NULL;
         job->spec.argv = job->argv;

@@ -36,6 +36,7 @@ struct run_record {
 struct runs_config {
     const struct python_info *python;
     const char *probe_script;
+    const char *probe_code;     /* NULL, or the runtime precompiled (probe_cache.h) */
     const struct rubric *rubric;
     const struct submission *submission;
 };

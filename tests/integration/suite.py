@@ -12,6 +12,7 @@ Nothing here edits the repository: temporary submissions, rubrics and the
 (kept, with a details log, when a test failed).
 """
 import concurrent.futures
+import glob
 import hashlib
 import json
 import os
@@ -1172,6 +1173,31 @@ def kill_pids(marker):
 # --------------------------------------------------------------------------
 # make install, ASan
 
+def register_cache_tests(py_main):
+    @test("runtime code cache: written once per interpreter under XDG_CACHE_HOME, a corrupt one is ignored")
+    def _(c):
+        cache = tempfile.mkdtemp(prefix="grader-cache-test-")
+        try:
+            env = {"XDG_CACHE_HOME": cache}
+            res, crit = graded(c, grade(os.path.join(SUBMISSIONS, "canonical-fix"), python=py_main.path, env_extra=env))
+            c.eq(res.get("score"), 100, "score with a cold cache")
+            files = glob.glob(os.path.join(cache, "grader", "probe-*.bin"))
+            c(len(files) == 1, "expected one compiled runtime in the cache, found %r" % files)
+            if files:
+                mode = os.stat(os.path.join(cache, "grader")).st_mode & 0o777
+                c(mode == 0o700, "cache directory mode %o, expected 700" % mode)
+                with open(files[0], "r+b") as f:
+                    head = f.readline()
+                    f.truncate(len(head) + 40)   # a torn write: marshal cannot load it
+                res, crit = graded(c, grade(os.path.join(SUBMISSIONS, "canonical-fix"), python=py_main.path,
+                                            env_extra=dict(env, GRADER_TEST_NONCE="corrupt")))
+                c.eq(res.get("score"), 100, "score with a corrupt cache")
+                probe = ((res.get("runs") or {}).get("after") or {}).get("facts") or {}
+                c(probe.get("selftest", {}).get("ran") is True, "the runtime did not run from source")
+        finally:
+            shutil.rmtree(cache, ignore_errors=True)
+
+
 def register_install_tests():
     @test("make install PREFIX=tmp; the installed grader grades canonical-fix from / with 100")
     def _(c):
@@ -1275,6 +1301,7 @@ def main(argv):
         register_submission_tests(py_main)
         register_python_tests(interps, py_main)
         register_hostile_tests(py_main)
+        register_cache_tests(py_main)
         register_matrix(interps, py_main)
         register_install_tests()
         register_asan_tests(py_main)
