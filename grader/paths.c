@@ -1,5 +1,6 @@
 #include "paths.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,4 +80,24 @@ int paths_probe_script(char *out, size_t len, char *err, size_t errlen)
         }
     snprintf(err, errlen, "the bundled runtime grader_probe.py is missing from %s", dir);
     return -1;
+}
+
+int paths_cache_dir(char *out, size_t len)
+{
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    char base[PATH_MAX];
+    if (xdg && *xdg == '/')
+        snprintf(base, sizeof base, "%s", xdg);
+    else if (home && *home == '/')
+        snprintf(base, sizeof base, "%s/.cache", home);
+    else
+        return -1;
+    mkdir(base, 0700);
+    snprintf(out, len, "%s/grader", base);
+    if (mkdir(out, 0700) < 0 && errno != EEXIST)
+        return -1;
+    struct stat st;
+    if (lstat(out, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))
+        return -1;
+    return 0;
 }

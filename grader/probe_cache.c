@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <limits.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "digest.h"
+#include "paths.h"
 
 extern char **environ;
 
@@ -30,28 +32,6 @@ static const char COMPILE[] =
     "    f.write(marshal.dumps(code))\n"
     "os.replace(tmp, out)\n";
 
-static int cache_dir(char *out, size_t len)
-{
-    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-    char base[PATH_MAX];
-    if (xdg && *xdg == '/')
-        snprintf(base, sizeof base, "%s", xdg);
-    else if (home && *home == '/')
-        snprintf(base, sizeof base, "%s/.cache", home);
-    else
-        return -1;
-    mkdir(base, 0700);
-    snprintf(out, len, "%s/grader", base);
-    if (mkdir(out, 0700) < 0 && errno != EEXIST)
-        return -1;
-    struct stat st;
-    /* Ours and private: anyone who can write here can run code in every
-     * graded interpreter. */
-    if (lstat(out, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))
-        return -1;
-    return 0;
-}
-
 int probe_cache_prepare(const struct python_info *python, const char *probe_script, char *out, size_t len)
 {
     char core[PATH_MAX], dir[PATH_MAX];
@@ -60,7 +40,7 @@ int probe_cache_prepare(const struct python_info *python, const char *probe_scri
         return -1;
     snprintf(core, sizeof core, "%.*s/probe_core.py", (int)(slash - probe_script), probe_script);
     char src_sha[DIGEST_HEX_LEN], exe_sha[DIGEST_HEX_LEN];
-    if (digest_sha256_file_hex(core, src_sha) < 0 || cache_dir(dir, sizeof dir) < 0)
+    if (digest_sha256_file_hex(core, src_sha) < 0 || paths_cache_dir(dir, sizeof dir) < 0)
         return -1;
     digest_sha256_hex(python->executable, strlen(python->executable), exe_sha);
     snprintf(out, len, "%s/probe-%.16s-%s-%.12s.bin", dir, src_sha, python->version, exe_sha);
@@ -85,5 +65,17 @@ int probe_cache_prepare(const struct python_info *python, const char *probe_scri
         ;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         return -1;
-    return stat(out, &st) == 0 ? 0 : -1;
+    if (stat(out, &st) != 0)
+        return -1;
+    /* A new runtime replaces the files an older one left for this interpreter. */
+    char pattern[PATH_MAX];
+    glob_t g;
+    snprintf(pattern, sizeof pattern, "%s/probe-*-%s-%.12s.bin", dir, python->version, exe_sha);
+    if (glob(pattern, 0, NULL, &g) == 0) {
+        for (size_t i = 0; i < g.gl_pathc; i++)
+            if (strcmp(g.gl_pathv[i], out) != 0)
+                unlink(g.gl_pathv[i]);
+        globfree(&g);
+    }
+    return 0;
 }

@@ -1,5 +1,8 @@
 #include "python.h"
 
+#include "digest.h"
+#include "paths.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -100,6 +103,58 @@ static int ask(const char *python, char *buf, size_t len, char *err, size_t errl
     return 0;
 }
 
+/* The answer for an interpreter binary does not change until the file does,
+ * so it is kept, keyed by the file's identity, to save a start-up per
+ * grading.  Only for ELF binaries: a shim script (pyenv, asdf) answers
+ * differently as its configuration changes, so it is asked every time. */
+static int cache_path(const char *candidate, char *out, size_t len)
+{
+    unsigned char magic[4];
+    int fd = open(candidate, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    ssize_t n = read(fd, magic, sizeof magic);
+    int ok = fstat(fd, &st) == 0 && n == 4 && memcmp(magic, "\177ELF", 4) == 0;
+    close(fd);
+    char dir[PATH_MAX], key[PATH_MAX + 128], sha[DIGEST_HEX_LEN];
+    if (!ok || paths_cache_dir(dir, sizeof dir) < 0)
+        return -1;
+    int klen = snprintf(key, sizeof key, "%s|%llu|%llu|%lld.%09ld|%lld", candidate, (unsigned long long)st.st_dev,
+                        (unsigned long long)st.st_ino, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+                        (long long)st.st_size);
+    digest_sha256_hex(key, (size_t)klen, sha);
+    snprintf(out, len, "%s/python-%.24s.txt", dir, sha);
+    return 0;
+}
+
+static int read_cached(const char *path, char *buf, size_t len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, len - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    return 0;
+}
+
+static void write_cached(const char *path, const char *answer)
+{
+    char tmp[PATH_MAX + 16];
+    snprintf(tmp, sizeof tmp, "%s.%d", path, (int)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return;
+    size_t n = strlen(answer);
+    int ok = write(fd, answer, n) == (ssize_t)n;
+    close(fd);
+    if (!ok || rename(tmp, path) < 0)
+        unlink(tmp);
+}
+
 int python_resolve(const char *requested, struct python_info *info, char *err, size_t errlen)
 {
     const char *source = "--python";
@@ -123,9 +178,14 @@ int python_resolve(const char *requested, struct python_info *info, char *err, s
         snprintf(err, errlen, "no %s on PATH; install Python 3.8 or newer, or pass --python PATH", want);
         return -1;
     }
-    char out[4096];
-    if (ask(found, out, sizeof out, err, errlen) < 0)
-        return -1;
+    char out[4096], cached[PATH_MAX];
+    int cacheable = cache_path(found, cached, sizeof cached) == 0;
+    if (!cacheable || read_cached(cached, out, sizeof out) < 0) {
+        if (ask(found, out, sizeof out, err, errlen) < 0)
+            return -1;
+        if (cacheable)
+            write_cached(cached, out);
+    }
     char *save = NULL;
     char *exe = strtok_r(out, "\n", &save);
     char *ver = strtok_r(NULL, "\n", &save);

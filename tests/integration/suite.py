@@ -1183,6 +1183,13 @@ def register_cache_tests(py_main):
             c.eq(res.get("score"), 100, "score with a cold cache")
             files = glob.glob(os.path.join(cache, "grader", "probe-*.bin"))
             c(len(files) == 1, "expected one compiled runtime in the cache, found %r" % files)
+            answers = glob.glob(os.path.join(cache, "grader", "python-*.txt"))
+            c(len(answers) == 1, "expected the interpreter's answer cached once, found %r" % answers)
+            if answers:
+                with open(answers[0]) as f:
+                    lines = f.read().split()
+                c(len(lines) == 3 and os.path.realpath(lines[0]) == res.get("python", {}).get("executable"),
+                  "cached answer %r does not match the result's python %r" % (lines, res.get("python")))
             if files:
                 mode = os.stat(os.path.join(cache, "grader")).st_mode & 0o777
                 c(mode == 0o700, "cache directory mode %o, expected 700" % mode)
