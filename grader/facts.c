@@ -207,6 +207,49 @@ static void agreement(json_t *tm, const struct run_record *probe_run, json_t *pr
     json_object_set_new(tm, "agreement_detail", json_string(detail));
 }
 
+/* Does the baseline run show the leak?  The lines that matter are those
+ * that create Game and Player objects: the probe saw where the submission
+ * creates them, and the same statements (by text) in the baseline must
+ * still hold memory at the second snapshot.  Any retained line would not
+ * do: a fixed script legitimately keeps a few bytes (the surviving Player's
+ * dead weakref), so a baseline replaced by a fix would pass as leaking.
+ * Without a probe record, or when the submission rewrote those statements
+ * beyond recognition, any retained line of the entry file counts. */
+static int baseline_shows_leak(const struct submission *sub, const char *baseline_source,
+                               const struct run_record *before, json_t *probe, const char *entry)
+{
+    if (!before->started || before->sb.exit_code != 0)
+        return 0;
+    long lines[64];
+    size_t nlines = probe ? creation_lines(probe, lines, 64) : 0;
+    char texts[8][512];
+    size_t ntexts = 0;
+    for (size_t i = 0; i < nlines && ntexts < 8; i++) {
+        source_line(sub->source, lines[i], texts[ntexts], sizeof texts[0]);
+        if (texts[ntexts][0])
+            ntexts++;
+    }
+    int mapped = 0, retained = 0;
+    for (size_t i = 0; i < before->stats.len; i++) {
+        const struct tm_stat *b = &before->stats.items[i];
+        if (!tm_stat_is_entry_file(b, entry))
+            continue;
+        char btext[512];
+        source_line(baseline_source, b->line, btext, sizeof btext);
+        int relevant = 0;
+        for (size_t t = 0; t < ntexts; t++)
+            relevant |= strcmp(btext, texts[t]) == 0;
+        mapped |= relevant;
+        retained |= relevant && is_retained(b);
+    }
+    if (mapped)
+        return retained;
+    for (size_t i = 0; i < before->stats.len; i++)
+        if (tm_stat_is_entry_file(&before->stats.items[i], entry) && is_retained(&before->stats.items[i]))
+            return 1;
+    return 0;
+}
+
 json_t *facts_build(const struct rubric *rubric, const struct submission *sub, const char *baseline_source,
                     const struct run_record records[RUN_KINDS])
 {
@@ -224,9 +267,8 @@ json_t *facts_build(const struct rubric *rubric, const struct submission *sub, c
                               probe ? json_null() : json_string(probe_run->probe_error), "tracemalloc", tm);
     if (!facts)
         return NULL;
-    int leak = before->started && before->sb.exit_code == 0 &&
-               json_is_true(json_object_get(json_object_get(tm, "before"), "entry_retained"));
-    json_object_set_new(tm, "baseline_shows_leak", json_boolean(leak));
+    json_object_set_new(tm, "baseline_shows_leak",
+                        json_boolean(baseline_shows_leak(sub, baseline_source, before, probe, entry)));
     released_vs_baseline(tm, sub, baseline_source, before, after, probe, entry);
     agreement(tm, probe_run, probe, entry);
     return facts;

@@ -15,7 +15,9 @@
  *   tracemalloc.{before,after}.entry_statistics  those about the entry file
  *   tracemalloc.{before,after}.entry_retained    some entry line still holds
  *                                                memory it held at snapshot 1
- *   tracemalloc.baseline_shows_leak
+ *   tracemalloc.baseline_shows_leak              the statements creating Game
+ *                                                and Player still hold memory
+ *                                                in the baseline's report
  *   tracemalloc.released_vs_baseline, released_detail
  *   tracemalloc.agrees_with_snapshots, agreement_detail
  */

@@ -1173,6 +1173,29 @@ def kill_pids(marker):
 # --------------------------------------------------------------------------
 # make install, ASan
 
+def register_baseline_tests(py_main):
+    @test("a baseline that does not leak: status error, exit 3, the message says so; never a silent pass")
+    def _(c):
+        d = make_dir("fixed-baseline-rubric")
+        os.makedirs(os.path.join(d, "baselines"))
+        # The rubric's baseline replaced by the fix: this interpreter then
+        # cannot show the leak, and grading against it would mean nothing.
+        shutil.copy(os.path.join(SUBMISSIONS, "canonical-fix", "leaky_app.py"),
+                    os.path.join(d, "baselines", "leaky_app.py"))
+        shutil.copy(RUBRIC, os.path.join(d, "weakref-leak.yaml"))
+        proc = grade(os.path.join(SUBMISSIONS, "canonical-fix"), python=py_main.path,
+                     rubric=os.path.join(d, "weakref-leak.yaml"))
+        c.eq(proc.rc, 3, "exit status")
+        try:
+            res = json.loads(proc.out)
+        except ValueError:
+            raise Failed("stdout is not JSON: %s" % short(proc.out, 200))
+        c.eq(res.get("status"), "error", "status")
+        c("did not show the leak" in (res.get("message") or ""), "message: %s" % short(res.get("message"), 200))
+        c.eq(res.get("criteria"), [], "criteria of an error result")
+        c.eq(res.get("score"), 0, "score")
+
+
 def register_cache_tests(py_main):
     @test("runtime code cache: written once per interpreter under XDG_CACHE_HOME, a corrupt one is ignored")
     def _(c):
@@ -1309,6 +1332,7 @@ def main(argv):
         register_python_tests(interps, py_main)
         register_hostile_tests(py_main)
         register_cache_tests(py_main)
+        register_baseline_tests(py_main)
         register_matrix(interps, py_main)
         register_install_tests()
         register_asan_tests(py_main)

@@ -255,7 +255,8 @@ static const char LEAK_OUT[] =
     "/box/leaky_app.py:22: size=1805 B (+0 B), count=15 (+0), average=120 B\n"
     "/box/leaky_app.py:20: size=320 B (+0 B), count=2 (+0), average=160 B\n";
 
-static json_t *build(const char *after_out, const char *probe_json, const char *probe_out)
+static json_t *build_with_baseline(const char *before_out, const char *after_out, const char *probe_json,
+                                   const char *probe_out)
 {
     struct rubric rb;
     memset(&rb, 0, sizeof rb);
@@ -264,7 +265,7 @@ static json_t *build(const char *after_out, const char *probe_json, const char *
     memset(&sub, 0, sizeof sub);
     sub.source = (char *)BASELINE_SRC; /* same line layout as the baseline */
     struct run_record recs[RUN_KINDS];
-    record_with_output(&recs[RUN_BEFORE_KIND], "before", LEAK_OUT);
+    record_with_output(&recs[RUN_BEFORE_KIND], "before", before_out);
     record_with_output(&recs[RUN_AFTER_KIND], "after", after_out);
     record_with_output(&recs[RUN_PROBE_KIND], "probe", probe_out ? probe_out : after_out);
     json_error_t e;
@@ -277,6 +278,11 @@ static json_t *build(const char *after_out, const char *probe_json, const char *
         recs[k].sb.out.data = NULL;
     runs_free(recs);
     return facts;
+}
+
+static json_t *build(const char *after_out, const char *probe_json, const char *probe_out)
+{
+    return build_with_baseline(LEAK_OUT, after_out, probe_json, probe_out);
 }
 
 START_TEST(released_and_agreement)
@@ -313,6 +319,20 @@ START_TEST(released_and_agreement)
     f = build(fix_out, NULL, NULL);
     ck_assert(json_is_true(facts_lookup(f, "tracemalloc.released_vs_baseline")));
     ck_assert(json_is_null(facts_lookup(f, "tracemalloc.agrees_with_snapshots")));
+    json_decref(f);
+
+    /* A baseline that is really a fix: the Game and Player lines are
+     * released, and the few bytes a fix keeps (the last Player's dead
+     * weakref, line 13) must not pass for the leak. */
+    const char fixed_baseline[] = "/box/leaky_app.py:20: size=0 B (-320 B), count=0 (-2)\n"
+                                  "/box/leaky_app.py:13: size=80 B (+0 B), count=1 (+0), average=80 B\n";
+    f = build_with_baseline(fixed_baseline, fix_out, probe, NULL);
+    ck_assert(json_is_false(facts_lookup(f, "tracemalloc.baseline_shows_leak")));
+    json_decref(f);
+    /* Without a probe record to say which lines create objects, any
+     * retained line counts (documented weaker rule). */
+    f = build_with_baseline(fixed_baseline, fix_out, NULL, NULL);
+    ck_assert(json_is_true(facts_lookup(f, "tracemalloc.baseline_shows_leak")));
     json_decref(f);
 
     /* A printed line the snapshots never produced: fabricated. */
