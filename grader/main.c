@@ -306,21 +306,9 @@ static int cmd_sandbox(int argc, char **argv)
     const char *cmd = argv[optind];
     if (strchr(cmd, '/')) {
         snprintf(exe, sizeof exe, "%s", cmd);
-    } else {
-        const char *path = getenv("PATH");
-        exe[0] = '\0';
-        for (const char *p = path ? path : "/usr/bin:/bin"; *p && !exe[0];) {
-            size_t n = strcspn(p, ":");
-            char cand[PATH_MAX];
-            snprintf(cand, sizeof cand, "%.*s/%s", (int)n, p, cmd);
-            if (n && access(cand, X_OK) == 0)
-                snprintf(exe, sizeof exe, "%s", cand);
-            p += n + (p[n] == ':');
-        }
-        if (!exe[0]) {
-            fprintf(stderr, "grader sandbox: %s: command not found on PATH\n", cmd);
-            return EXIT_USAGE;
-        }
+    } else if (paths_search(cmd, exe, sizeof exe) < 0) {
+        fprintf(stderr, "grader sandbox: %s: command not found on PATH\n", cmd);
+        return EXIT_USAGE;
     }
     argv[optind] = exe;
     const char *envp[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "LANG=C.UTF-8", NULL};

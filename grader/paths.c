@@ -101,3 +101,21 @@ int paths_cache_dir(char *out, size_t len)
         return -1;
     return 0;
 }
+
+int paths_search(const char *name, char *out, size_t len)
+{
+    const char *path = getenv("PATH");
+    if (!path || !*path)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    for (const char *p = path; *p;) {
+        size_t n = strcspn(p, ":");
+        char cand[PATH_MAX];
+        if (n > 0 && snprintf(cand, sizeof cand, "%.*s/%s", (int)n, p, name) < (int)sizeof cand &&
+            access(cand, X_OK) == 0) {
+            snprintf(out, len, "%s", cand);
+            return 0;
+        }
+        p += n + (p[n] == ':');
+    }
+    return -1;
+}

@@ -12,6 +12,10 @@ int paths_data_dir(char *out, size_t len, char *err, size_t errlen);
 /* data_dir/rubrics/weakref-leak.yaml, data_dir/<runtime>/grader_probe.py */
 int paths_default_rubric(char *out, size_t len, char *err, size_t errlen);
 int paths_probe_script(char *out, size_t len, char *err, size_t errlen);
+/* Looks an executable `name` up on $PATH as execvp does.  Returns 0 and
+ * fills `out`, or -1 when it is not found. */
+int paths_search(const char *name, char *out, size_t len);
+
 /* The user's private cache directory for the grader ($XDG_CACHE_HOME/grader,
  * else ~/.cache/grader), created 0700.  Returns -1 when there is none, or
  * when it is not ours alone: anyone who can write there could change what

@@ -26,31 +26,6 @@ static const char QUERY[] =
     "print('%d.%d.%d' % sys.version_info[:3])\n"
     "print(sys.implementation.name)\n";
 
-/* Looks `name` up on PATH like execvp would.  Returns 0 and fills out. */
-static int search_path(const char *name, char *out, size_t len)
-{
-    const char *path = getenv("PATH");
-    if (!path || !*path)
-        path = "/usr/local/bin:/usr/bin:/bin";
-    const char *p = path;
-    while (*p) {
-        const char *colon = strchr(p, ':');
-        size_t n = colon ? (size_t)(colon - p) : strlen(p);
-        if (n > 0 && n < len) {
-            char cand[PATH_MAX];
-            snprintf(cand, sizeof cand, "%.*s/%s", (int)n, p, name);
-            if (access(cand, X_OK) == 0) {
-                snprintf(out, len, "%s", cand);
-                return 0;
-            }
-        }
-        p += n + (colon ? 1 : 0);
-        if (!colon)
-            break;
-    }
-    return -1;
-}
-
 /* Runs `python -E -s -S -c QUERY` with a 10 s timeout; reads at most 4 KiB. */
 static int ask(const char *python, char *buf, size_t len, char *err, size_t errlen)
 {
@@ -174,7 +149,7 @@ int python_resolve(const char *requested, struct python_info *info, char *err, s
             snprintf(err, errlen, "Python interpreter %s (from %s) is not an executable file", want, source);
             return -1;
         }
-    } else if (search_path(want, found, sizeof found) < 0) {
+    } else if (paths_search(want, found, sizeof found) < 0) {
         snprintf(err, errlen, "no %s on PATH; install Python 3.8 or newer, or pass --python PATH", want);
         return -1;
     }

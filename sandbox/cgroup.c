@@ -9,6 +9,7 @@
  * The v2 unified mount, even without controllers, still gives cgroup.kill,
  * which kills a forking tree atomically where a cgroup.procs loop races. */
 #include "cgroup.h"
+#include "errname.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -222,16 +223,6 @@ static void note(struct sb_cgroup *cg, const char *piece)
         snprintf(cg->desc + l, sizeof cg->desc - l, "%s%s", l ? " " : "", piece);
 }
 
-static const char *errname(int e)
-{
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
-    const char *n = strerrorname_np(e);
-    if (n)
-        return n;
-#endif
-    return strerror(e);
-}
-
 static void make_name(char *out, size_t len)
 {
     unsigned rnd = 0;
@@ -386,7 +377,7 @@ void sb_cgroup_create(struct sb_cgroup *cg, const struct sandbox_limits *lim)
         } else {
             char piece[96];
             if (first_err)
-                snprintf(piece, sizeof piece, "no cgroups (%s: %s)", first_what, errname(first_err));
+                snprintf(piece, sizeof piece, "no cgroups (%s: %s)", first_what, sb_errname(first_err));
             else
                 snprintf(piece, sizeof piece, "no cgroups (none found)");
             note(cg, piece);
@@ -412,7 +403,7 @@ int sb_cgroup_attach(struct sb_cgroup *cg, pid_t pid)
             if (i == SB_CG_PIDS)
                 cg->limits_pids = false;
             char piece[64];
-            snprintf(piece, sizeof piece, "(%s attach: %s)", i == SB_CG_V2 ? "v2" : v1_names[i], errname(-e));
+            snprintf(piece, sizeof piece, "(%s attach: %s)", i == SB_CG_V2 ? "v2" : v1_names[i], sb_errname(-e));
             note(cg, piece);
             drop_dir(cg, i);
             continue;

@@ -42,6 +42,7 @@
 
 #include "box.h"
 #include "cgroup.h"
+#include "errname.h"
 #include "child.h"
 
 #ifndef SYS_clone3
@@ -329,16 +330,6 @@ static void do_kill(struct run *r)
 
 /* ---- launching ---------------------------------------------------------- */
 
-static const char *errname(int e)
-{
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
-    const char *n = strerrorname_np(e);
-    if (n)
-        return n;
-#endif
-    return strerror(e);
-}
-
 static pid_t clone_init(unsigned long flags, int *pidfd)
 {
     struct sb_clone_args a;
@@ -526,7 +517,7 @@ static int launch(struct run *r, enum mode mode, char *why, size_t whylen)
     if (pid < 0) {
         int e = errno;
         if (mode != MODE_FALLBACK && retryable(e)) {
-            snprintf(why, whylen, "clone: %s", errname(e));
+            snprintf(why, whylen, "clone: %s", sb_errname(e));
             rc = 1;
         } else {
             seterr(res, "cannot start the sandbox's init: %s", strerror(e));
@@ -562,7 +553,7 @@ static int launch(struct run *r, enum mode mode, char *why, size_t whylen)
             e = write_proc(pid, "gid_map", map);
         }
         if (e < 0) {
-            snprintf(why, whylen, "uid/gid map: %s", errname(-e));
+            snprintf(why, whylen, "uid/gid map: %s", sb_errname(-e));
             rc = 1;
             goto out;
         }
@@ -603,7 +594,7 @@ static int launch(struct run *r, enum mode mode, char *why, size_t whylen)
         reap_init(r, true);
         ssize_t n = read(epp[0], &em, sizeof em);
         if (n == (ssize_t)sizeof em && em.stage == SB_STAGE_MOUNT_PRIVATE && mode != MODE_FALLBACK) {
-            snprintf(why, whylen, "mount: %s", errname(em.err));
+            snprintf(why, whylen, "mount: %s", sb_errname(em.err));
             rc = 1;
         } else if (n == (ssize_t)sizeof em) {
             seterr(res, "sandbox setup failed while %s: %s", sb_stage_name(em.stage), strerror(em.err));
