@@ -12,17 +12,19 @@ CC         ?= cc
 PKGS       := libgit2 libpcre2-8 yaml-0.1 libseccomp jansson libcrypto
 TEST_PKGS  := check
 
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CHECK_CFLAGS := $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
-CHECK_LIBS   := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+# Backquotes, not $(shell ...): pkg-config runs when a recipe runs, after
+# scripts/ensure-deps.sh may have installed the packages it asks about.
+PKG_CFLAGS = `pkg-config --cflags $(PKGS)`
+PKG_LIBS   = `pkg-config --libs $(PKGS)`
+CHECK_CFLAGS = `pkg-config --cflags $(TEST_PKGS)`
+CHECK_LIBS   = `pkg-config --libs $(TEST_PKGS)`
 
 # Messages are cut to fixed-size buffers on purpose, so truncation warnings
 # would only teach us to ignore warnings.
 WARN       := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla -Wno-format-truncation
 CPPFLAGS   += -D_GNU_SOURCE -DGRADER_VERSION='"$(VERSION)"' -Igrader -Isandbox
 CFLAGS     ?= -O2 -g
-CFLAGS     += -std=c11 -pthread $(WARN) $(PKG_CFLAGS)
+CFLAGS     += -std=c11 -pthread $(WARN)
 SAN_FLAGS  := -pthread -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 LIB_SRC    := $(filter-out grader/main.c,$(wildcard grader/*.c)) $(wildcard sandbox/*.c)
@@ -53,8 +55,6 @@ $(DEPS_STAMP): scripts/ensure-deps.sh
 
 deps: $(DEPS_STAMP)
 
-# The pkg-config flags above are read when make starts; on a machine where the
-# packages were just installed they were empty, so re-enter make once.
 $(BUILD)/grader: $(DEPS_STAMP) $(BUILD)/obj/grader/main.o $(BUILD)/libgrader.a
 	$(CC) $(CFLAGS) -o $@ $(BUILD)/obj/grader/main.o $(BUILD)/libgrader.a $(PKG_LIBS)
 
@@ -64,7 +64,7 @@ $(BUILD)/libgrader.a: $(LIB_OBJ)
 
 $(BUILD)/obj/%.o: %.c $(HEADERS) $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
 $(BUILD)/san/%.o: %.c $(HEADERS) $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -76,7 +76,7 @@ $(BUILD)/libgrader-san.a: $(SAN_OBJ)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/check_main.h $(BUILD)/libgrader.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(CHECK_CFLAGS) -o $@ $< $(BUILD)/libgrader.a $(PKG_LIBS) $(CHECK_LIBS)
+	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) -o $@ $< $(BUILD)/libgrader.a $(PKG_LIBS) $(CHECK_LIBS)
 
 $(BUILD)/tests-san/%: tests/unit/%.c tests/unit/check_main.h $(BUILD)/libgrader-san.a
 	@mkdir -p $(dir $@)
