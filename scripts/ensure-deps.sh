@@ -24,7 +24,7 @@ need_cmd python3 python3
 if [ "$(id -u)" = 0 ]; then
     echo "grader: installing missing Debian packages:$missing"
     DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing && exit 0
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null && exit 0
     echo "grader: apt-get failed; install these packages and run make again:$missing" >&2
     exit 1
 fi
