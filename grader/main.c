@@ -40,6 +40,7 @@ static void usage_main(FILE *out)
             "  parse-tracemalloc  print the tracemalloc statistics found in text, as JSON\n"
             "  rubric check       validate a rubric file\n"
             "  sandbox            run any command in the sandbox and print its verdict\n"
+            "  doctor             show the isolation this machine gives, and the Python used\n"
             "\n"
             "Options:\n"
             "  -h, --help         this help; 'grader <command> --help' for a command\n"
@@ -348,6 +349,56 @@ static int cmd_sandbox(int argc, char **argv)
     return 0;
 }
 
+/* grader doctor: what this machine gives the sandbox, read off a real run
+ * (every layer is tried, not guessed from kernel versions). */
+static int cmd_doctor(int argc, char **argv)
+{
+    if (argc > 1) {
+        printf("usage: grader doctor\n\n"
+               "Runs /bin/true in the sandbox and prints which isolation layers were\n"
+               "active and why any was not, then the Python the grader would use.\n"
+               "Exit status 0, or 3 when the sandbox cannot run at all.\n");
+        return strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ? 0 : EXIT_USAGE;
+    }
+    const char *targv[] = {"/bin/true", NULL};
+    const char *envp[] = {"PATH=/usr/bin:/bin", NULL};
+    struct sandbox_spec spec = {.argv = targv, .envp = envp, .channel_fd = -1,
+                                .limits = {.cpu_seconds = 5, .wall_seconds = 10, .memory_bytes = 256u << 20,
+                                           .processes = 16, .output_bytes = 4096}};
+    struct sandbox_result res;
+    memset(&res, 0, sizeof res);
+    int rc = 0;
+    printf("sandbox:\n");
+    if (sandbox_run(&spec, &res) < 0) {
+        printf("  cannot run: %s\n", res.error);
+        rc = EXIT_INTERNAL;
+    } else {
+        /* The isolation report is "layer: detail; layer: detail; ...". */
+        char *save = NULL;
+        for (char *part = strtok_r(res.isolation, ";", &save); part; part = strtok_r(NULL, ";", &save)) {
+            while (*part == ' ')
+                part++;
+            printf("  %s\n", part);
+        }
+        printf("  a run of /bin/true: exit %d, %ld ms wall\n", res.exit_code, res.wall_ms);
+    }
+    sandbox_result_free(&res);
+    struct python_info py;
+    char err[1024];
+    printf("python:\n");
+    if (python_resolve(NULL, &py, err, sizeof err) == 0)
+        printf("  %s (%s %s)\n", py.executable, py.implementation, py.version);
+    else
+        printf("  none usable: %s\n", err);
+    char dir[PATH_MAX];
+    printf("data:\n");
+    if (paths_data_dir(dir, sizeof dir, err, sizeof err) == 0)
+        printf("  %s\n", dir);
+    else
+        printf("  %s\n", err);
+    return rc;
+}
+
 static int cmd_help(int argc, char **argv)
 {
     (void)argc;
@@ -364,6 +415,7 @@ static const struct command {
     {"parse-tracemalloc", cmd_parse_tracemalloc},
     {"rubric", cmd_rubric},
     {"sandbox", cmd_sandbox},
+    {"doctor", cmd_doctor},
     {"help", cmd_help},
 };
 

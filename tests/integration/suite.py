@@ -441,6 +441,14 @@ def register_cli_tests():
         for word in ("usage: grader", "grade", "parse-tracemalloc", "rubric check", "Exit status"):
             c(word in p.stdout, "stdout lacks %r" % word)
 
+    @test("doctor: exits 0 and reports the sandbox layers, the interpreter and the data directory")
+    def _(c):
+        p = run([GRADER, "doctor"])
+        c.eq(p.rc, 0, "exit status")
+        c(re.search(r"(?m)^  (namespaces: pid|fallback)", p.stdout), "no namespace layer line: %s" % short(p.stdout, 300))
+        c(re.search(r"(?m)^  a run of /bin/true: exit 0,", p.stdout), "no sandboxed run of /bin/true: %s" % short(p.stdout, 300))
+        c(re.search(r"(?m)^python:\n  /\S+ \(cpython 3\.\d+\.\d+\)$", p.stdout), "no interpreter line: %s" % short(p.stdout, 300))
+
     @test("grade --help documents --rubric, --format, --python and exits 0")
     def _(c):
         p = run([GRADER, "grade", "--help"])
