@@ -9,6 +9,7 @@
  *
  * Only system calls from here on: see child.h. */
 #include "child.h"
+#include "layers.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -43,6 +44,8 @@ const char *sb_stage_name(int stage)
         [SB_STAGE_CHDIR] = "entering the box",
         [SB_STAGE_RLIMIT] = "setrlimit",
         [SB_STAGE_PRCTL] = "prctl",
+        [SB_STAGE_LANDLOCK] = "enforcing Landlock",
+        [SB_STAGE_SECCOMP] = "loading the seccomp filter",
         [SB_STAGE_EXEC] = "execve",
     };
     return stage >= 0 && stage < SB_STAGE_COUNT && names[stage] ? names[stage] : "setup";
@@ -131,6 +134,12 @@ static _Noreturn void payload_main(const struct sb_child *c, pid_t init_pid)
     if (ep < 0)
         fail(errfd, SB_STAGE_FDS, errno, 0);
     errfd = ep;
+    int ll = -1;
+    if (c->fd_landlock >= 0) {
+        ll = fcntl(c->fd_landlock, F_DUPFD_CLOEXEC, base);
+        if (ll < 0)
+            fail(errfd, SB_STAGE_FDS, errno, 0);
+    }
     int src[4] = {c->fd_null, c->fd_out, c->fd_err, c->fd_chan};
     int dst[4] = {0, 1, 2, c->channel_fd};
     int moved[4] = {-1, -1, -1, -1};
@@ -147,8 +156,8 @@ static _Noreturn void payload_main(const struct sb_child *c, pid_t init_pid)
     /* Nothing else reaches the student: not the other runs' pipes, not the
      * status or sync pipes, not a cgroup or directory descriptor that would
      * lead outside. */
-    int keep[2] = {errfd, c->fd_chan >= 0 ? c->channel_fd : errfd};
-    close_all_but(keep, 2);
+    int keep[3] = {errfd, c->fd_chan >= 0 ? c->channel_fd : errfd, ll >= 0 ? ll : errfd};
+    close_all_but(keep, 3);
 
     if (chdir(c->cwd) < 0)
         fail(errfd, SB_STAGE_CHDIR, errno, 0);
@@ -163,6 +172,19 @@ static _Noreturn void payload_main(const struct sb_child *c, pid_t init_pid)
     /* No setuid binary may give the student more rights than we gave. */
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         fail(errfd, SB_STAGE_PRCTL, errno, 0);
+    /* Last, in this order: Landlock (needs NNP), then seccomp, which
+     * allows execve. */
+    if (ll >= 0) {
+        int e = sb_landlock_apply(ll);
+        if (e < 0)
+            fail(errfd, SB_STAGE_LANDLOCK, -e, 0);
+        close(ll);
+    }
+    if (c->seccomp) {
+        int e = sb_seccomp_apply(c->seccomp);
+        if (e < 0)
+            fail(errfd, SB_STAGE_SECCOMP, -e, 0);
+    }
     execve(c->argv[0], (char *const *)c->argv, (char *const *)c->envp);
     fail(errfd, SB_STAGE_EXEC, errno, 0);
 }
@@ -238,9 +260,9 @@ _Noreturn void sb_init_main(const struct sb_child *c)
     /* Drop every descriptor of the grader we inherited, now: holding the
      * pipes of a concurrent run would delay that run's end-of-file until
      * ours ends. */
-    int keep[7] = {c->fd_null, c->fd_out, c->fd_err, c->fd_chan >= 0 ? c->fd_chan : c->fd_out,
-                   c->fd_errpipe, c->fd_status, c->fd_sync};
-    close_all_but(keep, 7);
+    int keep[8] = {c->fd_null, c->fd_out, c->fd_err, c->fd_chan >= 0 ? c->fd_chan : c->fd_out,
+                   c->fd_errpipe, c->fd_status, c->fd_sync, c->fd_landlock >= 0 ? c->fd_landlock : c->fd_out};
+    close_all_but(keep, 8);
 
     /* Wait until the supervisor has written our uid/gid maps and put us in
      * the cgroups; end of file means it gave up. */
@@ -287,6 +309,8 @@ _Noreturn void sb_init_main(const struct sb_child *c)
     close(c->fd_err);
     if (c->fd_chan >= 0)
         close(c->fd_chan);
+    if (c->fd_landlock >= 0)
+        close(c->fd_landlock);
 
     struct sb_msg m;
     memset(&m, 0, sizeof m);

@@ -22,6 +22,8 @@ enum sb_stage {
     SB_STAGE_CHDIR,
     SB_STAGE_RLIMIT,
     SB_STAGE_PRCTL,
+    SB_STAGE_LANDLOCK,
+    SB_STAGE_SECCOMP,
     SB_STAGE_EXEC,
     SB_STAGE_COUNT
 };
@@ -61,6 +63,8 @@ struct sb_child {
     bool subreaper;                         /* no PID ns: init must sweep orphans itself */
     struct sb_rlim rl[8];
     int nrl;
+    int fd_landlock;                        /* -1, or a Landlock ruleset to enforce */
+    const void *seccomp;                    /* NULL, or the struct sock_fprog to load */
 };
 
 const char *sb_stage_name(int stage);

@@ -4,7 +4,8 @@
  *     box: mkdtemp + copy (box.c)          cgroups (cgroup.c)
  *     clone3(CLONE_NEWPID|NEWNET|NEWIPC|NEWUTS|NEWNS [|NEWUSER] | CLONE_PIDFD)
  *       init = PID 1 (child.c): waits on the sync socket, forks
- *         payload: setsid, fds, chdir box, rlimits, NNP, execve
+ *         payload: setsid, fds, chdir box, rlimits, NNP, Landlock,
+ *                  seccomp, execve (both prepared here: layers.h)
  *       init reaps everything, reports the payload's status on the status
  *       pipe, exits; the kernel then kills the rest of the namespace.
  *     poll: stdout/stderr/channel pipes, status pipe, init's pidfd, a wall
@@ -44,6 +45,7 @@
 #include "cgroup.h"
 #include "errname.h"
 #include "child.h"
+#include "layers.h"
 
 #ifndef SYS_clone3
 #define SYS_clone3 435
@@ -90,6 +92,10 @@ struct run {
 
     enum mode mode;
     char ns_why[96];                /* why the namespace rungs were skipped */
+    const void *seccomp;            /* the filter the payload loads, or NULL */
+    int landlock_fd;                /* the ruleset it enforces, or -1 */
+    int landlock_abi;
+    char seccomp_why[48], landlock_why[64];   /* why a layer is off */
     pid_t init_pid;
     int pidfd;
     int status_r, errpipe_r;
@@ -152,6 +158,7 @@ const char *sandbox_limit_name(enum sandbox_limit limit)
     case SANDBOX_LIMIT_OUTPUT: return "output";
     case SANDBOX_LIMIT_PROCESSES: return "processes";
     case SANDBOX_LIMIT_FILE_SIZE: return "file-size";
+    case SANDBOX_LIMIT_SYSCALL: return "syscall";
     case SANDBOX_LIMIT_NONE: break;
     }
     return NULL;
@@ -509,6 +516,8 @@ static int launch(struct run *r, enum mode mode, char *why, size_t whylen)
     c.subreaper = mode == MODE_FALLBACK;
     c.ns_flags = mode == MODE_NS ? NS_FLAGS : mode == MODE_USERNS ? (NS_FLAGS | CLONE_NEWUSER) : 0;
     build_rlimits(r, &c);
+    c.fd_landlock = r->landlock_fd;
+    c.seccomp = r->seccomp;
 
     int pidfd = -1;
     pid_t pid = clone_init(c.ns_flags, &pidfd);
@@ -837,6 +846,8 @@ static void verdict(struct run *r, long long cg_cpu_us, long long oom_kills, lon
         res->limit = SANDBOX_LIMIT_MEMORY;
     else if (r->output_over || res->out.truncated || res->err.truncated || res->channel.truncated)
         res->limit = SANDBOX_LIMIT_OUTPUT;
+    else if (sig == SIGSYS && r->seccomp)
+        res->limit = SANDBOX_LIMIT_SYSCALL;
     else if (procs)
         res->limit = SANDBOX_LIMIT_PROCESSES;
     else if (sig == SIGXFSZ || efbig)
@@ -854,7 +865,30 @@ static void describe(struct run *r)
                  (r->init_flags & SB_INIT_PROC) ? " +proc" : "");
     else
         snprintf(ns, sizeof ns, "fallback: setsid + subreaper (namespaces: %.80s)", r->ns_why[0] ? r->ns_why : "off");
-    snprintf(res->isolation, sizeof res->isolation, "%.127s; %.110s; rlimits", ns, r->cg.desc);
+    char layers[128];
+    char ll[24];
+    snprintf(ll, sizeof ll, "ABI %d", r->landlock_abi);
+    snprintf(layers, sizeof layers, "seccomp: %.47s; landlock: %.63s", r->seccomp ? "deny-list" : r->seccomp_why,
+             r->landlock_fd >= 0 ? ll : r->landlock_why);
+    snprintf(res->isolation, sizeof res->isolation, "%.127s; %.110s; rlimits; %s", ns, r->cg.desc, layers);
+}
+
+/* Both layers are optional: whatever the kernel refuses is reported, never
+ * fatal. */
+static void prepare_layers(struct run *r)
+{
+    unsigned off = r->spec->disable;
+    if (off & SANDBOX_NO_SECCOMP)
+        snprintf(r->seccomp_why, sizeof r->seccomp_why, "off (disabled)");
+    else
+        r->seccomp = sb_seccomp_program(r->seccomp_why, sizeof r->seccomp_why);
+    if (off & SANDBOX_NO_LANDLOCK) {
+        snprintf(r->landlock_why, sizeof r->landlock_why, "off (disabled)");
+        return;
+    }
+    r->landlock_abi = sb_landlock_abi(r->landlock_why, sizeof r->landlock_why);
+    if (r->landlock_abi > 0)
+        r->landlock_fd = sb_landlock_ruleset(r->landlock_abi, r->box.path, r->landlock_why, sizeof r->landlock_why);
 }
 
 /* ---- entry point -------------------------------------------------------- */
@@ -907,7 +941,7 @@ int sandbox_run(const struct sandbox_spec *spec, struct sandbox_result *result)
     r->spec = spec;
     r->res = result;
     r->scratch = scratch;
-    r->pidfd = r->status_r = r->errpipe_r = -1;
+    r->pidfd = r->status_r = r->errpipe_r = r->landlock_fd = -1;
     r->cg.cpu_fd = -1;
     for (int i = 0; i < 3; i++) {
         r->st[i].s = ss[i];
@@ -919,6 +953,7 @@ int sandbox_run(const struct sandbox_spec *spec, struct sandbox_result *result)
 
     if (sb_box_create(&r->box, spec, result->error, sizeof result->error) < 0)
         goto done;
+    prepare_layers(r);
 
     if (spec->disable & SANDBOX_NO_CGROUPS) {
         memset(&r->cg, 0, sizeof r->cg);
@@ -987,6 +1022,7 @@ int sandbox_run(const struct sandbox_spec *spec, struct sandbox_result *result)
         verdict(r, cpu_us, ooms, refused);
 
 done:
+    close_fd(&r->landlock_fd);
     close_fd(&r->pidfd);
     close_fd(&r->status_r);
     close_fd(&r->errpipe_r);

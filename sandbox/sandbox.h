@@ -20,6 +20,7 @@ enum sandbox_limit {
     SANDBOX_LIMIT_OUTPUT,
     SANDBOX_LIMIT_PROCESSES,
     SANDBOX_LIMIT_FILE_SIZE,
+    SANDBOX_LIMIT_SYSCALL,   /* killed by the seccomp filter (SIGSYS) */
 };
 
 struct sandbox_limits {
@@ -64,6 +65,8 @@ struct sandbox_spec {
 #define SANDBOX_NO_NAMESPACES 1u  /* plain fork + setsid + subreaper */
 #define SANDBOX_NO_USERNS     2u  /* do not try an unprivileged user namespace */
 #define SANDBOX_NO_CGROUPS    4u  /* rlimits only */
+#define SANDBOX_NO_SECCOMP    8u  /* no system call deny-list */
+#define SANDBOX_NO_LANDLOCK  16u  /* no Landlock file system / network rules */
 
 struct sandbox_stream {
     char *data;         /* NUL-terminated; at most the cap */
@@ -81,7 +84,9 @@ struct sandbox_result {
                                    past the limit) > WALL > MEMORY (cgroup
                                    OOM kill, or in-band: exit 1 with a last
                                    stderr line starting "MemoryError") >
-                                   OUTPUT > PROCESSES (pids limit refused a
+                                   OUTPUT > SYSCALL (SIGSYS from the seccomp
+                                   filter: ptrace, bpf, process_vm_*) >
+                                   PROCESSES (pids limit refused a
                                    fork; without a pids cgroup, in-band: a
                                    fork failure message on stderr) >
                                    FILE_SIZE (SIGXFSZ, or in-band: a last
@@ -98,9 +103,11 @@ struct sandbox_result {
     struct sandbox_stream out, err, channel;
     char isolation[256];        /* e.g. "namespaces: pid net ipc uts mount;
                                    cgroup v1: pids memory cpuacct + v2 kill;
-                                   rlimits" or "fallback: setsid + subreaper
+                                   rlimits; seccomp: deny-list; landlock:
+                                   ABI 6" or "fallback: setsid + subreaper
                                    (namespaces: EPERM); no cgroups (...);
-                                   rlimits" */
+                                   rlimits; seccomp: off (disabled);
+                                   landlock: unavailable (EOPNOTSUPP)" */
     char error[512];            /* set when sandbox_run fails */
 };
 
@@ -120,6 +127,6 @@ int sandbox_run(const struct sandbox_spec *spec, struct sandbox_result *result);
 void sandbox_result_free(struct sandbox_result *result);
 
 /* "time" (TIME and WALL alike: timed_out tells them apart), "memory",
- * "output", "processes", "file-size", or NULL for NONE. */
+ * "output", "syscall", "processes", "file-size", or NULL for NONE. */
 const char *sandbox_limit_name(enum sandbox_limit limit);
 #endif

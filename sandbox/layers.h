@@ -1,0 +1,31 @@
+/* layers.h: seccomp and Landlock, prepared by the supervisor, applied by
+ * the payload just before execve (child.c).
+ *
+ * Everything that allocates or may take a lock (libseccomp, opening paths)
+ * happens here, before the clone; the payload only makes two system calls
+ * on what was prepared: landlock_restrict_self on a ruleset descriptor and
+ * seccomp(SECCOMP_SET_MODE_FILTER) on a BPF program in static memory. */
+#ifndef GRADER_SANDBOX_LAYERS_H
+#define GRADER_SANDBOX_LAYERS_H
+
+#include <stddef.h>
+
+/* The deny-list filter of the sandbox (design notes 6.4), built once per
+ * process.  Returns a `const struct sock_fprog *` for the payload, or NULL
+ * with why set ("unavailable (EINVAL)", ...) when this kernel or libseccomp
+ * cannot do it. */
+const void *sb_seccomp_program(char *why, size_t whylen);
+
+/* The Landlock ABI of this kernel (probed once), or 0 with why set. */
+int sb_landlock_abi(char *why, size_t whylen);
+
+/* A ruleset: read and execute everywhere, write beneath `box` only (plus
+ * /dev/null, and regular files in /dev/shm for POSIX semaphores); no TCP from ABI 4, abstract unix sockets and signals scoped from ABI
+ * 6.  Returns a CLOEXEC descriptor, or -1 with why set. */
+int sb_landlock_ruleset(int abi, const char *box, char *why, size_t whylen);
+
+/* Payload side, async-signal-safe: 0 or -errno. */
+int sb_landlock_apply(int ruleset_fd);
+int sb_seccomp_apply(const void *prog);
+
+#endif
