@@ -27,6 +27,8 @@ Design constraints (see /work/shared/notes/python-memory-facts.md, 2, 3, 5):
         under tracemalloc.py's `return Snapshot(...)` line: their bytes add
         to a tracemalloc.py line that the student's own snapshots already
         put in the report, instead of taking a line of the top 10,
+      - the PEP 578 audit hook (_make_audit_hook) keeps nothing unless the
+        submission attempts something it records (PROTOCOL.md 4.2),
       - every Python-level hook runs once before the submission starts
         (warm-up), so that 3.8-3.10 "zombie" frames of the probe's code are
         allocated while tracemalloc is off.
@@ -1798,6 +1800,7 @@ def _build_record():
         if S.SNAP_LEN[k]:
             snaps.append(_RawJSON(_text_get(S.SNAP_OFF[k], S.SNAP_LEN[k])))
     kept = _RawJSON("[" + _text_get(S.KEPT[0], S.KEPT[1]) + "]")
+    attempts, attempts_dropped, blocking = _attempts()
     errors = list(S.errors)
     return {
         "probe_version": PROBE_VERSION,
@@ -1825,11 +1828,29 @@ def _build_record():
         "reports": S.reports,
         "reports_truncated": S.reports_truncated,
         "selftest": S.selftest,
+        "attempts": attempts,
+        "attempts_dropped": attempts_dropped,
+        "attempts_blocking": blocking,
         "probe_errors": errors,
     }
 
 
+def _audit_off():
+    a = getattr(S, "audit", None)
+    if a is not None:
+        a[0][0] = 0
+
+
+def _attempts():
+    a = getattr(S, "audit", None)
+    if a is None:
+        return [], 0, []
+    return ([{"category": c, "event": e, "detail": d, "line": ln, "blocked": b}
+             for c, e, d, ln, b in a[1]], a[0][2], sorted(a[2]))
+
+
 def _write_record():
+    _audit_off()
     if S.written or S.fd is None or _os_getpid() != S.pid:
         return
     S.written = True
@@ -1888,6 +1909,7 @@ def _post_script_analysis():
 
 
 def _run_selftest():
+    _audit_off()
     if S.selftest_started:
         return
     S.selftest_started = True
@@ -2174,6 +2196,201 @@ def _warmup():
 
 
 # --------------------------------------------------------------------------
+# PEP 578 audit hook: what the submission attempts (PROTOCOL.md 4.2).
+# --------------------------------------------------------------------------
+_AUDIT_CATEGORIES = ("network", "subprocess", "write_outside", "ctypes")
+_AUDIT_MAX = 50
+_AUDIT_DETAIL_MAX = 200
+
+
+def _temp_root():
+    """tempfile.gettempdir()'s answer without importing tempfile (an extra
+    import changes the interpreter's free-list stock, see 5): the first of
+    $TMPDIR, $TEMP, $TMP, /tmp, /var/tmp, /usr/tmp that is a writable
+    directory, else the current directory."""
+    tf = _sys.modules.get("tempfile")
+    if tf is not None:
+        try:
+            return _os_path.realpath(tf.gettempdir())
+        except BaseException:
+            pass
+    cands = [_environ.get(k) for k in ("TMPDIR", "TEMP", "TMP")]
+    cands += ["/tmp", "/var/tmp", "/usr/tmp"]
+    for c in cands:
+        if c and _os_path.isdir(c) and os.access(c, os.W_OK | os.X_OK):
+            return _os_path.realpath(c)
+    return _os_path.realpath(os.getcwd())
+
+
+def _make_audit_hook(script_co_file, roots, blocked, probe_objs, wrapper_ids,
+                     probe_files, disguised):
+    """Returns (hook, state, rows).  Everything the hook needs is captured
+    here; state = [active, busy, dropped]; rows = the recorded attempts as
+    tuples (category, event, detail, line, blocked)."""
+    events = frozenset((
+        "socket.connect", "socket.bind", "socket.sendto", "socket.getaddrinfo",
+        "socket.gethostbyname",
+        "subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn",
+        "os.fork", "os.forkpty",
+        "open",
+        "import", "ctypes.dlopen",
+        "sys.setprofile", "sys.settrace", "sys._current_frames", "sys.addaudithook",
+        "sys.monitoring.register_callback", "object.__setattr__", "object.__delattr__",
+    ))
+    net = {"socket.connect": "connect to", "socket.bind": "bind to",
+           "socket.sendto": "send to", "socket.getaddrinfo": "look up",
+           "socket.gethostbyname": "look up"}
+    probe_ev = {"sys.setprofile": "installed a profile function (sys.setprofile)",
+                "sys.settrace": "installed a trace function (sys.settrace)",
+                "sys._current_frames": "read every thread's frames (sys._current_frames)",
+                "sys.addaudithook": "added an audit hook",
+                "sys.monitoring.register_callback": "registered a sys.monitoring callback"}
+    write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+    blocked = frozenset(blocked)
+    state = [0, 0, 0]
+    rows = []
+    seen = set()
+    getframe = _getframe
+    realpath = _os_path.realpath
+    fsdecode = os.fsdecode
+    fspath = os.fspath
+    PermErr = PermissionError
+    _str, _bytes, _int, _tuple, _list, _len, _id, _repr = str, bytes, int, tuple, list, len, id, repr
+    roots = tuple(roots)
+    objs = probe_objs
+
+    def text(x):
+        if isinstance(x, _bytes):
+            return fsdecode(x)
+        if isinstance(x, _str):
+            return _str.__str__(x)
+        if isinstance(x, _int) or x is None:
+            return _repr(x)
+        return "<%s>" % type(x).__name__
+
+    def addr(a):
+        if isinstance(a, _tuple) and _len(a) >= 2:
+            return "%s:%s" % (text(a[0]), text(a[1]))
+        return text(a)
+
+    def argv(a):
+        if isinstance(a, (_str, _bytes)):
+            return text(a)
+        if isinstance(a, (_list, _tuple)):
+            return " ".join(text(x) for x in a[:20])
+        return text(a)
+
+    def where():
+        """(student line or None, is the probe's own call)"""
+        try:
+            f = getframe(2)
+        except ValueError:      # raised from C with no Python caller
+            return None, False
+        while f is not None:
+            c = f.f_code
+            if c.co_filename == script_co_file:
+                return f.f_lineno, False
+            if c.co_filename in probe_files or disguised.get(_id(c)) is c:
+                return None, True
+            f = f.f_back
+        return None, False
+
+    def classify(event, args):
+        """(category, detail) or None"""
+        if event == "open":
+            path, mode, flags = args[0], args[1], args[2]
+            if isinstance(mode, _str):
+                if not ("w" in mode or "a" in mode or "x" in mode or "+" in mode):
+                    return None
+            elif not (flags & write_flags):
+                return None
+            if isinstance(path, _int):
+                return None
+            if not isinstance(path, (_str, _bytes)):
+                path = fspath(path)
+            p = realpath(text(path))
+            if p == "/dev/null":
+                return None
+            for r in roots:
+                if p == r or p.startswith(r + "/") or r == "/":
+                    return None
+            return "write_outside", "tried to write to %s" % p
+        if event in net:
+            if event == "socket.getaddrinfo":
+                a = text(args[0]) if args[1] is None else "%s:%s" % (text(args[0]), text(args[1]))
+            elif event == "socket.gethostbyname":
+                a = text(args[0])
+            else:
+                a = addr(args[1])
+            return "network", "tried to %s %s" % (net[event], a)
+        if event == "import":
+            if args[0] in ("ctypes", "_ctypes"):
+                return "ctypes", "imported %s" % args[0]
+            return None
+        if event == "ctypes.dlopen":
+            return "ctypes", "tried to load a shared library: %s" % (
+                "the process itself" if args[0] is None else text(args[0]))
+        if event == "subprocess.Popen":
+            return "subprocess", "tried to start a process: %s" % argv(args[1])
+        if event == "os.system":
+            return "subprocess", "tried to run a shell command: %s" % argv(args[0])
+        if event == "os.exec":
+            return "subprocess", "tried to exec: %s" % argv(args[1])
+        if event == "os.posix_spawn":
+            return "subprocess", "tried to spawn: %s" % argv(args[1])
+        if event == "os.spawn":
+            return "subprocess", "tried to spawn: %s" % argv(args[2])
+        if event == "os.fork" or event == "os.forkpty":
+            return "subprocess", "tried to fork (%s)" % event
+        if event in probe_ev:
+            return "probe", probe_ev[event]
+        # object.__setattr__ / __delattr__ (obj, name[, value])
+        o = args[0]
+        for x in objs:
+            if x is o:
+                break
+        else:
+            if _id(o) not in wrapper_ids:
+                return None
+        verb = "set" if event == "object.__setattr__" else "deleted"
+        return "probe", "%s attribute %s of the probe's %s" % (
+            verb, text(args[1]), text(getattr(o, "__name__", None)))
+
+    def hook(event, args):
+        if event not in events or not state[0] or state[1]:
+            return
+        state[1] = 1
+        veto = None
+        try:
+            try:
+                cd = classify(event, args)
+                if cd is not None:
+                    line, own = where()
+                    if not own:
+                        cat, detail = cd
+                        detail = detail[:_AUDIT_DETAIL_MAX]
+                        b = cat in blocked
+                        key = (cat, detail)
+                        if key not in seen:
+                            if _len(seen) < 4096:
+                                seen.add(key)
+                            if _len(rows) < _AUDIT_MAX:
+                                rows.append((cat, event, detail, line, b))
+                            else:
+                                state[2] += 1
+                        if b:
+                            veto = "blocked by the grader: " + detail
+            except BaseException:
+                pass
+        finally:
+            state[1] = 0
+        if veto is not None:
+            raise PermErr(veto)
+
+    return hook, state, rows
+
+
+# --------------------------------------------------------------------------
 # Entry point.
 # --------------------------------------------------------------------------
 def _setup_fd():
@@ -2243,6 +2460,11 @@ def _collect_names(code, out):
 def main(bootstrap_files):
     for bf in bootstrap_files:
         _PROBE_FILES.add(bf)
+    block_raw = _environ.get("GRADER_PROBE_BLOCK") or ""
+    try:
+        del _environ["GRADER_PROBE_BLOCK"]
+    except KeyError:
+        pass
     fd, token, classes, err = _setup_fd()
     argv = list(_sys.argv[1:])
     if err is not None or not argv:
@@ -2296,6 +2518,22 @@ def main(bootstrap_files):
         posix._exit = _os_exit_wrapper
     _atexit_register(_atexit_backup)
 
+    # -- the audit hook (irremovable; active only while student code runs)
+    blocked = [c for c in (x.strip() for x in block_raw.split(",")) if c in _AUDIT_CATEGORIES]
+    probe_objs = [take_snapshot, start, collect, _os_exit_wrapper, __build_class__,
+                  _SnapshotHook, _Ref, _on_death, _gc_callback, _mkref, _site_at]
+    script_dir = _os_path.dirname(_os_path.realpath(abs_script))
+    try:
+        hook, astate, arows = _make_audit_hook(
+            S.script_co_file, (script_dir, _temp_root()), blocked, probe_objs,
+            S.wrapper_ids, _PROBE_FILES, _DISGUISED)
+        probe_objs.append(hook)
+        _sys.addaudithook(hook)
+        S.audit = (astate, arows, blocked)
+    except BaseException:
+        _probe_error("audit hook")
+    hook = astate = arows = probe_objs = None
+
     # -- the submission's __main__
     mod = _ModuleType("__main__")
     d = _object_getattribute(mod, "__dict__")
@@ -2333,6 +2571,10 @@ def main(bootstrap_files):
     mod = None
 
     if code is not None:
+        a = getattr(S, "audit", None)
+        if a is not None:
+            a[0][0] = 1
+        a = None
         S.hooks_on = True
         try:
             exec(code, d)

@@ -305,6 +305,7 @@ def t_leak(base, name="leak"):
         return
     rec, src = pr.rec, pr.src
     check("%s: completed" % name, rec["completed"] is True and rec["exception"] is None)
+    no_attempts(name, rec)
     check("%s: Game alive at snapshot 2" % name, rec["game_alive_at_snapshot2"] is True)
     chain = rec["kept_alive"][0]["chain"] if rec["kept_alive"] else ""
     check("%s: chain names player and game" % name,
@@ -344,6 +345,7 @@ def _weak_fix(base, name):
     if not common(name, pr):
         return
     rec, src = pr.rec, pr.src
+    no_attempts(name, rec)
     gf = rec["game_freed"] or {}
     check("%s: Game freed by refcount at `del game`, phase 1" % name,
           gf.get("how") == "refcount" and gf.get("line") == line_of(src, "del game")
@@ -489,6 +491,7 @@ def t_module_fix(base):
     if not common(name, pr):
         return
     rec, src = pr.rec, pr.src
+    no_attempts(name, rec)
     gf = rec["game_freed"] or {}
     check("%s: Game freed by refcount at `del game` (module level)" % name,
           gf.get("how") == "refcount" and gf.get("line") == line_of(src, "del game")
@@ -780,6 +783,154 @@ def t_classes_env(base):
           and rec["selftest"]["players_weak_link"] is False, json.dumps(rec["classes"]))
 
 
+# ---------------------------------------------------------------------------
+# Audit hook: what the submission attempts (PROTOCOL.md 4.2)
+# ---------------------------------------------------------------------------
+def no_attempts(name, rec):
+    check("%s: no attempts recorded" % name,
+          rec.get("attempts") == [] and rec.get("attempts_dropped") == 0
+          and rec.get("attempts_blocking") == [],
+          repr((rec.get("attempts"), rec.get("attempts_dropped"), rec.get("attempts_blocking"))))
+
+
+def find_attempt(rec, event, detail):
+    for a in rec.get("attempts") or []:
+        if a["event"] == event and a["detail"] == detail:
+            return a
+    return None
+
+
+def _weak_verdict(name, pr):
+    gf = pr.rec["game_freed"] or {}
+    check("%s: weakref-fix verdict unchanged" % name,
+          pr.rec["completed"] is True and gf.get("how") == "refcount"
+          and gf.get("line") == line_of(pr.src, "del game")
+          and pr.rec["game_alive_at_snapshot2"] is False, repr(gf))
+
+
+def _attempt_test(base, name, category, expected, block_stdout, plain_compare=True):
+    """expected: [(event, detail, marker of the student's line)];
+    block_stdout: lines the blocked run must print."""
+    pl = run_plain(name, base) if plain_compare else None
+    pr = run_probe(name, base)
+    if not common(name, pr):
+        return
+    rec = pr.rec
+    for event, detail, marker in expected:
+        a = find_attempt(rec, event, detail)
+        check("%s: %s attempt recorded with category and line" % (name, event),
+              a is not None and a["category"] == category and a["blocked"] is False
+              and a["line"] == line_of(pr.src, marker),
+              "%r" % rec.get("attempts"))
+    check("%s: nothing blocked by default" % name,
+          rec["attempts_blocking"] == [] and not any(a["blocked"] for a in rec["attempts"])
+          and rec["attempts_dropped"] == 0, repr(rec["attempts"]))
+    _weak_verdict(name, pr)
+    if plain_compare:
+        compare_with_plain(name, pl, pr, STRICT)
+    # the same run with the category blocked
+    bn = "%s blocked" % name
+    pb = run_probe(name, os.path.join(base, "blocked"), extra_env={"GRADER_PROBE_BLOCK": category})
+    if not common(bn, pb):
+        return
+    rec = pb.rec
+    mine = [a for a in rec["attempts"] if a["category"] == category]
+    check("%s: the submission saw PermissionError 'blocked by the grader'" % bn,
+          all(l in pb.stdout for l in block_stdout), pb.stdout[:600])
+    check("%s: attempts recorded as blocked" % bn,
+          mine and all(a["blocked"] is True for a in mine)
+          and all(a["blocked"] is False for a in rec["attempts"] if a["category"] != category)
+          and rec["attempts_blocking"] == [category], repr(rec["attempts"]))
+    check("%s: the blocked attempt keeps its line" % bn,
+          mine and mine[0]["line"] == line_of(pb.src, expected[0][2]), repr(mine[:1]))
+    _weak_verdict(bn, pb)
+
+
+def t_net_attempt(base):
+    _attempt_test(base, "net_attempt", "network",
+                  [("socket.connect", "tried to connect to 127.0.0.1:9", "create_connection"),
+                   ("socket.getaddrinfo", "tried to look up 127.0.0.1:9", "create_connection")],
+                  ["connect: PermissionError blocked by the grader: tried to look up 127.0.0.1:9"])
+
+
+def t_subprocess_attempt(base):
+    _attempt_test(base, "subprocess_attempt", "subprocess",
+                  [("os.system", "tried to run a shell command: true", 'os.system("true")'),
+                   ("subprocess.Popen", "tried to start a process: true", "subprocess.run(")],
+                  ["system: PermissionError blocked by the grader: tried to run a shell command: true",
+                   "run: PermissionError blocked by the grader: tried to start a process: true"])
+
+
+def t_write_outside(base):
+    name = "write_outside"
+    _attempt_test(base, name, "write_outside",
+                  [("open", "tried to write to /nonexistent-grader-dir/grader-test-nope",
+                    "grader-test-nope")],
+                  ["outside: PermissionError", "read: True"])
+    pr = run_probe(name, os.path.join(base, "again"))
+    if pr.rec is not None:
+        check("%s: writes in the work directory, the temp directory and /dev/null, "
+              "and reads, are not recorded" % name, len(pr.rec["attempts"]) == 1,
+              repr(pr.rec["attempts"]))
+
+
+def t_ctypes_attempt(base):
+    name = "ctypes_attempt"
+    _attempt_test(base, name, "ctypes",
+                  [("import", "imported ctypes", "import ctypes"),
+                   ("ctypes.dlopen", "tried to load a shared library: the process itself",
+                    "import ctypes")],
+                  ["ctypes: PermissionError blocked by the grader: imported ctypes"])
+    pr = run_probe(name, os.path.join(base, "probe_events"))
+    if pr.rec is None:
+        check("%s: record" % name, False)
+        return
+    src = pr.src
+    want = [("sys.settrace", "installed a trace function (sys.settrace)", "sys.settrace("),
+            ("sys.setprofile", "installed a profile function (sys.setprofile)", "sys.setprofile("),
+            ("object.__setattr__", "set attribute __code__ of the probe's take_snapshot",
+             "ts.__code__ =")]
+    for event, detail, marker in want:
+        a = find_attempt(pr.rec, event, detail)
+        check("%s: probe-defeating %s recorded (never blocked)" % (name, event),
+              a is not None and a["category"] == "probe" and a["blocked"] is False
+              and a["line"] == line_of(src, marker), repr(pr.rec["attempts"]))
+
+
+def t_many_attempts(base):
+    name = "many_attempts"
+    pr = run_probe(name, base)
+    if not common(name, pr):
+        return
+    rec = pr.rec
+    details = [a["detail"] for a in rec["attempts"]]
+    check("%s: deduplicated, capped at 50, the rest counted" % name,
+          len(rec["attempts"]) == 50 and rec["attempts_dropped"] == 10
+          and len(set(details)) == 50
+          and details[0] == "tried to write to /nonexistent-grader-dir/f0",
+          "%d listed, dropped=%r" % (len(details), rec["attempts_dropped"]))
+    pb = run_probe(name, os.path.join(base, "badblock"),
+                   extra_env={"GRADER_PROBE_BLOCK": " bogus,,write_outside ,network"})
+    if common(name + " bogus block list", pb):
+        check("%s: block list parsed (unknown names dropped)" % name,
+              pb.rec["attempts_blocking"] == ["network", "write_outside"]
+              and all(a["blocked"] for a in pb.rec["attempts"]), repr(pb.rec["attempts_blocking"]))
+
+
+def t_bad_audit_args(base):
+    """sys.audit() with arguments of every odd shape: the hook never raises
+    for a category that is not blocked."""
+    name = "bad_audit_args"
+    pl = run_plain(name, base)
+    pr = run_probe(name, base)
+    if not common(name, pr):
+        return
+    check("%s: the hook raised nothing" % name,
+          pr.rec["completed"] is True and "survived 88" in pr.stdout
+          and "refused" not in pr.stdout and pl.stdout == pr.stdout,
+          "plain=%r probed=%r" % (pl.stdout[-200:], pr.stdout[-300:]))
+
+
 TESTS = [
     ("leak", t_leak), ("weakref_fix", t_weakref_fix), ("proxy_fix", t_proxy_fix),
     ("del_player", t_del_player), ("clear_players", t_clear_players), ("weakset", t_weakset),
@@ -791,6 +942,9 @@ TESTS = [
     ("gc_saveall", t_gc_saveall), ("slots_leak", t_slots_leak),
     ("many_instances", t_many_instances), ("full_reports", t_full_reports),
     ("bad_env", t_bad_env), ("classes_env", t_classes_env),
+    ("net_attempt", t_net_attempt), ("subprocess_attempt", t_subprocess_attempt),
+    ("write_outside", t_write_outside), ("ctypes_attempt", t_ctypes_attempt),
+    ("many_attempts", t_many_attempts), ("bad_audit_args", t_bad_audit_args),
 ]
 
 
