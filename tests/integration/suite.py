@@ -1053,7 +1053,12 @@ def register_hostile_tests(py_main):
     def _(c):
         res, crit, after, fb = hostile_result(c, fixture("hostile", "busy-loop"), py_main)
         c.eq(after.get("limit"), "time", "runs.after.limit")
-        names_limit(c, fb, r"\btime\b|\bCPU\b", "time limit")
+        # On a loaded machine the loop may get so little CPU that the wall
+        # clock (twice the CPU limit) runs out first; either way it is the
+        # time limit, and a CPU verdict must have used the CPU budget.
+        if after.get("timed_out") is not True:
+            c((after.get("cpu_ms") or 0) >= 1900, "CPU verdict after only %r ms of CPU" % after.get("cpu_ms"))
+        names_limit(c, fb, r"at its time limit", "time limit")
 
     @test("hostile time.sleep(1000): runs.after.timed_out, runs fails naming the timeout")
     def _(c):
@@ -1061,13 +1066,13 @@ def register_hostile_tests(py_main):
         c.eq(after.get("timed_out"), True, "runs.after.timed_out")
         c.eq(after.get("limit"), "time", "runs.after.limit (README: a wall-clock timeout is 'time' with timed_out)")
         c(after.get("wall_ms", 0) < 60000, "runs.after.wall_ms %r: the 4 s wall limit did not stop it" % after.get("wall_ms"))
-        names_limit(c, fb, r"timed out: (yes|true)|\bwall\b|wall-clock", "timeout")
+        names_limit(c, fb, r"at its time limit \(timed out: yes", "timeout")
 
     for slug, what in (("memory-bytearray", "bytearray(10**10)"), ("memory-list", "a growing list")):
         def fn(c, slug=slug):
             res, crit, after, fb = hostile_result(c, fixture("hostile", slug), py_main)
             c.eq(after.get("limit"), "memory", "runs.after.limit")
-            names_limit(c, fb, r"\bmemory\b|MemoryError", "memory limit")
+            names_limit(c, fb, r"at its memory limit", "memory limit")
         add("hostile memory bomb (%s): runs.after.limit 'memory', runs fails naming the limit" % what, fn)
 
     @test("hostile output flood: runs.after.limit 'output', stdout_truncated, runs fails naming the limit")
@@ -1077,7 +1082,7 @@ def register_hostile_tests(py_main):
         c.eq(after.get("stdout_truncated"), True, "runs.after.stdout_truncated")
         c(after.get("stdout_bytes", 0) > 64 * 1024, "runs.after.stdout_bytes %r, expected more than the 64 KiB cap"
           % after.get("stdout_bytes"))
-        names_limit(c, fb, r"(?<!error )\boutput\b", "output limit")
+        names_limit(c, fb, r"at its output limit", "output limit")
 
     @test("hostile fork bomb: grader survives, result graded, runs fails naming the limit, no bomb process left")
     def _(c):
@@ -1123,9 +1128,9 @@ def register_hostile_tests(py_main):
           "runs.after shows no limit and no timeout: %r" % {k: after.get(k) for k in ("exit_code", "signal", "limit", "timed_out")})
         fb = runs.get("feedback") or ""
         if limit:
-            names_limit(c, fb, r"\b%s\b" % re.escape(limit), "%s limit" % limit)
+            names_limit(c, fb, r"at its %s limit" % re.escape(limit), "%s limit" % limit)
         elif after.get("timed_out") is True:
-            names_limit(c, fb, r"timed out: (yes|true)|\bwall\b", "timeout")
+            names_limit(c, fb, r"timed out: yes", "timeout")
 
     @test("fabricated report (hard-coded lines of a fixed run, script unfixed): tracemalloc fails as fabricated")
     def _(c):
