@@ -139,6 +139,11 @@ enum grade_exit grade_submission(const struct grade_context *ctx, const char *pa
     if (json_is_object(after))
         json_object_set(after, "facts", json_object_get(facts, "probe"));
     json_object_set(*result, "tracemalloc", json_object_get(facts, "tracemalloc"));
+    /* What the submission tried (network, processes, writes outside its
+     * folder, ctypes), from the runtime's audit hook: shown to instructors
+     * even when the sandbox stopped it. */
+    json_t *attempts = facts_lookup(facts, "probe.attempts");
+    json_object_set_new(*result, "attempts", json_is_array(attempts) ? json_deep_copy(attempts) : json_array());
     if (!records[RUN_PROBE_KIND].probe)
         json_object_set_new(*result, "probe_error", json_string(records[RUN_PROBE_KIND].probe_error));
 

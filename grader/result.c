@@ -78,6 +78,18 @@ void result_render_text(json_t *result, FILE *out, bool color)
         if (*fb)
             print_wrapped(out, fb, 8, 70);
     }
+    json_t *attempts = json_object_get(result, "attempts");
+    if (json_array_size(attempts) > 0) {
+        fprintf(out, "\n  Recorded while the script ran (not part of the score):\n");
+        json_t *a;
+        json_array_foreach(attempts, i, a) {
+            json_t *line = json_object_get(a, "line");
+            fprintf(out, "    - %s", str(a, "detail"));
+            if (json_is_integer(line))
+                fprintf(out, " (line %lld)", (long long)json_integer_value(line));
+            fprintf(out, "%s\n", json_is_true(json_object_get(a, "blocked")) ? ", refused" : "");
+        }
+    }
     fprintf(out, "\n  %sTotal: %g/%g%s\n", bold, json_number_value(json_object_get(result, "score")),
             json_number_value(json_object_get(result, "max_score")), reset);
 }

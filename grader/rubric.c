@@ -68,8 +68,10 @@ _Static_assert(COUNT(CONDITION_NAMES) == TM_AGREES_WITH_SNAPSHOTS + 2, "conditio
 _Static_assert(COUNT(CMP_NAMES) == CMP_AT_MOST + 2, "comparison names");
 
 /* The keys valid at each level; the order is the order the README gives. */
-static const char *const TOP_KEYS[] = {"id", "title", "entry", "baseline", "limits", "criteria",
-                                       NULL};
+static const char *const TOP_KEYS[] = {"id", "title", "entry", "baseline", "limits", "guard",
+                                       "criteria", NULL};
+static const char *const GUARD_KEYS[] = {"block", NULL};
+static const char *const GUARD_NAMES[] = {"network", "subprocess", "write_outside", "ctypes", NULL};
 static const char *const LIMIT_KEYS[] = {"cpu_seconds", "wall_seconds", "memory_mb", "processes",
                                          "file_size_mb", "output_kb", NULL};
 static const char *const CRITERION_KEYS[] = {"id", "title", "points", "visibility", "checks",
@@ -1111,6 +1113,31 @@ static const struct rubric_limits DEFAULT_LIMITS = {
     .processes = 64,
 };
 
+/* guard: {block: [network, ...]}: what the runtime's audit hook refuses
+ * (it records every category either way). */
+static int parse_guard(struct loader *ld, const yaml_node_t *map, struct rubric *r)
+{
+    const yaml_node_t *seq;
+    if (expect_mapping(ld, map, "guard") || validate_keys(ld, map, GUARD_KEYS, NULL))
+        return -1;
+    if (!(seq = map_get(ld, map, "block")))
+        return 0;
+    if (expect_list(ld, seq, "block"))
+        return -1;
+    for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top; it++) {
+        int which;
+        if (read_enum(ld, node_at(ld, *it), "guard category", GUARD_NAMES, &which))
+            return -1;
+        r->guard_block |= 1u << which;
+    }
+    return 0;
+}
+
+const char *rubric_guard_name(unsigned bit)
+{
+    return bit < COUNT(GUARD_NAMES) - 1 ? GUARD_NAMES[bit] : NULL;
+}
+
 static int parse_rubric(struct loader *ld, const yaml_node_t *root, struct rubric *r)
 {
     static const char where[] = "in the rubric";
@@ -1129,6 +1156,7 @@ static int parse_rubric(struct loader *ld, const yaml_node_t *root, struct rubri
         !(v = need(ld, root, "entry", where)) || read_entry(ld, v, &r->entry) ||
         !(v = need(ld, root, "baseline", where)) || read_baseline(ld, v, &r->baseline) ||
         ((v = map_get(ld, root, "limits")) && parse_limits(ld, v, &r->limits)) ||
+        ((v = map_get(ld, root, "guard")) && parse_guard(ld, v, r)) ||
         !(v = need(ld, root, "criteria", where)) || parse_criteria(ld, v, r))
         return -1;
     return 0;

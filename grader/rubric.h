@@ -83,6 +83,7 @@ struct rubric {
     char *entry;          /* e.g. "leaky_app.py": a plain file name */
     char *baseline;       /* absolute path, resolved against the rubric's directory */
     struct rubric_limits limits;
+    unsigned guard_block;  /* bit i: the runtime refuses category rubric_guard_name(i) */
     struct rubric_criterion *criteria;
     size_t ncriteria;
     double max_score;     /* sum of points */
@@ -98,6 +99,8 @@ void rubric_free(struct rubric *rubric);
 /* The names the YAML uses ("after_due_date", "exit_status", "before",
  * "stderr", "released_vs_baseline", "not_equals"); "unknown" when out of range. */
 const char *rubric_visibility_name(enum rubric_visibility v);
+/* "network", "subprocess", "write_outside", "ctypes" for bits 0..3, else NULL. */
+const char *rubric_guard_name(unsigned bit);
 const char *rubric_check_kind_name(enum rubric_check_kind k);
 const char *rubric_run_name(enum rubric_run r);
 const char *rubric_stream_name(enum rubric_stream s);

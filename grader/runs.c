@@ -22,9 +22,10 @@ struct run_job {
     struct sandbox_spec spec;
     struct run_record *record;
     const char *argv[8]; /* python -E -s -B [probe] entry NULL */
-    const char *envp[10];
+    const char *envp[12];
     char env_fd[32];
     char env_code[PATH_MAX + 32];
+    char env_block[128];
     char env_token[64];
     struct sandbox_file files[2];
     int rc;
@@ -159,6 +160,15 @@ int runs_execute(const struct runs_config *cfg, struct run_record records[RUN_KI
             snprintf(job->env_token, sizeof job->env_token, "GRADER_PROBE_TOKEN_FILE=%s", TOKEN_FILE);
             job->envp[e++] = job->env_fd;
             job->envp[e++] = job->env_token;
+            if (rb->guard_block) {
+                /* GRADER_PROBE_BLOCK=network,ctypes: the audit hook refuses these. */
+                size_t used = (size_t)snprintf(job->env_block, sizeof job->env_block, "GRADER_PROBE_BLOCK=");
+                for (unsigned bit = 0; rubric_guard_name(bit); bit++)
+                    if (rb->guard_block & (1u << bit))
+                        used += (size_t)snprintf(job->env_block + used, sizeof job->env_block - used, "%s%s",
+                                                 job->env_block[used - 1] == '=' ? "" : ",", rubric_guard_name(bit));
+                job->envp[e++] = job->env_block;
+            }
             if (cfg->probe_code) {
                 snprintf(job->env_code, sizeof job->env_code, "GRADER_PROBE_CODE=%s", cfg->probe_code);
                 job->envp[e++] = job->env_code;

@@ -1209,6 +1209,43 @@ def register_baseline_tests(py_main):
         c.eq(res.get("score"), 0, "score")
 
 
+def register_guard_tests(py_main):
+    def guarded_rubric(extra):
+        d = make_dir("guard-rubric-%d" % abs(hash(extra)))
+        shutil.copytree(os.path.join(REPO, "rubrics", "baselines"), os.path.join(d, "baselines"))
+        with open(RUBRIC, encoding="utf-8") as f:
+            text = f.read()
+        text = text.replace("\ncriteria:\n", "\n" + extra + "\ncriteria:\n", 1)
+        path = os.path.join(d, "weakref-leak.yaml")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        return path, text.split("\n").index(extra.split("\n")[0]) + 1
+
+    @test("guard: a network attempt is recorded in the result, and refused when the rubric blocks it")
+    def _(c):
+        sub = fixture("network-attempt")
+        res, crit = graded(c, grade(sub, python=py_main.path))
+        att = res.get("attempts") or []
+        c(any(a.get("category") == "network" and "127.0.0.1" in (a.get("detail") or "") and a.get("blocked") is False
+              for a in att), "attempts without a recorded network attempt: %r" % att)
+        c.eq(res.get("score"), 100, "score (an attempt is telemetry, not a penalty)")
+        path, _ = guarded_rubric("guard:\n  block: [network]")
+        res, crit = graded(c, grade(sub, python=py_main.path, rubric=path))
+        att = res.get("attempts") or []
+        c(any(a.get("category") == "network" and a.get("blocked") is True for a in att),
+          "the blocked attempt is not marked blocked: %r" % att)
+        text = grade(sub, python=py_main.path, rubric=path, fmt="text")
+        c(", refused" in text.stdout, "text output does not show the refusal: %s" % short(text.stdout, 300))
+
+    @test("guard: an unknown category is a rubric error at its line, with a suggestion")
+    def _(c):
+        path, line = guarded_rubric("guard:\n  block: [netwrk]")
+        p = run([GRADER, "rubric", "check", path])
+        c.eq(p.rc, 2, "exit status")
+        c(re.search(r":%d:\d+: invalid guard category 'netwrk' \(did you mean 'network'\?\)" % (line + 1), p.stderr),
+          "stderr: %s" % short(p.stderr, 300))
+
+
 def register_cache_tests(py_main):
     @test("runtime code cache: written once per interpreter under XDG_CACHE_HOME, a corrupt one is ignored")
     def _(c):
@@ -1345,6 +1382,7 @@ def main(argv):
         register_python_tests(interps, py_main)
         register_hostile_tests(py_main)
         register_cache_tests(py_main)
+        register_guard_tests(py_main)
         register_baseline_tests(py_main)
         register_matrix(interps, py_main)
         register_install_tests()

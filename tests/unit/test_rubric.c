@@ -239,6 +239,19 @@ START_TEST(test_minimal_defaults)
     ck_assert_int_eq(c->checks[0].equals_int, 0);
     ck_assert(c->checks[0].within_limits);
     ck_assert_ptr_null(c->checks[0].code);
+    ck_assert_uint_eq(r.guard_block, 0);
+    rubric_free(&r);
+}
+END_TEST
+
+START_TEST(test_guard_block)
+{
+    struct rubric r;
+    load_ok("valid_guard.yaml", &r);
+    ck_assert_str_eq(rubric_guard_name(0), "network");
+    ck_assert_str_eq(rubric_guard_name(3), "ctypes");
+    ck_assert_ptr_null(rubric_guard_name(4));
+    ck_assert_uint_eq(r.guard_block, (1u << 0) | (1u << 3));
     rubric_free(&r);
 }
 END_TEST
@@ -316,8 +329,9 @@ static const struct {
                               "exit_status, output, source, tracemalloc, fact)"},
     {"bad_unknown_key.yaml", "8:5: unknown key 'pionts'; did you mean 'points'?"},
     {"bad_check_typo.yaml", "11:9: unknown key 'patern'; did you mean 'pattern'?"},
+    {"bad_guard_type.yaml", "7:10: 'block' must be a list, not the string 'network'"},
     {"bad_unknown_key_far.yaml",
-     "5:1: unknown key 'colour'; valid keys here are id, title, entry, baseline, limits, criteria"},
+     "5:1: unknown key 'colour'; valid keys here are id, title, entry, baseline, limits, guard, criteria"},
     {"bad_not_applicable.yaml", "11:9: 'negate' does not apply to a check of kind 'exit_status' "
                                 "(it takes kind, run, equals, within_limits, fail)"},
     {"bad_duplicate_key.yaml", "9:5: duplicate key 'title' (first given at line 7)"},
@@ -574,6 +588,7 @@ static Suite *rubric_suite(void)
     tcase_add_test(valid, test_full_source_and_tracemalloc);
     tcase_add_test(valid, test_full_fact_values);
     tcase_add_test(valid, test_minimal_defaults);
+    tcase_add_test(valid, test_guard_block);
     tcase_add_test(valid, test_baseline_relative_to_rubric);
     tcase_add_test(valid, test_path_without_directory);
     tcase_add_test(valid, test_absolute_rubric_path);
