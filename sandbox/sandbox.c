@@ -92,6 +92,7 @@ struct run {
 
     enum mode mode;
     char ns_why[96];                /* why the namespace rungs were skipped */
+    char ns_reason[96];             /* the same for result->layers: "EPERM from clone" */
     const void *seccomp;            /* the filter the payload loads, or NULL */
     int landlock_fd;                /* the ruleset it enforces, or -1 */
     int landlock_abi;
@@ -464,6 +465,9 @@ static int make_pipe(int p[2])
     return pipe2(p, O_CLOEXEC);
 }
 
+static void fill_layers(struct run *r);
+static void refuse(struct run *r);
+
 static bool retryable(int e)
 {
     return e == EPERM || e == EINVAL || e == ENOSPC || e == EUSERS || e == ENOSYS || e == EACCES;
@@ -569,6 +573,14 @@ static int launch(struct run *r, enum mode mode, char *why, size_t whylen)
     }
     sb_cgroup_attach(&r->cg, pid);
 
+    /* Everything that decides the level is known now, before the payload
+     * exists (init waits for "go"): strict mode refuses here. */
+    fill_layers(r);
+    if (spec->require_full && strcmp(res->level, "full") != 0) {
+        refuse(r);
+        goto out;
+    }
+
     char go = 1;
     if (send(sync[0], &go, 1, MSG_NOSIGNAL) != 1) {
         seterr(res, "the sandbox's init died before starting: %s", strerror(errno));
@@ -635,6 +647,7 @@ out:
         r->init_reaped = false;
         r->payload_pid = 0;
         r->status_have = 0;
+        r->t_end_set = false;   /* reaping this init timed no payload */
     }
     int *all[] = {&outp[0], &outp[1], &errp[0], &errp[1], &chp[0], &chp[1], &stp[0], &stp[1],
                   &epp[0],  &epp[1],  &sync[0], &sync[1], &devnull};
@@ -873,6 +886,174 @@ static void describe(struct run *r)
     snprintf(res->isolation, sizeof res->isolation, "%.127s; %.110s; rlimits; %s", ns, r->cg.desc, layers);
 }
 
+/* ---- the layer report --------------------------------------------------- */
+
+static const char *const layer_names[SANDBOX_NLAYERS] = {
+    [SANDBOX_LAYER_USER_NS] = "user_namespace",      [SANDBOX_LAYER_PID_NS] = "pid_namespace",
+    [SANDBOX_LAYER_MOUNT_NS] = "mount_namespace",    [SANDBOX_LAYER_NET_NS] = "network_namespace",
+    [SANDBOX_LAYER_IPC_NS] = "ipc_namespace",        [SANDBOX_LAYER_UTS_NS] = "uts_namespace",
+    [SANDBOX_LAYER_PROC] = "proc",                   [SANDBOX_LAYER_CGROUP_MEMORY] = "cgroup_memory",
+    [SANDBOX_LAYER_CGROUP_PIDS] = "cgroup_pids",     [SANDBOX_LAYER_CGROUP_CPU] = "cgroup_cpu",
+    [SANDBOX_LAYER_CGROUP_KILL] = "cgroup_kill",     [SANDBOX_LAYER_SECCOMP] = "seccomp",
+    [SANDBOX_LAYER_LANDLOCK] = "landlock",           [SANDBOX_LAYER_RLIMITS] = "rlimits",
+};
+
+/* The layers a "full" level needs. */
+static const int required_layers[] = {SANDBOX_LAYER_PID_NS, SANDBOX_LAYER_MOUNT_NS, SANDBOX_LAYER_NET_NS,
+                                      SANDBOX_LAYER_SECCOMP, SANDBOX_LAYER_CGROUP_MEMORY,
+                                      SANDBOX_LAYER_CGROUP_PIDS};
+
+static void set_layer(struct sandbox_result *res, int id, bool active, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void set_layer(struct sandbox_result *res, int id, bool active, const char *fmt, ...)
+{
+    struct sandbox_layer *l = &res->layers[id];
+    snprintf(l->name, sizeof l->name, "%s", layer_names[id]);
+    l->active = active;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(l->detail, sizeof l->detail, fmt, ap);
+    va_end(ap);
+}
+
+/* Why the cgroups are missing, from the cgroup description. */
+static void cgroup_reason(const struct run *r, char *out, size_t len)
+{
+    /* desc is "no cgroups (v2: EACCES)" or "cgroup v1: ... (memory attach: EPERM)" */
+    const char *d = r->cg.desc;
+    int dl = (int)strlen(d);
+    if (strncmp(d, "no cgroups (", 12) == 0 && dl > 12 && d[dl - 1] == ')') {
+        d += 12;
+        dl -= 13;
+    }
+    if (r->spec->disable & SANDBOX_NO_CGROUPS)
+        snprintf(out, len, "disabled");
+    else if (!sb_cgroup_active(&r->cg) && geteuid() != 0)
+        snprintf(out, len, "not root and no delegated cgroup (%.*s)", dl > 60 ? 60 : dl, d);
+    else
+        snprintf(out, len, "unavailable (%.*s)", dl > 80 ? 80 : dl, d);
+}
+
+static void cgroup_controller(struct run *r, int id, enum sb_cg_dir v1, bool limits, bool limit_set,
+                              const char *what)
+{
+    struct sandbox_result *res = r->res;
+    const struct sb_cgroup *cg = &r->cg;
+    bool v2 = cg->v2_limits && cg->dir[SB_CG_V2][0];
+    bool present = v2 || cg->dir[v1][0];
+    char why[96];
+    if (present && limits)
+        set_layer(res, id, true, "%s%s", v2 ? "v2" : "v1", limit_set ? "" : ", accounting only (no limit set)");
+    else if (present)
+        set_layer(res, id, false, "the %s limit could not be written (%s)", what, v2 ? "v2" : "v1");
+    else {
+        cgroup_reason(r, why, sizeof why);
+        set_layer(res, id, false, "%s", why);
+    }
+}
+
+/* Fills result->layers and result->level from what the run has now. */
+static void fill_layers(struct run *r)
+{
+    struct sandbox_result *res = r->res;
+    const struct sandbox_spec *spec = r->spec;
+    const struct sb_cgroup *cg = &r->cg;
+    unsigned off = spec->disable;
+    bool ns = r->mode == MODE_NS || r->mode == MODE_USERNS;
+    const char *ns_reason = (off & SANDBOX_NO_NAMESPACES) ? "disabled" : r->ns_reason[0] ? r->ns_reason : "unavailable";
+    char why[96];
+
+    memset(res->layers, 0, sizeof res->layers);
+    res->nlayers = SANDBOX_NLAYERS;
+
+    if (r->mode == MODE_USERNS)
+        set_layer(res, SANDBOX_LAYER_USER_NS, true, "uid %u mapped to itself", (unsigned)geteuid());
+    else if (r->mode == MODE_NS)
+        set_layer(res, SANDBOX_LAYER_USER_NS, false, "not needed as root");
+    else if (off & (SANDBOX_NO_NAMESPACES | SANDBOX_NO_USERNS))
+        set_layer(res, SANDBOX_LAYER_USER_NS, false, "disabled");
+    else
+        set_layer(res, SANDBOX_LAYER_USER_NS, false, "%s", ns_reason);
+
+    for (int id = SANDBOX_LAYER_PID_NS; id <= SANDBOX_LAYER_UTS_NS; id++) {
+        if (ns)
+            set_layer(res, id, true, "%s", r->mode == MODE_USERNS ? "inside the user namespace" : "");
+        else
+            set_layer(res, id, false, "%s", ns_reason);
+    }
+    if (r->init_flags & SB_INIT_PROC)
+        set_layer(res, SANDBOX_LAYER_PROC, true, "private /proc of the PID namespace");
+    else if (!ns)
+        set_layer(res, SANDBOX_LAYER_PROC, false, "no PID namespace: the host's /proc");
+    else if (!r->payload_pid)
+        set_layer(res, SANDBOX_LAYER_PROC, false, "not mounted: the payload was not started");
+    else
+        set_layer(res, SANDBOX_LAYER_PROC, false, "mount of a new procfs refused: the host's /proc");
+
+    cgroup_controller(r, SANDBOX_LAYER_CGROUP_MEMORY, SB_CG_MEMORY, cg->limits_memory, spec->limits.memory_bytes != 0,
+                      "memory");
+    cgroup_controller(r, SANDBOX_LAYER_CGROUP_PIDS, SB_CG_PIDS, cg->limits_pids, spec->limits.processes != 0,
+                      "pids");
+    if (cg->cpu_fd >= 0) {
+        set_layer(res, SANDBOX_LAYER_CGROUP_CPU, true, "%s", cg->cpu_is_v2 ? "v2 cpu.stat" : "v1 cpuacct.usage");
+    } else if (sb_cgroup_active(cg)) {
+        set_layer(res, SANDBOX_LAYER_CGROUP_CPU, false, "no cpuacct or cpu.stat: rusage of the payload's tree");
+    } else {
+        cgroup_reason(r, why, sizeof why);
+        set_layer(res, SANDBOX_LAYER_CGROUP_CPU, false, "%s", why);
+    }
+    if (cg->dir[SB_CG_V2][0]) {
+        char path[PATH_MAX + 16];
+        snprintf(path, sizeof path, "%s/cgroup.kill", cg->dir[SB_CG_V2]);
+        if (access(path, F_OK) == 0)
+            set_layer(res, SANDBOX_LAYER_CGROUP_KILL, true, "v2 cgroup.kill");
+        else
+            set_layer(res, SANDBOX_LAYER_CGROUP_KILL, false, "kernel lacks cgroup.kill: killing by cgroup.procs");
+    } else if (sb_cgroup_active(cg)) {
+        set_layer(res, SANDBOX_LAYER_CGROUP_KILL, false, "no v2 cgroup: killing by cgroup.procs");
+    } else {
+        cgroup_reason(r, why, sizeof why);
+        set_layer(res, SANDBOX_LAYER_CGROUP_KILL, false, "%s", why);
+    }
+
+    if (r->seccomp)
+        set_layer(res, SANDBOX_LAYER_SECCOMP, true, "deny-list");
+    else
+        set_layer(res, SANDBOX_LAYER_SECCOMP, false, "%s", (off & SANDBOX_NO_SECCOMP) ? "disabled" : r->seccomp_why);
+    if (r->landlock_fd >= 0)
+        set_layer(res, SANDBOX_LAYER_LANDLOCK, true, "ABI %d", r->landlock_abi);
+    else
+        set_layer(res, SANDBOX_LAYER_LANDLOCK, false, "%s",
+                  (off & SANDBOX_NO_LANDLOCK) ? "disabled" : r->landlock_why[0] ? r->landlock_why : "unavailable");
+
+    const struct sandbox_limits *l = &spec->limits;
+    set_layer(res, SANDBOX_LAYER_RLIMITS, true, "core nofile%s%s%s%s", l->cpu_seconds > 0 ? " cpu" : "",
+              l->file_size_bytes ? " fsize" : "", l->memory_bytes ? " as" : "",
+              (l->processes && geteuid() != 0 && !cg->limits_pids) ? " nproc" : "");
+
+    bool full = true;
+    for (size_t i = 0; i < sizeof required_layers / sizeof *required_layers; i++)
+        full &= res->layers[required_layers[i]].active;
+    snprintf(res->level, sizeof res->level, "%s", full ? "full" : "degraded");
+}
+
+/* Strict mode: the error names every missing layer a full level needs. */
+static void refuse(struct run *r)
+{
+    struct sandbox_result *res = r->res;
+    char msg[sizeof res->error];
+    size_t n = (size_t)snprintf(msg, sizeof msg, "strict isolation refused:");
+    const char *sep = " ";
+    for (size_t i = 0; i < sizeof required_layers / sizeof *required_layers; i++) {
+        const struct sandbox_layer *l = &res->layers[required_layers[i]];
+        if (l->active || n >= sizeof msg)
+            continue;
+        n += (size_t)snprintf(msg + n, sizeof msg - n, "%s%s unavailable (%s)", sep, l->name, l->detail);
+        sep = "; ";
+    }
+    seterr(res, "%s", msg);
+}
+
 /* Both layers are optional: whatever the kernel refuses is reported, never
  * fatal. */
 static void prepare_layers(struct run *r)
@@ -972,6 +1153,8 @@ int sandbox_run(const struct sandbox_spec *spec, struct sandbox_result *result)
             ladder[nl++] = MODE_NS;
         if (!(spec->disable & SANDBOX_NO_USERNS))
             ladder[nl++] = MODE_USERNS;
+        if (!nl)
+            snprintf(r->ns_reason, sizeof r->ns_reason, "not root and user namespace disabled");
     }
     ladder[nl++] = MODE_FALLBACK;
     int lr = -1;
@@ -982,6 +1165,16 @@ int sandbox_run(const struct sandbox_spec *spec, struct sandbox_result *result)
             break;
         size_t l = strlen(r->ns_why);
         snprintf(r->ns_why + l, sizeof r->ns_why - l, "%s%s", l ? ", " : "", why);
+        /* "clone: EPERM" -> "EPERM from clone" */
+        const char *colon = strstr(why, ": ");
+        char piece[96];
+        if (colon)
+            snprintf(piece, sizeof piece, "%s from %.*s%s", colon + 2, (int)(colon - why), why,
+                     ladder[i] == MODE_USERNS ? " in a user namespace" : "");
+        else
+            snprintf(piece, sizeof piece, "%s", why);
+        l = strlen(r->ns_reason);
+        snprintf(r->ns_reason + l, sizeof r->ns_reason - l, "%s%s", l ? "; " : "", piece);
     }
     if (lr == 0) {
         clock_gettime(CLOCK_MONOTONIC, &r->t_start);
@@ -989,6 +1182,7 @@ int sandbox_run(const struct sandbox_spec *spec, struct sandbox_result *result)
         rc = 0;
     }
     describe(r);
+    fill_layers(r);
 
     /* Everything of the run is dead here (init reaped, pipes at EOF).  A
      * message on the error pipe means the payload never reached execve. */
@@ -1011,7 +1205,7 @@ int sandbox_run(const struct sandbox_spec *spec, struct sandbox_result *result)
     long long peak = sb_cgroup_memory_peak(&r->cg);
     long long ooms = sb_cgroup_oom_kills(&r->cg);
     long long refused = sb_cgroup_pids_refused(&r->cg);
-    if (r->t_end_set)
+    if (lr == 0 && r->t_end_set)
         result->wall_ms = ms_between(&r->t_start, &r->t_end);
     const struct rusage *ru = r->payload_exited ? &r->payload_ru : &r->init_ru;
     result->cpu_ms = cpu_us >= 0 ? (long)(cpu_us / 1000)

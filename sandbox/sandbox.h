@@ -58,6 +58,11 @@ struct sandbox_spec {
                                     copied into the box */
     unsigned disable;            /* SANDBOX_NO_* layers not to try, for tests
                                     and for hosts where one is known broken */
+    bool require_full;           /* strict mode: when the isolation level
+                                    would be "degraded", do not run the
+                                    payload; sandbox_run returns -1, error
+                                    names the missing layers, and
+                                    result->layers/level are still filled */
 };
 
 /* sandbox_spec.disable bits.  Each layer is tried by default and skipped,
@@ -73,6 +78,40 @@ struct sandbox_stream {
     size_t len;         /* bytes kept */
     size_t total;       /* bytes the run wrote, kept or not */
     bool truncated;
+};
+
+/* One isolation layer of a run, in result->layers.  Always SANDBOX_NLAYERS
+ * entries, in this fixed order and with these names:
+ *   "user_namespace", "pid_namespace", "mount_namespace",
+ *   "network_namespace", "ipc_namespace", "uts_namespace", "proc",
+ *   "cgroup_memory", "cgroup_pids", "cgroup_cpu", "cgroup_kill",
+ *   "seccomp", "landlock", "rlimits".
+ * active=false: detail says why ("disabled", "EPERM from clone",
+ * "not needed as root", ...).  active=true: detail may add facts ("v2",
+ * "ABI 7", ...) or be "". */
+enum sandbox_layer_id {
+    SANDBOX_LAYER_USER_NS,
+    SANDBOX_LAYER_PID_NS,
+    SANDBOX_LAYER_MOUNT_NS,
+    SANDBOX_LAYER_NET_NS,
+    SANDBOX_LAYER_IPC_NS,
+    SANDBOX_LAYER_UTS_NS,
+    SANDBOX_LAYER_PROC,
+    SANDBOX_LAYER_CGROUP_MEMORY,
+    SANDBOX_LAYER_CGROUP_PIDS,
+    SANDBOX_LAYER_CGROUP_CPU,
+    SANDBOX_LAYER_CGROUP_KILL,
+    SANDBOX_LAYER_SECCOMP,
+    SANDBOX_LAYER_LANDLOCK,
+    SANDBOX_LAYER_RLIMITS,
+    SANDBOX_NLAYERS
+};
+#define SANDBOX_MAX_LAYERS 16
+
+struct sandbox_layer {
+    char name[24];
+    bool active;
+    char detail[96];
 };
 
 struct sandbox_result {
@@ -109,6 +148,14 @@ struct sandbox_result {
                                    rlimits; seccomp: off (disabled);
                                    landlock: unavailable (EOPNOTSUPP)" */
     char error[512];            /* set when sandbox_run fails */
+    struct sandbox_layer layers[SANDBOX_MAX_LAYERS];
+    size_t nlayers;             /* SANDBOX_NLAYERS once the layers were
+                                   tried; 0 when sandbox_run failed before
+                                   (bad spec, box copy) */
+    char level[16];             /* "full": pid, mount and network namespaces,
+                                   seccomp, and cgroup memory and pids
+                                   control all active; else "degraded";
+                                   "" when nlayers is 0 */
 };
 
 /* Runs the spec.  Returns 0 when the command was started and its outcome is

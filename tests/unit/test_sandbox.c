@@ -1412,6 +1412,193 @@ START_TEST(test_layers_leave_normal_python_alone)
 }
 END_TEST
 
+/* ---- structured layer report and strict mode ----------------------------- */
+
+static const char *const LAYER_NAMES[] = {"user_namespace", "pid_namespace", "mount_namespace",
+                                          "network_namespace", "ipc_namespace", "uts_namespace",
+                                          "proc", "cgroup_memory", "cgroup_pids", "cgroup_cpu",
+                                          "cgroup_kill", "seccomp", "landlock", "rlimits"};
+#define NLAYER_NAMES (sizeof LAYER_NAMES / sizeof *LAYER_NAMES)
+
+static const struct sandbox_layer *layer(const struct sandbox_result *r, const char *name)
+{
+    for (size_t i = 0; i < r->nlayers; i++)
+        if (strcmp(r->layers[i].name, name) == 0)
+            return &r->layers[i];
+    ck_abort_msg("no layer %s", name);
+    return NULL;
+}
+
+static void dump_layers(const struct sandbox_result *r)
+{
+    for (size_t i = 0; i < r->nlayers; i++)
+        printf("  %-18s %-3s %s\n", r->layers[i].name, r->layers[i].active ? "on" : "off", r->layers[i].detail);
+}
+
+/* Every entry present, named and in order; inactive ones say why. */
+static void check_layer_list(const struct sandbox_result *r)
+{
+    ck_assert_uint_eq(r->nlayers, NLAYER_NAMES);
+    ck_assert_uint_eq(SANDBOX_NLAYERS, NLAYER_NAMES);
+    ck_assert_uint_le(SANDBOX_NLAYERS, SANDBOX_MAX_LAYERS);
+    for (size_t i = 0; i < NLAYER_NAMES; i++) {
+        ck_assert_str_eq(r->layers[i].name, LAYER_NAMES[i]);
+        if (!r->layers[i].active)
+            ck_assert_msg(r->layers[i].detail[0], "%s inactive without a reason", r->layers[i].name);
+    }
+    ck_assert_msg(strcmp(r->level, "full") == 0 || strcmp(r->level, "degraded") == 0, "level '%s'", r->level);
+}
+
+static bool cgroups_writable(void)
+{
+    return access("/sys/fs/cgroup/pids", W_OK) == 0 || access("/sys/fs/cgroup/cgroup.procs", W_OK) == 0;
+}
+
+START_TEST(test_layer_report_full)
+{
+    const char *argv[] = {"/bin/sh", "-c", "echo hi", NULL};
+    struct sandbox_spec s = base_spec(argv);
+    struct sandbox_result r;
+    ck_assert_int_eq(run(&s, &r), 0);
+    check_layer_list(&r);
+    ck_assert_str_eq(r.out.data, "hi\n");
+    ck_assert(layer(&r, "rlimits")->active);
+    if (geteuid() != 0 || !cgroups_writable()) {
+        printf("note: not root with cgroups, full-level test skipped (%s)\n", r.isolation);
+        sandbox_result_free(&r);
+        return;
+    }
+    dump_layers(&r);
+    ck_assert_msg(strcmp(r.level, "full") == 0, "level %s (%s)", r.level, r.isolation);
+    const char *on[] = {"pid_namespace", "mount_namespace", "network_namespace", "ipc_namespace", "uts_namespace",
+                        "proc", "cgroup_memory", "cgroup_pids", "cgroup_cpu", "seccomp", "rlimits"};
+    for (size_t i = 0; i < sizeof on / sizeof *on; i++)
+        ck_assert_msg(layer(&r, on[i])->active, "%s inactive: %s", on[i], layer(&r, on[i])->detail);
+    /* As root no user namespace is needed. */
+    ck_assert(!layer(&r, "user_namespace")->active);
+    ck_assert_str_eq(layer(&r, "user_namespace")->detail, "not needed as root");
+    ck_assert_str_eq(layer(&r, "seccomp")->detail, "deny-list");
+    /* Landlock and cgroup.kill depend on the kernel: consistent with isolation. */
+    const struct sandbox_layer *ll = layer(&r, "landlock");
+    if (ll->active) {
+        ck_assert_msg(strncmp(ll->detail, "ABI ", 4) == 0, "landlock detail %s", ll->detail);
+        ck_assert_msg(strstr(r.isolation, ll->detail), "%s vs %s", ll->detail, r.isolation);
+    } else {
+        ck_assert_msg(!has_layer(&r, "landlock: ABI"), "isolation: %s", r.isolation);
+    }
+    ck_assert_int_eq(layer(&r, "cgroup_kill")->active, has_layer(&r, "kill"));
+    sandbox_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_layer_report_without_namespaces)
+{
+    const char *argv[] = {"/bin/sh", "-c", "echo hi", NULL};
+    struct sandbox_spec s = base_spec(argv);
+    s.disable = SANDBOX_NO_NAMESPACES;
+    struct sandbox_result r;
+    ck_assert_int_eq(run(&s, &r), 0);
+    check_layer_list(&r);
+    ck_assert_str_eq(r.out.data, "hi\n");
+    ck_assert_str_eq(r.level, "degraded");
+    const char *ns[] = {"user_namespace", "pid_namespace", "mount_namespace", "network_namespace",
+                        "ipc_namespace", "uts_namespace"};
+    for (size_t i = 0; i < sizeof ns / sizeof *ns; i++) {
+        ck_assert_msg(!layer(&r, ns[i])->active, "%s active", ns[i]);
+        ck_assert_str_eq(layer(&r, ns[i])->detail, "disabled");
+    }
+    ck_assert(!layer(&r, "proc")->active);
+    ck_assert(layer(&r, "rlimits")->active);
+    sandbox_result_free(&r);
+
+    /* Seccomp alone off: "disabled", and the level drops too. */
+    s.disable = SANDBOX_NO_SECCOMP;
+    ck_assert_int_eq(run(&s, &r), 0);
+    check_layer_list(&r);
+    ck_assert(!layer(&r, "seccomp")->active);
+    ck_assert_str_eq(layer(&r, "seccomp")->detail, "disabled");
+    ck_assert_str_eq(r.level, "degraded");
+    sandbox_result_free(&r);
+
+    s.disable = SANDBOX_NO_LANDLOCK | SANDBOX_NO_CGROUPS;
+    ck_assert_int_eq(run(&s, &r), 0);
+    check_layer_list(&r);
+    ck_assert_str_eq(layer(&r, "landlock")->detail, "disabled");
+    const char *cg[] = {"cgroup_memory", "cgroup_pids", "cgroup_cpu", "cgroup_kill"};
+    for (size_t i = 0; i < sizeof cg / sizeof *cg; i++) {
+        ck_assert_msg(!layer(&r, cg[i])->active, "%s active", cg[i]);
+        ck_assert_str_eq(layer(&r, cg[i])->detail, "disabled");
+    }
+    ck_assert_str_eq(r.level, "degraded");
+    sandbox_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_require_full_refuses_degraded)
+{
+    const char *argv[] = {"/bin/sh", "-c", "echo ran", NULL};
+    struct sandbox_spec s = base_spec(argv);
+    s.require_full = true;
+    s.disable = SANDBOX_NO_CGROUPS;
+    struct sandbox_result r;
+    int fds = count_fds();
+    ck_assert_int_eq(run(&s, &r), -1);
+    ck_assert_int_eq(count_fds(), fds);
+    ck_assert_msg(strncmp(r.error, "strict isolation refused: ", 26) == 0, "error: %s", r.error);
+    ck_assert_msg(strstr(r.error, "cgroup_memory unavailable (disabled)"), "error: %s", r.error);
+    ck_assert_msg(strstr(r.error, "cgroup_pids unavailable (disabled)"), "error: %s", r.error);
+    ck_assert_msg(!strstr(r.error, "seccomp"), "error: %s", r.error);
+    /* Nothing ran. */
+    ck_assert_uint_eq(r.out.len, 0);
+    ck_assert_uint_eq(r.out.total, 0);
+    ck_assert_int_eq(r.exit_code, 0);
+    ck_assert_int_eq(r.signal, 0);
+    ck_assert_int_eq(r.wall_ms, 0);
+    /* The report is still there for the caller. */
+    check_layer_list(&r);
+    ck_assert_str_eq(r.level, "degraded");
+    ck_assert(!layer(&r, "cgroup_memory")->active);
+    ck_assert_str_eq(layer(&r, "cgroup_memory")->detail, "disabled");
+    ck_assert_int_eq(count_boxes(), 0);
+    ck_assert(!leftover_cgroup());
+    sandbox_result_free(&r);
+
+    /* Several missing layers are all named. */
+    s.disable = SANDBOX_NO_NAMESPACES | SANDBOX_NO_SECCOMP;
+    ck_assert_int_eq(run(&s, &r), -1);
+    ck_assert_msg(strstr(r.error, "pid_namespace unavailable (disabled)") &&
+                      strstr(r.error, "network_namespace unavailable (disabled)") &&
+                      strstr(r.error, "mount_namespace unavailable (disabled)") &&
+                      strstr(r.error, "seccomp unavailable (disabled)"),
+                  "error: %s", r.error);
+    ck_assert_uint_eq(r.out.len, 0);
+    ck_assert_int_eq(r.wall_ms, 0);
+    ck_assert_str_eq(r.level, "degraded");
+    sandbox_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_require_full_runs_when_full)
+{
+    const char *argv[] = {"/bin/sh", "-c", "echo ran; exit 4", NULL};
+    struct sandbox_spec s = base_spec(argv);
+    s.require_full = true;
+    struct sandbox_result r;
+    int rc = run(&s, &r);
+    if (geteuid() != 0 || !cgroups_writable()) {
+        printf("note: not root with cgroups, strict run test skipped (%s)\n", r.error);
+        sandbox_result_free(&r);
+        return;
+    }
+    ck_assert_msg(rc == 0, "error: %s", r.error);
+    ck_assert_str_eq(r.error, "");
+    ck_assert_str_eq(r.level, "full");
+    ck_assert_str_eq(r.out.data, "ran\n");
+    ck_assert_int_eq(r.exit_code, 4);
+    sandbox_result_free(&r);
+}
+END_TEST
+
 static Suite *sandbox_suite(void)
 {
     Suite *s = suite_create("sandbox");
@@ -1457,6 +1644,10 @@ static Suite *sandbox_suite(void)
     tcase_add_test(tc, test_landlock_confines_writes_to_box);
     tcase_add_test(tc, test_landlock_denies_tcp_and_outside_signals);
     tcase_add_test(tc, test_layers_leave_normal_python_alone);
+    tcase_add_test(tc, test_layer_report_full);
+    tcase_add_test(tc, test_layer_report_without_namespaces);
+    tcase_add_test(tc, test_require_full_refuses_degraded);
+    tcase_add_test(tc, test_require_full_runs_when_full);
     suite_add_tcase(s, tc);
     return s;
 }
