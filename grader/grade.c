@@ -62,8 +62,7 @@ static json_t *run_json(const struct run_record *rec, json_t *facts, const char 
         return json_null();
     }
     json_object_set_new(r, "statistics", result_statistics_json(&rec->stats));
-    if (rec->sb.isolation[0])
-        json_object_set_new(r, "isolation", json_string(rec->sb.isolation));
+    json_object_set_new(r, "isolation", result_isolation_json(&rec->sb));
     return r;
 }
 
@@ -114,7 +113,7 @@ enum grade_exit grade_submission(const struct grade_context *ctx, const char *pa
 
     struct run_record records[RUN_KINDS];
     struct runs_config cfg = {
-        .python = ctx->python, .probe_script = ctx->probe_script, .probe_code = ctx->probe_code, .rubric = rb, .submission = &sub};
+        .python = ctx->python, .probe_script = ctx->probe_script, .probe_code = ctx->probe_code, .require_full = ctx->require_full, .disable = ctx->sandbox_disable, .rubric = rb, .submission = &sub};
     enum grade_exit rc = GRADE_EXIT_VERDICT;
     if (runs_execute(&cfg, records, msg, sizeof msg) < 0) {
         *result = result_new(ctx, &sub, "error", msg);
@@ -136,8 +135,10 @@ enum grade_exit grade_submission(const struct grade_context *ctx, const char *pa
     json_object_set_new(runs, "after", run_json(&records[RUN_AFTER_KIND], facts, "after"));
     json_object_set_new(runs, "probe", run_json(&records[RUN_PROBE_KIND], facts, "probe"));
     json_t *after = json_object_get(runs, "after");
-    if (json_is_object(after))
+    if (json_is_object(after)) {
         json_object_set(after, "facts", json_object_get(facts, "probe"));
+        json_object_set(*result, "isolation", json_object_get(after, "isolation"));
+    }
     json_object_set(*result, "tracemalloc", json_object_get(facts, "tracemalloc"));
     /* What the submission tried (network, processes, writes outside its
      * folder, ctypes), from the runtime's audit hook: shown to instructors

@@ -7,6 +7,7 @@
 #ifndef GRADER_GRADE_H
 #define GRADER_GRADE_H
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "python.h"
@@ -25,6 +26,8 @@ struct grade_context {
     const char *python_error;           /* why, when python is NULL */
     const char *probe_script;
     const char *probe_code;             /* NULL, or the precompiled runtime */
+    bool require_full;                  /* --isolation strict */
+    unsigned sandbox_disable;           /* GRADER_SANDBOX_DISABLE */
 };
 
 /* Grades `path`.  Returns the exit status; *result is the result object

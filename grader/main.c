@@ -65,6 +65,9 @@ static void usage_grade(FILE *out)
             "  --format FORMAT    text (default) or json\n"
             "  --python PATH      interpreter for student code (default: $GRADER_PYTHON,\n"
             "                     else python3 on PATH); CPython 3.8 or newer\n"
+            "  --isolation MODE   auto (default): use every sandbox layer this machine\n"
+            "                     allows and report the rest; strict: refuse to run\n"
+            "                     (exit 3) unless the isolation is full (see grader doctor)\n"
             "\n"
             "Colour is used only on a terminal, and never when NO_COLOR is set.\n"
             "\n%s",
@@ -92,8 +95,9 @@ static int cmd_grade(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"rubric", required_argument, NULL, 'r'}, {"format", required_argument, NULL, 'f'},
-        {"python", required_argument, NULL, 'p'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    const char *rubric_path = NULL, *format = "text", *python = NULL;
+        {"python", required_argument, NULL, 'p'}, {"isolation", required_argument, NULL, 'i'},
+        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
+    const char *rubric_path = NULL, *format = "text", *python = NULL, *isolation = "auto";
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -101,12 +105,17 @@ static int cmd_grade(int argc, char **argv)
         case 'r': rubric_path = optarg; break;
         case 'f': format = optarg; break;
         case 'p': python = optarg; break;
+        case 'i': isolation = optarg; break;
         case 'h': usage_grade(stdout); return 0;
         default: usage_grade(stderr); return EXIT_USAGE;
         }
     }
     if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
         fprintf(stderr, "grader grade: unknown format '%s'; use text or json\n", format);
+        return EXIT_USAGE;
+    }
+    if (strcmp(isolation, "auto") != 0 && strcmp(isolation, "strict") != 0) {
+        fprintf(stderr, "grader grade: unknown isolation '%s'; use auto or strict\n", isolation);
         return EXIT_USAGE;
     }
     if (optind != argc - 1) {
@@ -134,6 +143,12 @@ static int cmd_grade(int argc, char **argv)
         rubric_free(&rb);
         return EXIT_INTERNAL;
     }
+    unsigned disable;
+    if (paths_sandbox_disable(&disable, err, sizeof err) < 0) {
+        fprintf(stderr, "grader grade: %s\n", err);
+        rubric_free(&rb);
+        return EXIT_USAGE;
+    }
     struct python_info py;
     char pyerr[1024] = "";
     bool have_python = python_resolve(python, &py, pyerr, sizeof pyerr) == 0;
@@ -149,7 +164,9 @@ static int cmd_grade(int argc, char **argv)
                                 .python = have_python ? &py : NULL,
                                 .python_error = pyerr,
                                 .probe_script = probe,
-                                .probe_code = have_code ? code : NULL};
+                                .probe_code = have_code ? code : NULL,
+                                .require_full = strcmp(isolation, "strict") == 0,
+                                .sandbox_disable = disable};
     json_t *result = NULL;
     rc = (int)grade_submission(&ctx, submission, &result, err, sizeof err);
     if (!result) {
@@ -251,7 +268,8 @@ static void usage_sandbox(FILE *out)
 {
     fprintf(out,
             "usage: grader sandbox [--time S] [--wall S] [--memory MB] [--processes N]\n"
-            "                      [--output KB] [--format text|json] -- COMMAND [ARGS...]\n"
+            "                      [--output KB] [--format text|json] [--isolation auto|strict]\n"
+            "                      -- COMMAND [ARGS...]\n"
             "\n"
             "Runs COMMAND (an absolute path, or a name looked up on PATH) in the same\n"
             "sandbox that runs submissions, in an empty work directory with a clean\n"
@@ -278,10 +296,11 @@ static int cmd_sandbox(int argc, char **argv)
         {"time", required_argument, NULL, 't'},      {"wall", required_argument, NULL, 'w'},
         {"memory", required_argument, NULL, 'm'},    {"processes", required_argument, NULL, 'n'},
         {"output", required_argument, NULL, 'o'},    {"format", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0}};
+        {"isolation", required_argument, NULL, 'i'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
     struct sandbox_limits lim = {.cpu_seconds = 10, .wall_seconds = 20, .memory_bytes = 512u << 20,
                                  .processes = 64, .file_size_bytes = 16u << 20, .output_bytes = 256u << 10};
-    const char *format = "text";
+    const char *format = "text", *isolation = "auto";
     int c, bad = 0;
     optind = 1;
     /* '+': stop at the first non-option so COMMAND's own flags stay its own. */
@@ -293,9 +312,14 @@ static int cmd_sandbox(int argc, char **argv)
         case 'n': lim.processes = (unsigned)parse_positive("--processes", optarg, &bad); break;
         case 'o': lim.output_bytes = (size_t)(parse_positive("--output", optarg, &bad) * 1024); break;
         case 'f': format = optarg; break;
+        case 'i': isolation = optarg; break;
         case 'h': usage_sandbox(stdout); return 0;
         default: usage_sandbox(stderr); return EXIT_USAGE;
         }
+    }
+    if (strcmp(isolation, "auto") != 0 && strcmp(isolation, "strict") != 0) {
+        fprintf(stderr, "grader sandbox: unknown isolation '%s'; use auto or strict\n", isolation);
+        bad = 1;
     }
     if (bad)
         return EXIT_USAGE;
@@ -313,8 +337,15 @@ static int cmd_sandbox(int argc, char **argv)
     }
     argv[optind] = exe;
     const char *envp[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "LANG=C.UTF-8", NULL};
+    char err[256];
+    unsigned disable;
+    if (paths_sandbox_disable(&disable, err, sizeof err) < 0) {
+        fprintf(stderr, "grader sandbox: %s\n", err);
+        return EXIT_USAGE;
+    }
     struct sandbox_spec spec = {.argv = (const char *const *)(argv + optind), .envp = envp, .channel_fd = -1,
-                                .limits = lim};
+                                .limits = lim, .require_full = strcmp(isolation, "strict") == 0,
+                                .disable = disable};
     struct sandbox_result res;
     memset(&res, 0, sizeof res);
     if (sandbox_run(&spec, &res) < 0) {
@@ -324,14 +355,14 @@ static int cmd_sandbox(int argc, char **argv)
     }
     const char *limit = sandbox_limit_name(res.limit);
     if (strcmp(format, "json") == 0) {
-        json_t *o = json_pack("{s:i, s:i, s:b, s:s?, s:I, s:I, s:I, s:I, s:b, s:I, s:b, s:s%, s:s%, s:s}",
+        json_t *o = json_pack("{s:i, s:i, s:b, s:s?, s:I, s:I, s:I, s:I, s:b, s:I, s:b, s:s%, s:s%}",
                               "exit_code", res.exit_code, "signal", res.signal, "timed_out", res.timed_out, "limit",
                               limit, "wall_ms", (json_int_t)res.wall_ms, "cpu_ms", (json_int_t)res.cpu_ms,
                               "max_rss_kb", (json_int_t)res.max_rss_kb, "stdout_bytes", (json_int_t)res.out.total,
                               "stdout_truncated", res.out.truncated, "stderr_bytes", (json_int_t)res.err.total,
                               "stderr_truncated", res.err.truncated, "stdout", res.out.data ? res.out.data : "",
-                              res.out.len, "stderr", res.err.data ? res.err.data : "", res.err.len, "isolation",
-                              res.isolation);
+                              res.out.len, "stderr", res.err.data ? res.err.data : "", res.err.len);
+        json_object_set_new(o, "isolation", result_isolation_json(&res));
         json_dumpf(o, stdout, JSON_INDENT(2));
         putchar('\n');
         json_decref(o);
@@ -373,13 +404,11 @@ static int cmd_doctor(int argc, char **argv)
         printf("  cannot run: %s\n", res.error);
         rc = EXIT_INTERNAL;
     } else {
-        /* The isolation report is "layer: detail; layer: detail; ...". */
-        char *save = NULL;
-        for (char *part = strtok_r(res.isolation, ";", &save); part; part = strtok_r(NULL, ";", &save)) {
-            while (*part == ' ')
-                part++;
-            printf("  %s\n", part);
-        }
+        printf("  level: %s (grade --isolation strict %s here)\n", res.level,
+               strcmp(res.level, "full") == 0 ? "works" : "refuses to run");
+        for (size_t i = 0; i < res.nlayers; i++)
+            printf("  %-18s %-12s %s\n", res.layers[i].name, res.layers[i].active ? "active" : "unavailable",
+                   res.layers[i].detail);
         printf("  a run of /bin/true: exit %d, %ld ms wall\n", res.exit_code, res.wall_ms);
     }
     sandbox_result_free(&res);

@@ -1,5 +1,7 @@
 #include "paths.h"
 
+#include "sandbox.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -118,4 +120,32 @@ int paths_search(const char *name, char *out, size_t len)
         p += n + (p[n] == ':');
     }
     return -1;
+}
+
+int paths_sandbox_disable(unsigned *bits, char *err, size_t errlen)
+{
+    static const struct {
+        const char *word;
+        unsigned bit;
+    } names[] = {{"namespaces", SANDBOX_NO_NAMESPACES}, {"userns", SANDBOX_NO_USERNS},
+                 {"cgroups", SANDBOX_NO_CGROUPS},       {"seccomp", SANDBOX_NO_SECCOMP},
+                 {"landlock", SANDBOX_NO_LANDLOCK}};
+    const char *env = getenv("GRADER_SANDBOX_DISABLE");
+    *bits = 0;
+    for (const char *p = env ? env : ""; *p;) {
+        size_t n = strcspn(p, ",");
+        size_t i;
+        for (i = 0; i < sizeof names / sizeof *names; i++)
+            if (strlen(names[i].word) == n && strncmp(p, names[i].word, n) == 0)
+                break;
+        if (n && i == sizeof names / sizeof *names) {
+            snprintf(err, errlen, "GRADER_SANDBOX_DISABLE: unknown layer '%.*s'; use namespaces, userns, cgroups, "
+                                  "seccomp or landlock", (int)n, p);
+            return -1;
+        }
+        if (n)
+            *bits |= names[i].bit;
+        p += n + (p[n] == ',');
+    }
+    return 0;
 }

@@ -16,6 +16,12 @@ int paths_probe_script(char *out, size_t len, char *err, size_t errlen);
  * fills `out`, or -1 when it is not found. */
 int paths_search(const char *name, char *out, size_t len);
 
+/* SANDBOX_NO_* bits from $GRADER_SANDBOX_DISABLE, a comma list of
+ * namespaces, userns, cgroups, seccomp, landlock: forces a degraded sandbox,
+ * to test and compare the degraded modes.  Unknown words are reported in
+ * `err` and make the call return -1. */
+int paths_sandbox_disable(unsigned *bits, char *err, size_t errlen);
+
 /* The user's private cache directory for the grader ($XDG_CACHE_HOME/grader,
  * else ~/.cache/grader), created 0700.  Returns -1 when there is none, or
  * when it is not ours alone: anyone who can write there could change what

@@ -23,6 +23,16 @@ json_t *result_statistics_json(const struct tm_stats *stats)
     return arr;
 }
 
+json_t *result_isolation_json(const struct sandbox_result *sb)
+{
+    json_t *layers = json_array();
+    for (size_t i = 0; i < sb->nlayers; i++)
+        json_array_append_new(layers, json_pack("{s:s, s:b, s:s}", "name", sb->layers[i].name, "active",
+                                                sb->layers[i].active, "detail", sb->layers[i].detail));
+    return json_pack("{s:s, s:s, s:o}", "level", sb->level[0] ? sb->level : "unknown", "summary", sb->isolation,
+                     "layers", layers);
+}
+
 static const char *str(json_t *obj, const char *key)
 {
     const char *s = json_string_value(json_object_get(obj, key));

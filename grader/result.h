@@ -8,10 +8,14 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "sandbox.h"
 #include "tracemalloc.h"
 
 /* [{file, line, size, size_diff, count, count_diff, average, text}] */
 json_t *result_statistics_json(const struct tm_stats *stats);
+
+/* {level, summary, layers: [{name, active, detail}]} of one sandboxed run. */
+json_t *result_isolation_json(const struct sandbox_result *sb);
 
 /* Writes the human table.  `color` only on a terminal without NO_COLOR. */
 void result_render_text(json_t *result, FILE *out, bool color);

@@ -178,6 +178,8 @@ int runs_execute(const struct runs_config *cfg, struct run_record records[RUN_KI
         job->spec.argv = job->argv;
         job->spec.envp = job->envp;
         job->spec.limits = limits;
+        job->spec.require_full = cfg->require_full;
+        job->spec.disable = cfg->disable;
         job->spec.channel_fd = k == RUN_PROBE_KIND ? PROBE_FD : -1;
         if (k == RUN_BEFORE_KIND) {
             job->files[0].source = rb->baseline;

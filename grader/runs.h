@@ -37,6 +37,8 @@ struct runs_config {
     const struct python_info *python;
     const char *probe_script;
     const char *probe_code;     /* NULL, or the runtime precompiled (probe_cache.h) */
+    bool require_full;          /* refuse to run without every isolation layer */
+    unsigned disable;           /* SANDBOX_NO_* layers forced off (GRADER_SANDBOX_DISABLE) */
     const struct rubric *rubric;
     const struct submission *submission;
 };
