@@ -38,7 +38,7 @@ UNIT_SAN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests-san/%)
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps grade test unit unit-san runtime integration bench install uninstall clean help
+.PHONY: all deps grade test unit unit-san runtime integration hostile bench install uninstall clean help
 
 all: $(BUILD)/grader
 
@@ -99,6 +99,10 @@ unit-san: $(UNIT_SAN)
 runtime:
 	@sh tests/runtime/run.sh
 
+# One attack per case, in the full and a forced degraded mode (tests/hostile/GAPS.md).
+hostile: $(BUILD)/grader
+	@sh tests/hostile/run.sh $(BUILD)/grader
+
 integration: $(BUILD)/grader $(BUILD)/grader-san
 	@sh tests/integration/run.sh $(BUILD)/grader $(BUILD)/grader-san
 
@@ -107,6 +111,7 @@ test: $(BUILD)/grader
 	@$(MAKE) --no-print-directory unit-san
 	@$(MAKE) --no-print-directory runtime
 	@$(MAKE) --no-print-directory integration
+	@$(MAKE) --no-print-directory hostile
 
 bench: $(BUILD)/grader
 	@sh scripts/bench.sh $(BUILD)/grader

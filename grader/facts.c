@@ -1,5 +1,7 @@
 #include "facts.h"
 
+#include "jsontext.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,14 +59,14 @@ json_t *facts_run_json(const struct run_record *rec)
     const char *limit = sandbox_limit_name(sb->limit);
     const char *err = sb->err.data ? sb->err.data : "";
     size_t tail = sb->err.len > STDERR_TAIL ? sb->err.len - STDERR_TAIL : 0;
-    return json_pack("{s:i, s:i, s:b, s:o, s:I, s:I, s:I, s:I, s:b, s:I, s:b, s:s%}",
+    return json_pack("{s:i, s:i, s:b, s:o, s:I, s:I, s:I, s:I, s:b, s:I, s:b, s:o}",
                      "exit_code", sb->exit_code, "signal", sb->signal, "timed_out", sb->timed_out,
                      "limit", limit ? json_string(limit) : json_null(),
                      "wall_ms", (json_int_t)sb->wall_ms, "cpu_ms", (json_int_t)sb->cpu_ms,
                      "max_rss_kb", (json_int_t)sb->max_rss_kb,
                      "stdout_bytes", (json_int_t)sb->out.total, "stdout_truncated", sb->out.truncated,
                      "stderr_bytes", (json_int_t)sb->err.total, "stderr_truncated", sb->err.truncated,
-                     "stderr_tail", err + tail, sb->err.len - tail);
+                     "stderr_tail", json_text(err + tail, sb->err.len - tail));
 }
 
 static json_t *tm_summary(const struct tm_stats *stats, const char *entry)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "grade.h"
+#include "jsontext.h"
 #include "paths.h"
 #include "probe_cache.h"
 #include "python.h"
@@ -355,13 +356,13 @@ static int cmd_sandbox(int argc, char **argv)
     }
     const char *limit = sandbox_limit_name(res.limit);
     if (strcmp(format, "json") == 0) {
-        json_t *o = json_pack("{s:i, s:i, s:b, s:s?, s:I, s:I, s:I, s:I, s:b, s:I, s:b, s:s%, s:s%}",
+        json_t *o = json_pack("{s:i, s:i, s:b, s:s?, s:I, s:I, s:I, s:I, s:b, s:I, s:b, s:o, s:o}",
                               "exit_code", res.exit_code, "signal", res.signal, "timed_out", res.timed_out, "limit",
                               limit, "wall_ms", (json_int_t)res.wall_ms, "cpu_ms", (json_int_t)res.cpu_ms,
                               "max_rss_kb", (json_int_t)res.max_rss_kb, "stdout_bytes", (json_int_t)res.out.total,
                               "stdout_truncated", res.out.truncated, "stderr_bytes", (json_int_t)res.err.total,
-                              "stderr_truncated", res.err.truncated, "stdout", res.out.data ? res.out.data : "",
-                              res.out.len, "stderr", res.err.data ? res.err.data : "", res.err.len);
+                              "stderr_truncated", res.err.truncated, "stdout", json_text(res.out.data, res.out.len),
+                              "stderr", json_text(res.err.data, res.err.len));
         json_object_set_new(o, "isolation", result_isolation_json(&res));
         json_dumpf(o, stdout, JSON_INDENT(2));
         putchar('\n');

@@ -1,5 +1,7 @@
 #include "result.h"
 
+#include "jsontext.h"
+
 #include <string.h>
 
 json_t *result_statistics_json(const struct tm_stats *stats)
@@ -7,8 +9,9 @@ json_t *result_statistics_json(const struct tm_stats *stats)
     json_t *arr = json_array();
     for (size_t i = 0; arr && i < stats->len; i++) {
         const struct tm_stat *s = &stats->items[i];
-        json_t *o = json_pack("{s:s, s:I, s:s, s:f, s:I, s:s}", "file", s->file, "line", (json_int_t)s->line, "size",
-                              s->size_text, "size_bytes", s->size, "count", (json_int_t)s->count, "text", s->text);
+        json_t *o = json_pack("{s:o, s:I, s:s, s:f, s:I, s:o}", "file", json_text(s->file, strlen(s->file)), "line",
+                              (json_int_t)s->line, "size", s->size_text, "size_bytes", s->size, "count",
+                              (json_int_t)s->count, "text", json_text(s->text, strlen(s->text)));
         if (!o)
             continue;
         if (s->has_diff) {

@@ -1290,6 +1290,15 @@ def register_isolation_tests(py_main):
           "message: %s" % short(res.get("message"), 300))
 
 
+def register_encoding_tests(py_main):
+    @test("invalid UTF-8 on stdout and stderr: the result is still complete JSON and the fix still scores 100")
+    def _(c):
+        res, crit = graded(c, grade(fixture("invalid-utf8-output"), python=py_main.path))
+        c.eq(res.get("score"), 100, "score")
+        tail = ((res.get("runs") or {}).get("after") or {}).get("stderr_tail") or ""
+        c("warning: \ufffd" in tail, "stderr_tail lost or not replaced: %r" % tail[:200])
+
+
 def register_cache_tests(py_main):
     @test("runtime code cache: written once per interpreter under XDG_CACHE_HOME, a corrupt one is ignored")
     def _(c):
@@ -1426,6 +1435,7 @@ def main(argv):
         register_python_tests(interps, py_main)
         register_hostile_tests(py_main)
         register_cache_tests(py_main)
+        register_encoding_tests(py_main)
         register_isolation_tests(py_main)
         register_guard_tests(py_main)
         register_baseline_tests(py_main)

@@ -1,0 +1,3 @@
+# CPU busy loop: must end with the "time" verdict.
+while True:
+    pass

@@ -1,0 +1,4 @@
+import sys
+line = b"x" * 1023 + b"\n"
+while True:
+    sys.stdout.buffer.write(line)
