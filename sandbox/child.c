@@ -18,6 +18,9 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -240,6 +243,103 @@ static int kill_listed_children(void)
     return n;
 }
 
+/* mkdir -p of `path` (absolute, beneath a fresh tmpfs); 0 or -1. */
+static int make_path(const char *path, mode_t last_mode)
+{
+    char buf[4096];
+    size_t n = strlen(path);
+    if (n >= sizeof buf)
+        return -1;
+    memcpy(buf, path, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != '\0')
+            continue;
+        char save = buf[i];
+        buf[i] = '\0';
+        if (mkdir(buf, i == n ? last_mode : 0755) < 0 && errno != EEXIST)
+            return -1;
+        buf[i] = save;
+    }
+    return 0;
+}
+
+/* Binds the directory open at `fd` onto `target` (created in the new
+ * tmpfs); read-only unless `writable`.  0 or -1. */
+static int bind_back(int fd, const char *target, bool writable)
+{
+    if (make_path(target, writable ? 0700 : 0755) < 0)
+        return -1;
+    char src[64] = "/proc/self/fd/";
+    itoa_append(src, fd);
+    if (mount(src, target, NULL, MS_BIND, NULL) < 0)
+        return -1;
+    if (writable)
+        return 0;
+    /* A remount must keep the flags that are locked on the source mount
+     * (in a user namespace): copy them, add read-only, nosuid, nodev. */
+    struct statfs sf;
+    unsigned long keep = 0;
+    if (fstatfs(fd, &sf) == 0)
+        keep = (unsigned long)sf.f_flags & (ST_NOEXEC | ST_NOATIME | ST_NODIRATIME | ST_RELATIME);
+    if (mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | keep, NULL) < 0)
+        return -1;
+    return 0;
+}
+
+/* A private, size-capped tmpfs on /tmp and on /dev/shm, so that nothing a
+ * run writes there reaches the host or another run, and nothing of theirs
+ * is visible.  The box usually lives beneath /tmp: it is bound back at its
+ * own path inside the new tmpfs, and so (read-only) are the directories
+ * beneath /tmp that argv names.  Landlock rules for the new mounts are
+ * added here, after the mounts (a rule opened before would name the
+ * covered directory).  Returns SB_INIT_TMP and SB_INIT_SHM as done; any
+ * refusal undoes the /tmp mount and leaves the host's /tmp (and its
+ * Landlock rules) in place, as without a mount namespace. */
+static unsigned private_tmp(const struct sb_child *c)
+{
+    unsigned done = 0;
+    int boxfd = -1;
+    int xfd[SB_MAX_EXPOSE];
+    int nx = 0;
+    bool ok = true;
+    if (c->box_in_tmp) {
+        boxfd = open(c->cwd, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (boxfd < 0)
+            ok = false;
+    }
+    for (int i = 0; ok && i < c->nexpose && i < SB_MAX_EXPOSE; i++) {
+        xfd[nx] = open(c->expose[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (xfd[nx] < 0)
+            ok = false;
+        else
+            nx++;
+    }
+    if (ok && mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, c->tmp_opts) == 0) {
+        for (int i = 0; ok && i < nx; i++)
+            if (bind_back(xfd[i], c->expose[i], false) < 0)
+                ok = false;
+        if (ok && boxfd >= 0 && bind_back(boxfd, c->cwd, true) < 0)
+            ok = false;
+        if (ok && c->fd_landlock >= 0 && sb_landlock_allow_after_mount(c->fd_landlock, c->landlock_abi, "/tmp", 0) < 0)
+            ok = false;
+        if (ok)
+            done |= SB_INIT_TMP;
+        else
+            umount2("/tmp", MNT_DETACH);
+    }
+    if (boxfd >= 0)
+        close(boxfd);
+    for (int i = 0; i < nx; i++)
+        close(xfd[i]);
+    if (mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=16777216,mode=1777") == 0) {
+        if (c->fd_landlock >= 0 && sb_landlock_allow_after_mount(c->fd_landlock, c->landlock_abi, "/dev/shm", 1) < 0)
+            umount2("/dev/shm", MNT_DETACH);
+        else
+            done |= SB_INIT_SHM;
+    }
+    return done;
+}
+
 _Noreturn void sb_init_main(const struct sb_child *c)
 {
     /* The grader's signal mask and ignored signals would otherwise reach
@@ -287,6 +387,7 @@ _Noreturn void sb_init_main(const struct sb_child *c)
         if ((c->ns_flags & CLONE_NEWPID) &&
             mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0)
             flags |= SB_INIT_PROC;
+        flags |= private_tmp(c);
     }
     if ((c->ns_flags & CLONE_NEWUTS) && sethostname("grader", 6) == 0)
         flags |= SB_INIT_HOSTNAME;

@@ -38,6 +38,8 @@ struct sb_errmsg {
 enum { SB_MSG_STARTED = 1, SB_MSG_EXITED = 2 };
 #define SB_INIT_PROC 1u       /* a fresh /proc was mounted for the PID ns */
 #define SB_INIT_HOSTNAME 2u   /* the UTS ns got its own host name */
+#define SB_INIT_TMP 4u        /* a private tmpfs is on /tmp (box bound back in) */
+#define SB_INIT_SHM 8u        /* a private tmpfs is on /dev/shm */
 struct sb_msg {
     int type;
     int pid;             /* STARTED: the payload's pid as init sees it */
@@ -45,6 +47,8 @@ struct sb_msg {
     unsigned flags;      /* STARTED: SB_INIT_* */
     struct rusage ru;    /* EXITED: every child init reaped so far */
 };
+
+#define SB_MAX_EXPOSE 4
 
 struct sb_rlim {
     int resource;
@@ -64,6 +68,14 @@ struct sb_child {
     struct sb_rlim rl[8];
     int nrl;
     int fd_landlock;                        /* -1, or a Landlock ruleset to enforce */
+    int landlock_abi;                       /* its ABI, for the rules init adds */
+    char tmp_opts[64];                      /* tmpfs options of the private /tmp */
+    bool box_in_tmp;                        /* cwd (the box) is beneath /tmp */
+    /* Host directories beneath /tmp that argv names (the interpreter's
+     * prefix, a script's directory): bound back read-only into the
+     * private /tmp at their own paths. */
+    char expose[SB_MAX_EXPOSE][4096];
+    int nexpose;
     const void *seccomp;                    /* NULL, or the struct sock_fprog to load */
 };
 

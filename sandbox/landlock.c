@@ -128,8 +128,9 @@ int sb_landlock_ruleset(int v, const char *box, char *why, size_t whylen)
     if (rc == 0) {
         /* POSIX semaphores (sem_open: multiprocessing's locks, which even
          * ThreadPool takes) are files in /dev/shm: regular files only,
-         * created, linked into place and removed there.  The directory is
-         * the host's (a private tmpfs belongs to the minimal-root design). */
+         * created, linked into place and removed there.  This rule names
+         * the host's directory; with a mount namespace the init mounts a
+         * private tmpfs over it and adds the same rule for that (child.c). */
         what = "/dev/shm";
         rc = allow(rs, "/dev/shm", O_DIRECTORY,
                    LL_FS_READ_FILE | LL_FS_READ_DIR | LL_FS_WRITE_FILE | LL_FS_MAKE_REG | LL_FS_REMOVE_FILE |
@@ -143,6 +144,15 @@ int sb_landlock_ruleset(int v, const char *box, char *why, size_t whylen)
         return -1;
     }
     return rs;
+}
+
+int sb_landlock_allow_after_mount(int ruleset_fd, int v, const char *path, int shm)
+{
+    uint64_t rights = fs_rights(v);
+    if (shm)
+        rights = LL_FS_READ_FILE | LL_FS_READ_DIR | LL_FS_WRITE_FILE | LL_FS_MAKE_REG | LL_FS_REMOVE_FILE |
+                 (v >= 3 ? LL_FS_TRUNCATE : 0);
+    return allow(ruleset_fd, path, O_DIRECTORY | O_NOFOLLOW, rights);
 }
 
 int sb_landlock_apply(int ruleset_fd)

@@ -24,6 +24,11 @@ int sb_landlock_abi(char *why, size_t whylen);
  * 6.  Returns a CLOEXEC descriptor, or -1 with why set. */
 int sb_landlock_ruleset(int abi, const char *box, char *why, size_t whylen);
 
+/* Init side, async-signal-safe (open + landlock_add_rule): allows, on
+ * `ruleset_fd`, everything beneath `path` (shm false) or what POSIX
+ * semaphores need in it (shm true).  0 or -errno. */
+int sb_landlock_allow_after_mount(int ruleset_fd, int v, const char *path, int shm);
+
 /* Payload side, async-signal-safe: 0 or -errno. */
 int sb_landlock_apply(int ruleset_fd);
 int sb_seccomp_apply(const void *prog);

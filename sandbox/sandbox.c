@@ -34,6 +34,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
@@ -466,6 +467,7 @@ static int make_pipe(int p[2])
 }
 
 static void fill_layers(struct run *r);
+static size_t tmp_bytes(const struct sandbox_spec *spec);
 static void refuse(struct run *r);
 
 static bool retryable(int e)
@@ -476,6 +478,49 @@ static bool retryable(int e)
 /* Starts init and waits for its STARTED message.  0: running; 1: this rung
  * of the ladder does not work here (why says so), try the next; -1: fatal
  * (result->error set). */
+/* Adds `dir` (absolute, strictly beneath /tmp) to what the private /tmp
+ * binds back read-only, once. */
+static void expose_dir(struct sb_child *c, const char *dir, size_t len)
+{
+    if (len <= 5 || strncmp(dir, "/tmp/", 5) != 0 || len >= sizeof c->expose[0] || c->nexpose >= SB_MAX_EXPOSE)
+        return;
+    for (int i = 0; i < c->nexpose; i++)
+        if (strlen(c->expose[i]) == len && strncmp(c->expose[i], dir, len) == 0)
+            return;
+    memcpy(c->expose[c->nexpose], dir, len);
+    c->expose[c->nexpose][len] = '\0';
+    c->nexpose++;
+}
+
+/* The private /tmp hides the host's: what argv names beneath /tmp (an
+ * interpreter installed there, a script such as the grader's runtime) is
+ * bound back read-only (never a path through another run's box, which the
+ * private /tmp is there to hide).  argv[0]: its installation prefix (the directory
+ * above bin/), else its directory; another absolute argument: the directory
+ * itself, or a file's directory. */
+static void tmp_exposures(const struct sandbox_spec *spec, struct sb_child *c)
+{
+    for (size_t i = 0; spec->argv[i]; i++) {
+        const char *a = spec->argv[i];
+        /* Never another run's box: that is what a private /tmp hides. */
+        if (strncmp(a, "/tmp/", 5) != 0 || strstr(a, "/../") || strstr(a, "/./") || strstr(a, "/grader-box-"))
+            continue;
+        struct stat st;
+        if (stat(a, &st) < 0)
+            continue;
+        size_t len = strlen(a);
+        while (len > 5 && a[len - 1] == '/')
+            len--;
+        if (!S_ISDIR(st.st_mode)) {
+            const char *slash = memrchr(a, '/', len);
+            len = (size_t)(slash - a);
+            if (i == 0 && len > 4 && strncmp(a + len - 4, "/bin", 4) == 0 && len - 4 > 5)
+                len -= 4;
+        }
+        expose_dir(c, a, len);
+    }
+}
+
 static int launch(struct run *r, enum mode mode, char *why, size_t whylen)
 {
     struct sandbox_result *res = r->res;
@@ -521,6 +566,11 @@ static int launch(struct run *r, enum mode mode, char *why, size_t whylen)
     c.ns_flags = mode == MODE_NS ? NS_FLAGS : mode == MODE_USERNS ? (NS_FLAGS | CLONE_NEWUSER) : 0;
     build_rlimits(r, &c);
     c.fd_landlock = r->landlock_fd;
+    c.landlock_abi = r->landlock_abi;
+    snprintf(c.tmp_opts, sizeof c.tmp_opts, "size=%zu,mode=1777", tmp_bytes(spec));
+    c.box_in_tmp = strncmp(r->box.path, "/tmp/", 5) == 0;
+    if (c.ns_flags & CLONE_NEWNS)
+        tmp_exposures(spec, &c);
     c.seccomp = r->seccomp;
 
     int pidfd = -1;
@@ -874,8 +924,8 @@ static void describe(struct run *r)
     struct sandbox_result *res = r->res;
     char ns[128];
     if (r->mode == MODE_NS || r->mode == MODE_USERNS)
-        snprintf(ns, sizeof ns, "namespaces: %spid net ipc uts mount%s", r->mode == MODE_USERNS ? "user " : "",
-                 (r->init_flags & SB_INIT_PROC) ? " +proc" : "");
+        snprintf(ns, sizeof ns, "namespaces: %spid net ipc uts mount%s%s", r->mode == MODE_USERNS ? "user " : "",
+                 (r->init_flags & SB_INIT_PROC) ? " +proc" : "", (r->init_flags & SB_INIT_TMP) ? " +tmp" : "");
     else
         snprintf(ns, sizeof ns, "fallback: setsid + subreaper (namespaces: %.80s)", r->ns_why[0] ? r->ns_why : "off");
     char layers[128];
@@ -896,6 +946,7 @@ static const char *const layer_names[SANDBOX_NLAYERS] = {
     [SANDBOX_LAYER_CGROUP_PIDS] = "cgroup_pids",     [SANDBOX_LAYER_CGROUP_CPU] = "cgroup_cpu",
     [SANDBOX_LAYER_CGROUP_KILL] = "cgroup_kill",     [SANDBOX_LAYER_SECCOMP] = "seccomp",
     [SANDBOX_LAYER_LANDLOCK] = "landlock",           [SANDBOX_LAYER_RLIMITS] = "rlimits",
+    [SANDBOX_LAYER_PRIVATE_TMP] = "private_tmp",
 };
 
 /* The layers a "full" level needs. */
@@ -950,6 +1001,11 @@ static void cgroup_controller(struct run *r, int id, enum sb_cg_dir v1, bool lim
         cgroup_reason(r, why, sizeof why);
         set_layer(res, id, false, "%s", why);
     }
+}
+
+static size_t tmp_bytes(const struct sandbox_spec *spec)
+{
+    return spec->tmp_bytes ? spec->tmp_bytes : (size_t)16 << 20;
 }
 
 /* Fills result->layers and result->level from what the run has now. */
@@ -1030,6 +1086,23 @@ static void fill_layers(struct run *r)
     set_layer(res, SANDBOX_LAYER_RLIMITS, true, "core nofile%s%s%s%s", l->cpu_seconds > 0 ? " cpu" : "",
               l->file_size_bytes ? " fsize" : "", l->memory_bytes ? " as" : "",
               (l->processes && geteuid() != 0 && !cg->limits_pids) ? " nproc" : "");
+
+    /* Not in required_layers: the level does not depend on it. */
+    size_t tb = tmp_bytes(spec);
+    char size[48];
+    if (tb % ((size_t)1 << 20) == 0)
+        snprintf(size, sizeof size, "%zu MiB", tb >> 20);
+    else
+        snprintf(size, sizeof size, "%zu bytes", tb);
+    if (r->init_flags & SB_INIT_TMP)
+        set_layer(res, SANDBOX_LAYER_PRIVATE_TMP, true, "tmpfs %s%s", size,
+                  (r->init_flags & SB_INIT_SHM) ? "" : "; the host's /dev/shm (mount refused)");
+    else if (!ns)
+        set_layer(res, SANDBOX_LAYER_PRIVATE_TMP, false, "no mount namespace");
+    else if (!r->payload_pid)
+        set_layer(res, SANDBOX_LAYER_PRIVATE_TMP, false, "not mounted: the payload was not started");
+    else
+        set_layer(res, SANDBOX_LAYER_PRIVATE_TMP, false, "mount of a tmpfs refused: the host's /tmp");
 
     bool full = true;
     for (size_t i = 0; i < sizeof required_layers / sizeof *required_layers; i++)

@@ -58,6 +58,12 @@ struct sandbox_spec {
                                     copied into the box */
     unsigned disable;            /* SANDBOX_NO_* layers not to try, for tests
                                     and for hosts where one is known broken */
+    size_t tmp_bytes;            /* 0: 16 MiB; size of the run's private /tmp
+                                    (a tmpfs, only with a mount namespace;
+                                    the box and the directories beneath /tmp
+                                    that argv names are bound back into it,
+                                    the latter read-only; /dev/shm gets a
+                                    private 16 MiB tmpfs too) */
     bool require_full;           /* strict mode: when the isolation level
                                     would be "degraded", do not run the
                                     payload; sandbox_run returns -1, error
@@ -85,7 +91,7 @@ struct sandbox_stream {
  *   "user_namespace", "pid_namespace", "mount_namespace",
  *   "network_namespace", "ipc_namespace", "uts_namespace", "proc",
  *   "cgroup_memory", "cgroup_pids", "cgroup_cpu", "cgroup_kill",
- *   "seccomp", "landlock", "rlimits".
+ *   "seccomp", "landlock", "rlimits", "private_tmp".
  * active=false: detail says why ("disabled", "EPERM from clone",
  * "not needed as root", ...).  active=true: detail may add facts ("v2",
  * "ABI 7", ...) or be "". */
@@ -104,6 +110,7 @@ enum sandbox_layer_id {
     SANDBOX_LAYER_SECCOMP,
     SANDBOX_LAYER_LANDLOCK,
     SANDBOX_LAYER_RLIMITS,
+    SANDBOX_LAYER_PRIVATE_TMP,   /* tmpfs on /tmp and /dev/shm; not part of the level */
     SANDBOX_NLAYERS
 };
 #define SANDBOX_MAX_LAYERS 16

@@ -160,7 +160,9 @@ static void rm_tree(const char *path)
 
 static void fixture_dir(char *out, size_t len)
 {
-    snprintf(out, len, "/tmp/grader-fixture-XXXXXX");
+    /* Not beneath /tmp: a run with a mount namespace gets a private /tmp
+     * and would not see it. */
+    snprintf(out, len, "/var/tmp/grader-fixture-XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(out));
 }
 
@@ -1417,7 +1419,7 @@ END_TEST
 static const char *const LAYER_NAMES[] = {"user_namespace", "pid_namespace", "mount_namespace",
                                           "network_namespace", "ipc_namespace", "uts_namespace",
                                           "proc", "cgroup_memory", "cgroup_pids", "cgroup_cpu",
-                                          "cgroup_kill", "seccomp", "landlock", "rlimits"};
+                                          "cgroup_kill", "seccomp", "landlock", "rlimits", "private_tmp"};
 #define NLAYER_NAMES (sizeof LAYER_NAMES / sizeof *LAYER_NAMES)
 
 static const struct sandbox_layer *layer(const struct sandbox_result *r, const char *name)
@@ -1509,6 +1511,9 @@ START_TEST(test_layer_report_without_namespaces)
     }
     ck_assert(!layer(&r, "proc")->active);
     ck_assert(layer(&r, "rlimits")->active);
+    /* No mount namespace: the host's /tmp, today's behaviour, said so. */
+    ck_assert(!layer(&r, "private_tmp")->active);
+    ck_assert_str_eq(layer(&r, "private_tmp")->detail, "no mount namespace");
     sandbox_result_free(&r);
 
     /* Seccomp alone off: "disabled", and the level drops too. */
@@ -1599,6 +1604,143 @@ START_TEST(test_require_full_runs_when_full)
 }
 END_TEST
 
+/* ---- private /tmp and /dev/shm ------------------------------------------- */
+
+static bool mount_ns_active(const struct sandbox_result *r)
+{
+    return layer(r, "mount_namespace")->active;
+}
+
+/* A run writes /tmp/<name> and reads it back (under Landlock too); the file
+ * never reaches the host's /tmp, and a file planted in the host's /tmp or
+ * /dev/shm is not visible inside. */
+START_TEST(test_private_tmp_is_private)
+{
+    char host_tmp[128], host_shm[128], inside[128], code[2048];
+    snprintf(host_tmp, sizeof host_tmp, "/tmp/grader-host-plant-%d", (int)getpid());
+    snprintf(host_shm, sizeof host_shm, "/dev/shm/grader-host-plant-%d", (int)getpid());
+    snprintf(inside, sizeof inside, "/tmp/grader-run-file-%d", (int)getpid());
+    unlink(inside);
+    write_text(host_tmp, "host\n");
+    bool have_shm = access("/dev/shm", W_OK) == 0;
+    if (have_shm)
+        write_text(host_shm, "host\n");
+    snprintf(code, sizeof code,
+             "import os\n"
+             "with open('%s', 'w') as f:\n"
+             "    f.write('written in /tmp\\n')\n"
+             "print('read', open('%s').read().strip())\n"
+             "print('host_tmp', os.path.exists('%s'))\n"
+             "print('shm', sorted(os.listdir('/dev/shm')))\n"
+             "import multiprocessing\n"
+             "multiprocessing.Lock()\n"
+             "print('semaphore ok')\n",
+             inside, inside, host_tmp);
+    struct sandbox_result r;
+    run_py(code, 0, &r);
+    ck_assert_msg(r.exit_code == 0, "exit %d stderr: %s", r.exit_code, r.err.data);
+    ck_assert_msg(strstr(r.out.data, "read written in /tmp\n"), "out: %s", r.out.data);
+    if (!mount_ns_active(&r)) {
+        printf("note: no mount namespace here, private /tmp test skipped (%s)\n", r.isolation);
+        sandbox_result_free(&r);
+        unlink(inside);
+        unlink(host_tmp);
+        if (have_shm)
+            unlink(host_shm);
+        return;
+    }
+    const struct sandbox_layer *pt = layer(&r, "private_tmp");
+    ck_assert_msg(pt->active, "private_tmp inactive: %s", pt->detail);
+    ck_assert_str_eq(pt->detail, "tmpfs 16 MiB");
+    ck_assert_msg(strstr(r.out.data, "host_tmp False\n"), "out: %s", r.out.data);
+    ck_assert_msg(strstr(r.out.data, "shm []\n"), "out: %s", r.out.data);
+    ck_assert_msg(strstr(r.out.data, "semaphore ok\n"), "out: %s", r.out.data);
+    /* Nothing written in the run's /tmp reached the host's. */
+    ck_assert_int_ne(access(inside, F_OK), 0);
+    /* The planted files were neither removed nor changed. */
+    ck_assert_int_eq(access(host_tmp, F_OK), 0);
+    if (have_shm)
+        ck_assert_int_eq(access(host_shm, F_OK), 0);
+    sandbox_result_free(&r);
+    unlink(host_tmp);
+    if (have_shm)
+        unlink(host_shm);
+    unlink(inside);
+}
+END_TEST
+
+/* More than tmp_bytes in /tmp: ENOSPC (errno 28), not the file size limit. */
+START_TEST(test_private_tmp_size_cap)
+{
+    static const char code[] =
+        "total = 0\n"
+        "try:\n"
+        "    with open('/tmp/fill', 'wb') as f:\n"
+        "        for i in range(64):\n"
+        "            f.write(b'x' * 16384)\n"
+        "            f.flush()\n"
+        "            total += 16384\n"
+        "    print('wrote all', total)\n"
+        "except OSError as e:\n"
+        "    print('errno', e.errno, 'after', total)\n";
+    const char *argv[] = {find_python(), "-c", code, NULL};
+    struct sandbox_spec s = base_spec(argv);
+    s.tmp_bytes = 256u << 10;   /* below the 1 MiB file size limit */
+    struct sandbox_result r;
+    ck_assert_int_eq(run(&s, &r), 0);
+    if (!mount_ns_active(&r)) {
+        printf("note: no mount namespace here, /tmp size cap test skipped (%s)\n", r.isolation);
+        sandbox_result_free(&r);
+        return;
+    }
+    ck_assert_msg(layer(&r, "private_tmp")->active, "%s", layer(&r, "private_tmp")->detail);
+    ck_assert_str_eq(layer(&r, "private_tmp")->detail, "tmpfs 262144 bytes");
+    ck_assert_msg(r.exit_code == 0, "exit %d stderr: %s", r.exit_code, r.err.data);
+    ck_assert_msg(strncmp(r.out.data, "errno 28 after ", 15) == 0, "out: %s", r.out.data);
+    ck_assert_msg(atol(r.out.data + 15) <= (256l << 10), "out: %s", r.out.data);
+    sandbox_result_free(&r);
+}
+END_TEST
+
+/* A script named in argv beneath the host's /tmp (the grader's runtime when
+ * installed there) stays reachable, with its sibling modules, read-only;
+ * the rest of the host's /tmp stays hidden. */
+START_TEST(test_private_tmp_keeps_argv_paths)
+{
+    char dir[96], sub[128], script[160], mod[160];
+    snprintf(dir, sizeof dir, "/tmp/grader-argv-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(sub, sizeof sub, "%s/runtime", dir);
+    ck_assert_int_eq(mkdir(sub, 0755), 0);
+    snprintf(script, sizeof script, "%s/main.py", sub);
+    snprintf(mod, sizeof mod, "%s/helper.py", sub);
+    write_text(mod, "VALUE = 'helper'\n");
+    write_text(script,
+               "import helper, os\n"
+               "print('import', helper.VALUE)\n"
+               "try:\n"
+               "    open(os.path.join(os.path.dirname(__file__), 'w.txt'), 'w')\n"
+               "    print('write ok')\n"
+               "except OSError as e:\n"
+               "    print('write', e.errno)\n");
+    chmod(dir, 0755);
+    const char *argv[] = {find_python(), script, NULL};
+    struct sandbox_spec s = base_spec(argv);
+    struct sandbox_result r;
+    ck_assert_int_eq(run(&s, &r), 0);
+    ck_assert_msg(r.exit_code == 0, "exit %d stderr: %s", r.exit_code, r.err.data);
+    ck_assert_msg(strstr(r.out.data, "import helper\n"), "out: %s", r.out.data);
+    if (layer(&r, "private_tmp")->active) {
+        ck_assert_msg(strstr(r.out.data, "write 30\n"), "out: %s", r.out.data);   /* EROFS */
+        char w[200];
+        snprintf(w, sizeof w, "%s/w.txt", sub);
+        ck_assert_int_ne(access(w, F_OK), 0);
+    }
+    sandbox_result_free(&r);
+    rm_tree(dir);
+}
+END_TEST
+
 static Suite *sandbox_suite(void)
 {
     Suite *s = suite_create("sandbox");
@@ -1648,6 +1790,9 @@ static Suite *sandbox_suite(void)
     tcase_add_test(tc, test_layer_report_without_namespaces);
     tcase_add_test(tc, test_require_full_refuses_degraded);
     tcase_add_test(tc, test_require_full_runs_when_full);
+    tcase_add_test(tc, test_private_tmp_is_private);
+    tcase_add_test(tc, test_private_tmp_size_cap);
+    tcase_add_test(tc, test_private_tmp_keeps_argv_paths);
     suite_add_tcase(s, tc);
     return s;
 }
