@@ -1229,7 +1229,10 @@ def register_guard_tests(py_main):
 
     @test("guard: a network attempt is recorded in the result, and refused when the rubric blocks it")
     def _(c):
-        sub = fixture("network-attempt")
+        # The runtime suite's own variant, as a submission folder.
+        sub = make_dir("network-attempt")
+        shutil.copy(os.path.join(REPO, "tests", "runtime", "variants", "net_attempt.py"),
+                    os.path.join(sub, "leaky_app.py"))
         res, crit = graded(c, grade(sub, python=py_main.path))
         att = res.get("attempts") or []
         c(any(a.get("category") == "network" and "127.0.0.1" in (a.get("detail") or "") and a.get("blocked") is False
