@@ -12,6 +12,7 @@
 #include "layers.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -122,6 +123,23 @@ static pid_t raw_fork(void)
 #endif
 }
 
+/* Root (or namespace root) keeps its uid but loses every capability: an
+ * empty bounding set means execve grants none back, and the ambient,
+ * inheritable, permitted and effective sets are cleared too.  Without
+ * CAP_SETPCAP (an unprivileged run in degraded mode) there is nothing to
+ * drop, and the calls' EPERM is expected. */
+static void drop_capabilities(void)
+{
+    for (int cap = 0; cap < 64; cap++)
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno == EINVAL)
+            break;
+    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof data);
+    syscall(SYS_capset, &hdr, data);
+}
+
 static _Noreturn void payload_main(const struct sb_child *c, pid_t init_pid)
 {
     int errfd = c->fd_errpipe;
@@ -175,6 +193,7 @@ static _Noreturn void payload_main(const struct sb_child *c, pid_t init_pid)
     /* No setuid binary may give the student more rights than we gave. */
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         fail(errfd, SB_STAGE_PRCTL, errno, 0);
+    drop_capabilities();
     /* Last, in this order: Landlock (needs NNP), then seccomp, which
      * allows execve. */
     if (ll >= 0) {

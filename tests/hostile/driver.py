@@ -294,7 +294,7 @@ def main():
             errs = ["%s: %s" % (type(e).__name__, e)]
         with lock:
             if errs:
-                failed += 1; print("not ok - %s: %s" % (name, "; ".join(errs)), flush=True)
+                failed += 1; print("not ok - %s: %s" % (name, "; ".join(map(str, errs))), flush=True)
             else:
                 passed += 1; print("ok - %s" % name, flush=True)
     jobs = [(c, m) for c in cases for m in ("full", "degraded")]

@@ -254,6 +254,25 @@ START_TEST(test_exit_code_and_capture)
 }
 END_TEST
 
+/* The payload keeps its uid but no capability: all five sets empty, in the
+ * full mode and without namespaces alike. */
+START_TEST(test_capabilities_dropped)
+{
+    const char *argv[] = {"/bin/grep", "-c", "^Cap\\(Inh\\|Prm\\|Eff\\|Bnd\\|Amb\\):\t0000000000000000$",
+                          "/proc/self/status", NULL};
+    unsigned modes[2] = {0, SANDBOX_NO_NAMESPACES};
+    for (int m = 0; m < 2; m++) {
+        struct sandbox_spec s = base_spec(argv);
+        s.disable = modes[m];
+        struct sandbox_result r;
+        ck_assert_int_eq(run(&s, &r), 0);
+        if (geteuid() == 0 || modes[m] == 0)
+            ck_assert_msg(strcmp(r.out.data, "5\n") == 0, "mode %u: %s%s", modes[m], r.out.data, r.err.data);
+        sandbox_result_free(&r);
+    }
+}
+END_TEST
+
 START_TEST(test_signal_reported)
 {
     const char *argv[] = {"/bin/sh", "-c", "kill -SEGV $$", NULL};
@@ -1748,6 +1767,7 @@ static Suite *sandbox_suite(void)
     tcase_add_unchecked_fixture(tc, setup_tmp, teardown_tmp);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_exit_code_and_capture);
+    tcase_add_test(tc, test_capabilities_dropped);
     tcase_add_test(tc, test_signal_reported);
     tcase_add_test(tc, test_environment_is_exactly_envp);
     tcase_add_test(tc, test_cwd_is_box_with_files_and_box_removed);
