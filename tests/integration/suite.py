@@ -256,6 +256,19 @@ def fixture(*parts):
     return os.path.join(FIXTURES, *parts)
 
 
+def with_tail(name, source, tail):
+    """A submission folder: the script `source` with fixtures/tails/<tail>
+    appended, so hostile fixtures never go stale against the lesson's code."""
+    d = make_dir("derived-" + name)
+    with open(source, encoding="utf-8") as f:
+        text = f.read()
+    with open(fixture("tails", tail), encoding="utf-8") as f:
+        text += "\n" + f.read()
+    with open(os.path.join(d, "leaky_app.py"), "w", encoding="utf-8") as f:
+        f.write(text)
+    return d
+
+
 def sha256_file(path):
     with open(path, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
@@ -1153,7 +1166,8 @@ def register_hostile_tests(py_main):
 
     @test("forged runtime record (token hunted in environ, /proc, the box; written to every fd): no credit gained")
     def _(c):
-        res, crit = graded(c, grade(fixture("forged-record"), python=py_main.path))
+        res, crit = graded(c, grade(with_tail("forged-record", os.path.join(REPO, "rubrics", "baselines", "leaky_app.py"),
+                                          "forged-record.py"), python=py_main.path))
         for cid in ("weak-reference", "no-cycle", "freed", "tracemalloc"):
             c((crit.get(cid) or {}).get("passed") is False, "%s passed on a forged record" % cid)
         c(res.get("score", 100) <= 25, "score %s, the unfixed script gets 25" % res.get("score"))
@@ -1296,7 +1310,8 @@ def register_isolation_tests(py_main):
 def register_encoding_tests(py_main):
     @test("invalid UTF-8 on stdout and stderr: the result is still complete JSON and the fix still scores 100")
     def _(c):
-        res, crit = graded(c, grade(fixture("invalid-utf8-output"), python=py_main.path))
+        res, crit = graded(c, grade(with_tail("invalid-utf8-output", os.path.join(SUBMISSIONS, "canonical-fix", "leaky_app.py"),
+                                          "invalid-utf8-output.py"), python=py_main.path))
         c.eq(res.get("score"), 100, "score")
         tail = ((res.get("runs") or {}).get("after") or {}).get("stderr_tail") or ""
         c("warning: \ufffd" in tail, "stderr_tail lost or not replaced: %r" % tail[:200])
