@@ -270,12 +270,15 @@ static void usage_sandbox(FILE *out)
     fprintf(out,
             "usage: grader sandbox [--time S] [--wall S] [--memory MB] [--processes N]\n"
             "                      [--output KB] [--format text|json] [--isolation auto|strict]\n"
-            "                      -- COMMAND [ARGS...]\n"
+            "                      [--ro PATH]... -- COMMAND [ARGS...]\n"
             "\n"
             "Runs COMMAND (an absolute path, or a name looked up on PATH) in the same\n"
             "sandbox that runs submissions, in an empty work directory with a clean\n"
             "environment, and prints its verdict and usage.  Defaults: 10 s CPU, 20 s\n"
             "wall, 512 MB, 64 processes, 256 KB of output per stream.\n"
+            "The command sees a minimal root: /usr, its own installation prefix, the\n"
+            "directories of the absolute paths among its arguments, and each --ro\n"
+            "PATH (a file or directory, read-only, at most 8).\n"
             "Exit status: 0 when the command ran (whatever its outcome), 2 for bad\n"
             "usage, 3 when the sandbox could not start.\n");
 }
@@ -298,7 +301,9 @@ static int cmd_sandbox(int argc, char **argv)
         {"memory", required_argument, NULL, 'm'},    {"processes", required_argument, NULL, 'n'},
         {"output", required_argument, NULL, 'o'},    {"format", required_argument, NULL, 'f'},
         {"isolation", required_argument, NULL, 'i'}, {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+        {"ro", required_argument, NULL, 'r'},        {NULL, 0, NULL, 0}};
+    const char *ro_paths[9] = {NULL};
+    int nro = 0;
     struct sandbox_limits lim = {.cpu_seconds = 10, .wall_seconds = 20, .memory_bytes = 512u << 20,
                                  .processes = 64, .file_size_bytes = 16u << 20, .output_bytes = 256u << 10};
     const char *format = "text", *isolation = "auto";
@@ -314,6 +319,14 @@ static int cmd_sandbox(int argc, char **argv)
         case 'o': lim.output_bytes = (size_t)(parse_positive("--output", optarg, &bad) * 1024); break;
         case 'f': format = optarg; break;
         case 'i': isolation = optarg; break;
+        case 'r':
+            if (nro >= 8 || optarg[0] != '/') {
+                fprintf(stderr, "grader sandbox: --ro %s: give at most 8 absolute paths\n", optarg);
+                bad = 1;
+            } else {
+                ro_paths[nro++] = optarg;
+            }
+            break;
         case 'h': usage_sandbox(stdout); return 0;
         default: usage_sandbox(stderr); return EXIT_USAGE;
         }
@@ -337,7 +350,10 @@ static int cmd_sandbox(int argc, char **argv)
         return EXIT_USAGE;
     }
     argv[optind] = exe;
-    const char *envp[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "LANG=C.UTF-8", NULL};
+    /* MALLOC_ARENA_MAX: glibc reserves 64 MiB of address space per arena,
+     * up to 8 per core, so a few threads would otherwise hit the address
+     * space backstop long before the process limit. */
+    const char *envp[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "LANG=C.UTF-8", "MALLOC_ARENA_MAX=2", NULL};
     char err[256];
     unsigned disable;
     if (paths_sandbox_disable(&disable, err, sizeof err) < 0) {
@@ -346,7 +362,7 @@ static int cmd_sandbox(int argc, char **argv)
     }
     struct sandbox_spec spec = {.argv = (const char *const *)(argv + optind), .envp = envp, .channel_fd = -1,
                                 .limits = lim, .require_full = strcmp(isolation, "strict") == 0,
-                                .disable = disable};
+                                .disable = disable, .ro_paths = nro ? ro_paths : NULL};
     struct sandbox_result res;
     memset(&res, 0, sizeof res);
     if (sandbox_run(&spec, &res) < 0) {

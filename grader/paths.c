@@ -129,7 +129,8 @@ int paths_sandbox_disable(unsigned *bits, char *err, size_t errlen)
         unsigned bit;
     } names[] = {{"namespaces", SANDBOX_NO_NAMESPACES}, {"userns", SANDBOX_NO_USERNS},
                  {"cgroups", SANDBOX_NO_CGROUPS},       {"seccomp", SANDBOX_NO_SECCOMP},
-                 {"landlock", SANDBOX_NO_LANDLOCK}};
+                 {"landlock", SANDBOX_NO_LANDLOCK},     {"minimal-root", SANDBOX_NO_MINIMAL_ROOT},
+                 {"uid", SANDBOX_NO_UID}};
     const char *env = getenv("GRADER_SANDBOX_DISABLE");
     *bits = 0;
     for (const char *p = env ? env : ""; *p;) {
@@ -140,7 +141,7 @@ int paths_sandbox_disable(unsigned *bits, char *err, size_t errlen)
                 break;
         if (n && i == sizeof names / sizeof *names) {
             snprintf(err, errlen, "GRADER_SANDBOX_DISABLE: unknown layer '%.*s'; use namespaces, userns, cgroups, "
-                                  "seccomp or landlock", (int)n, p);
+                                  "seccomp, landlock, minimal-root or uid", (int)n, p);
             return -1;
         }
         if (n)

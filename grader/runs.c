@@ -28,6 +28,7 @@ struct run_job {
     char env_block[128];
     char env_token[64];
     struct sandbox_file files[2];
+    const char *ro_paths[2];   /* the precompiled runtime, read-only in the root */
     int rc;
 };
 
@@ -155,6 +156,9 @@ int runs_execute(const struct runs_config *cfg, struct run_record records[RUN_KI
         job->envp[e++] = "HOME=/tmp";
         job->envp[e++] = "LANG=C.UTF-8";
         job->envp[e++] = "LC_ALL=C.UTF-8";
+        /* Without it each thread's malloc arena reserves 64 MiB of address
+         * space, and a few threads meet the address-space backstop. */
+        job->envp[e++] = "MALLOC_ARENA_MAX=2";
         if (k == RUN_PROBE_KIND) {
             snprintf(job->env_fd, sizeof job->env_fd, "GRADER_PROBE_FD=%d", PROBE_FD);
             snprintf(job->env_token, sizeof job->env_token, "GRADER_PROBE_TOKEN_FILE=%s", TOKEN_FILE);
@@ -172,6 +176,8 @@ int runs_execute(const struct runs_config *cfg, struct run_record records[RUN_KI
             if (cfg->probe_code) {
                 snprintf(job->env_code, sizeof job->env_code, "GRADER_PROBE_CODE=%s", cfg->probe_code);
                 job->envp[e++] = job->env_code;
+                job->ro_paths[0] = cfg->probe_code;
+                job->spec.ro_paths = job->ro_paths;
             }
         }
         job->envp[e] = NULL;

@@ -489,6 +489,51 @@ int sb_box_remove(struct sb_box *box, char *err, size_t errlen)
     return rc;
 }
 
+/* The box was filled by us a moment ago and no run has touched it yet, so
+ * its depth is at most COPY_MAX_DEPTH: plain recursion is fine. */
+static int give_tree(int dir, uid_t uid, gid_t gid, int depth)
+{
+    if (fchown(dir, uid, gid) < 0)
+        return -1;
+    int d2 = fcntl(dir, F_DUPFD_CLOEXEC, 0);
+    DIR *d = d2 >= 0 ? fdopendir(d2) : NULL;
+    if (!d) {
+        if (d2 >= 0)
+            close(d2);
+        return -1;
+    }
+    int rc = 0;
+    struct dirent *de;
+    while (rc == 0 && (de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        struct stat st;
+        if (fstatat(dir, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+            rc = -1;
+        } else if (S_ISDIR(st.st_mode) && depth < COPY_MAX_DEPTH + 1) {
+            int sub = openat(dir, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            rc = sub < 0 ? -1 : give_tree(sub, uid, gid, depth + 1);
+            if (sub >= 0)
+                close(sub);
+        } else if (fchownat(dir, de->d_name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0) {
+            rc = -1;
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
+int sb_box_give(const struct sb_box *box, uid_t uid, gid_t gid, char *err, size_t errlen)
+{
+    int fd = open(box->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int rc = fd < 0 ? -1 : give_tree(fd, uid, gid, 0);
+    if (rc < 0)
+        seterr(err, errlen, "cannot give the box %s to uid %u: %s", box->path, (unsigned)uid, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
 int sb_box_create(struct sb_box *box, const struct sandbox_spec *spec, char *err, size_t errlen)
 {
     box->path[0] = '\0';

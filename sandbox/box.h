@@ -9,6 +9,7 @@
 
 #include <limits.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "sandbox.h"
 
@@ -23,6 +24,11 @@ struct sb_box {
  * On failure nothing is left on disk, box->path is "", err says why and
  * names the offending path; returns -1. */
 int sb_box_create(struct sb_box *box, const struct sandbox_spec *spec, char *err, size_t errlen);
+
+/* Gives the box and everything in it to uid/gid (never following a link),
+ * for a run that executes as that uid in the host's tree.  0, or -1 with
+ * err set. */
+int sb_box_give(const struct sb_box *box, uid_t uid, gid_t gid, char *err, size_t errlen);
 
 /* Removes the box and everything in it; 0, or -1 with err set (the box may
  * then be partly left). */

@@ -12,6 +12,8 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include "root.h"
+
 /* Where a pre-exec step failed; sent on the error pipe. */
 enum sb_stage {
     SB_STAGE_NONE,
@@ -21,6 +23,8 @@ enum sb_stage {
     SB_STAGE_FDS,             /* arranging descriptors 0, 1, 2 and the channel */
     SB_STAGE_CHDIR,
     SB_STAGE_RLIMIT,
+    SB_STAGE_ROOT,            /* init: the minimal root, past the point of undoing */
+    SB_STAGE_UID,             /* payload: switching to the run's uid */
     SB_STAGE_PRCTL,
     SB_STAGE_LANDLOCK,
     SB_STAGE_SECCOMP,
@@ -31,20 +35,23 @@ enum sb_stage {
 struct sb_errmsg {
     int stage;    /* enum sb_stage */
     int err;      /* errno */
-    int detail;   /* the resource for SB_STAGE_RLIMIT */
+    int detail;   /* the resource for SB_STAGE_RLIMIT, the step for SB_STAGE_ROOT */
 };
 
 /* Sent by init on the status pipe. */
-enum { SB_MSG_STARTED = 1, SB_MSG_EXITED = 2 };
+enum { SB_MSG_STARTED = 1, SB_MSG_EXITED = 2, SB_MSG_READY = 3 };
 #define SB_INIT_PROC 1u       /* a fresh /proc was mounted for the PID ns */
 #define SB_INIT_HOSTNAME 2u   /* the UTS ns got its own host name */
 #define SB_INIT_TMP 4u        /* a private tmpfs is on /tmp (box bound back in) */
 #define SB_INIT_SHM 8u        /* a private tmpfs is on /dev/shm */
+#define SB_INIT_ROOT 16u      /* the payload runs in the minimal root (root.h) */
 struct sb_msg {
     int type;
     int pid;             /* STARTED: the payload's pid as init sees it */
     int status;          /* EXITED: the payload's wait status */
-    unsigned flags;      /* STARTED: SB_INIT_* */
+    unsigned flags;      /* READY, STARTED: SB_INIT_* */
+    int root_step;       /* READY, STARTED: where the minimal root failed (enum sb_root_step), 0 */
+    int root_err;        /* READY, STARTED: its errno */
     struct rusage ru;    /* EXITED: every child init reaped so far */
 };
 
@@ -65,6 +72,8 @@ struct sb_child {
     int fd_errpipe, fd_status, fd_sync;
     unsigned long ns_flags;                 /* CLONE_NEW* the init was created with */
     bool subreaper;                         /* no PID ns: init must sweep orphans itself */
+    bool hold_after_ready;                  /* strict mode: after READY, wait for a second
+                                               byte on fd_sync before forking the payload */
     struct sb_rlim rl[8];
     int nrl;
     int fd_landlock;                        /* -1, or a Landlock ruleset to enforce */
@@ -77,6 +86,13 @@ struct sb_child {
     char expose[SB_MAX_EXPOSE][4096];
     int nexpose;
     const void *seccomp;                    /* NULL, or the struct sock_fprog to load */
+    bool use_root;                          /* build `root` and pivot into it */
+    struct sb_root root;
+    /* The payload's uid and gid (0: keep the grader's) in the minimal
+     * root, and without one (where the host's permissions must let it
+     * reach the interpreter). */
+    uid_t uid_in_root, uid_on_host;
+    gid_t gid_in_root, gid_on_host;
 };
 
 const char *sb_stage_name(int stage);

@@ -146,13 +146,21 @@ int sb_landlock_ruleset(int v, const char *box, char *why, size_t whylen)
     return rs;
 }
 
-int sb_landlock_allow_after_mount(int ruleset_fd, int v, const char *path, int shm)
+int sb_landlock_allow_after_mount(int ruleset_fd, int v, const char *path, enum sb_ll_kind kind)
 {
-    uint64_t rights = fs_rights(v);
-    if (shm)
-        rights = LL_FS_READ_FILE | LL_FS_READ_DIR | LL_FS_WRITE_FILE | LL_FS_MAKE_REG | LL_FS_REMOVE_FILE |
-                 (v >= 3 ? LL_FS_TRUNCATE : 0);
-    return allow(ruleset_fd, path, O_DIRECTORY | O_NOFOLLOW, rights);
+    uint64_t file_write = LL_FS_WRITE_FILE | (v >= 3 ? LL_FS_TRUNCATE : 0);
+    switch (kind) {
+    case SB_LL_READ:
+        return allow(ruleset_fd, path, O_DIRECTORY | O_NOFOLLOW, LL_FS_READ_FILE | LL_FS_READ_DIR | LL_FS_EXECUTE);
+    case SB_LL_SHM:
+        return allow(ruleset_fd, path, O_DIRECTORY | O_NOFOLLOW,
+                     LL_FS_READ_FILE | LL_FS_READ_DIR | file_write | LL_FS_MAKE_REG | LL_FS_REMOVE_FILE);
+    case SB_LL_DEVICE:
+        return allow(ruleset_fd, path, O_NOFOLLOW, LL_FS_READ_FILE | file_write | (v >= 5 ? LL_FS_IOCTL_DEV : 0));
+    case SB_LL_WRITE:
+    default:
+        return allow(ruleset_fd, path, O_DIRECTORY | O_NOFOLLOW, fs_rights(v));
+    }
 }
 
 int sb_landlock_apply(int ruleset_fd)

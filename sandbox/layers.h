@@ -24,10 +24,17 @@ int sb_landlock_abi(char *why, size_t whylen);
  * 6.  Returns a CLOEXEC descriptor, or -1 with why set. */
 int sb_landlock_ruleset(int abi, const char *box, char *why, size_t whylen);
 
-/* Init side, async-signal-safe (open + landlock_add_rule): allows, on
- * `ruleset_fd`, everything beneath `path` (shm false) or what POSIX
- * semaphores need in it (shm true).  0 or -errno. */
-int sb_landlock_allow_after_mount(int ruleset_fd, int v, const char *path, int shm);
+/* What a rule added by the init allows beneath a path. */
+enum sb_ll_kind {
+    SB_LL_READ,     /* read files and directories, execute */
+    SB_LL_WRITE,    /* everything the ABI knows */
+    SB_LL_SHM,      /* what POSIX semaphores need: regular files only */
+    SB_LL_DEVICE,   /* read and write one device file (/dev/null) */
+};
+
+/* Init side, async-signal-safe (open + landlock_add_rule): adds a rule of
+ * `kind` for `path` on `ruleset_fd`.  0 or -errno. */
+int sb_landlock_allow_after_mount(int ruleset_fd, int v, const char *path, enum sb_ll_kind kind);
 
 /* Payload side, async-signal-safe: 0 or -errno. */
 int sb_landlock_apply(int ruleset_fd);

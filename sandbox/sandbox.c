@@ -3,9 +3,10 @@
  *   sandbox_run (grader thread)
  *     box: mkdtemp + copy (box.c)          cgroups (cgroup.c)
  *     clone3(CLONE_NEWPID|NEWNET|NEWIPC|NEWUTS|NEWNS [|NEWUSER] | CLONE_PIDFD)
- *       init = PID 1 (child.c): waits on the sync socket, forks
- *         payload: setsid, fds, chdir box, rlimits, NNP, Landlock,
- *                  seccomp, execve (both prepared here: layers.h)
+ *       init = PID 1 (child.c): waits on the sync socket, builds the
+ *       minimal root and pivots into it (root.c), reports READY, forks
+ *         payload: setsid, fds, chdir box, rlimits, the run's uid, NNP,
+ *                  Landlock, seccomp, execve (both prepared here: layers.h)
  *       init reaps everything, reports the payload's status on the status
  *       pipe, exits; the kernel then kills the rest of the namespace.
  *     poll: stdout/stderr/channel pipes, status pipe, init's pidfd, a wall
@@ -47,6 +48,7 @@
 #include "errname.h"
 #include "child.h"
 #include "layers.h"
+#include "root.h"
 
 #ifndef SYS_clone3
 #define SYS_clone3 435
@@ -66,6 +68,12 @@
 #define DRAIN_GRACE_MS 2000      /* pipes still open after init is gone */
 #define FALLBACK_KILL_GRACE_MS 1000
 #define READ_CHUNK (64 * 1024)
+/* Runs as root execute under a uid of their own from this range (isolate
+ * uses 60000 up too), below systemd's DynamicUser range (61184-65519). */
+#define RUN_UID_BASE 60000u
+#define RUN_UID_COUNT 1024u
+#define WORK_DEFAULT_BYTES ((size_t)64 << 20)
+#define WORK_DEFAULT_FILES ((size_t)10000)
 
 /* struct clone_args of <linux/sched.h>, version 0 (64 bytes), spelled out
  * because that header clashes with glibc's <sched.h> on some systems. */
@@ -105,8 +113,13 @@ struct run {
     char status_partial[sizeof(struct sb_msg)];
     size_t status_have;
 
+    bool ready;                     /* init sent READY: the root is built */
     pid_t payload_pid;              /* as init sees it: host pid only in MODE_FALLBACK */
     unsigned init_flags;
+    int root_step, root_err;        /* where the minimal root failed, from READY */
+    int root_nro;                   /* read-only paths it binds */
+    uid_t uid_in_root, uid_on_host; /* the payload's uid either way (0: kept) */
+    char uid_why[128];              /* why it keeps uid 0 */
     bool payload_exited;
     int payload_status;
     struct rusage payload_ru;
@@ -239,9 +252,13 @@ static void stream_drain(struct run *r, struct stream *b)
 
 static void handle_msg(struct run *r, const struct sb_msg *m)
 {
-    if (m->type == SB_MSG_STARTED) {
-        r->payload_pid = m->pid;
+    if (m->type == SB_MSG_READY || m->type == SB_MSG_STARTED) {
+        r->ready = true;
         r->init_flags = m->flags;
+        r->root_step = m->root_step;
+        r->root_err = m->root_err;
+        if (m->type == SB_MSG_STARTED)
+            r->payload_pid = m->pid;
     } else if (m->type == SB_MSG_EXITED && !r->payload_exited) {
         r->payload_exited = true;
         r->payload_status = m->status;
@@ -451,12 +468,15 @@ static void build_rlimits(struct run *r, struct sb_child *c)
             as = (rlim_t)1 << 30;
         add_rlimit(c, RLIMIT_AS, as, as);
     }
-    /* Root ignores RLIMIT_NPROC.  In a user namespace it counts the run's
-     * processes there only (per-userns ucounts, 5.14+), + 1 for init. */
-    if (l->processes && geteuid() != 0 && !r->cg.limits_pids) {
+    /* Root ignores RLIMIT_NPROC, so it matters only for a payload that runs
+     * as another uid.  It counts every process of that uid (in a user
+     * namespace, per-userns ucounts, 5.14+): a run uid of our own has none
+     * but the run's; the grader's own uid has the user's whole session. */
+    uid_t payload_uid = geteuid() != 0 ? geteuid() : r->mode == MODE_FALLBACK ? c->uid_on_host : c->uid_in_root;
+    if (l->processes && payload_uid != 0 && !r->cg.limits_pids) {
         rlim_t n = (rlim_t)l->processes + 1;
-        if (r->mode == MODE_FALLBACK)
-            n += count_uid_tasks(getuid());
+        if (r->mode == MODE_FALLBACK || geteuid() == 0)
+            n += count_uid_tasks(payload_uid);
         add_rlimit(c, RLIMIT_NPROC, n, n);
     }
 }
@@ -521,6 +541,100 @@ static void tmp_exposures(const struct sandbox_spec *spec, struct sb_child *c)
     }
 }
 
+/* Plans the minimal root (with a mount namespace) and picks the payload's
+ * uid.  -1: a caller's read-only path is unusable (result->error set). */
+static int plan_root_and_uid(struct run *r, struct sb_child *c)
+{
+    const struct sandbox_spec *spec = r->spec;
+    static unsigned next_slot;
+    uid_t run_uid = 0;
+    r->uid_in_root = r->uid_on_host = 0;
+    r->uid_why[0] = '\0';
+    r->root_nro = 0;
+    if (geteuid() != 0) {
+        /* Not root: the payload runs as the caller, an unprivileged uid. */
+    } else if (spec->disable & SANDBOX_NO_UID) {
+        snprintf(r->uid_why, sizeof r->uid_why, "disabled");
+    } else {
+        unsigned slot = __atomic_fetch_add(&next_slot, 1, __ATOMIC_RELAXED);
+        run_uid = RUN_UID_BASE + ((unsigned)getpid() * 131u + slot) % RUN_UID_COUNT;
+    }
+
+    bool want_root = (c->ns_flags & CLONE_NEWNS) && !(spec->disable & SANDBOX_NO_MINIMAL_ROOT);
+    if (want_root) {
+        bool usable = false;
+        uid_t owner = run_uid ? run_uid : geteuid();
+        gid_t group = run_uid ? (gid_t)run_uid : getegid();
+        if (sb_root_plan(&c->root, r->box.path, spec->argv, spec->ro_paths, tmp_bytes(spec),
+                         spec->work_bytes ? spec->work_bytes : WORK_DEFAULT_BYTES,
+                         spec->work_files ? spec->work_files : WORK_DEFAULT_FILES, owner, group, &usable,
+                         r->res->error, sizeof r->res->error) < 0)
+            return -1;
+        if (run_uid && !usable) {
+            /* Keep uid 0 (capabilities dropped) rather than fail to start:
+             * the report says why. */
+            snprintf(r->uid_why, sizeof r->uid_why, "kept uid 0: other users cannot use %.90s", spec->argv[0]);
+            c->root.uid = geteuid();
+            c->root.gid = getegid();
+            snprintf(c->root.work_opts, sizeof c->root.work_opts, "size=%zu,nr_inodes=%zu,mode=0700",
+                     spec->work_bytes ? spec->work_bytes : WORK_DEFAULT_BYTES,
+                     spec->work_files ? spec->work_files : WORK_DEFAULT_FILES);
+        } else if (run_uid) {
+            r->uid_in_root = run_uid;
+        }
+        c->use_root = true;
+        r->root_nro = c->root.nro;
+        /* If the root cannot be built, the payload keeps uid 0 in the
+         * host's tree: the box there is root's. */
+        if (run_uid && !r->uid_why[0])
+            snprintf(r->uid_why, sizeof r->uid_why, "kept uid 0: the minimal root was not built");
+    } else if (run_uid) {
+        /* The host's tree: the run's uid must reach the program and the
+         * files argv names through the host's permissions. */
+        bool usable = sb_root_host_usable(spec->argv[0], run_uid, run_uid, true);
+        char err[256];
+        if (!usable)
+            snprintf(r->uid_why, sizeof r->uid_why, "kept uid 0: other users cannot reach %.90s", spec->argv[0]);
+        else if (sb_box_give(&r->box, run_uid, run_uid, err, sizeof err) < 0)
+            snprintf(r->uid_why, sizeof r->uid_why, "kept uid 0: %.100s", err);
+        else
+            r->uid_on_host = run_uid;
+    }
+    c->uid_in_root = r->uid_in_root;
+    c->gid_in_root = (gid_t)r->uid_in_root;
+    c->uid_on_host = r->uid_on_host;
+    c->gid_on_host = (gid_t)r->uid_on_host;
+    return 0;
+}
+
+/* Polls the status pipe until `*flag` (READY or STARTED seen), end of
+ * file, or the start-up timeout.  0, or -1 with result->error set. */
+static int wait_status(struct run *r, const void *flag, size_t size)
+{
+    long long deadline = now_ms() + START_TIMEOUT_MS;
+    const char *f = flag;
+    for (;;) {
+        bool set = false;
+        for (size_t i = 0; i < size; i++)
+            set |= f[i] != 0;
+        if (set || r->status_r < 0)
+            return 0;
+        long long left = deadline - now_ms();
+        if (left <= 0) {
+            seterr(r->res, "the sandbox's init did not start the payload within %d s", START_TIMEOUT_MS / 1000);
+            return -1;
+        }
+        struct pollfd p = {.fd = r->status_r, .events = POLLIN};
+        int pr = poll(&p, 1, (int)left);
+        if (pr < 0 && errno != EINTR) {
+            seterr(r->res, "poll: %s", strerror(errno));
+            return -1;
+        }
+        if (pr > 0)
+            status_drain(r);
+    }
+}
+
 static int launch(struct run *r, enum mode mode, char *why, size_t whylen)
 {
     struct sandbox_result *res = r->res;
@@ -564,6 +678,9 @@ static int launch(struct run *r, enum mode mode, char *why, size_t whylen)
     c.fd_sync = sync[1];
     c.subreaper = mode == MODE_FALLBACK;
     c.ns_flags = mode == MODE_NS ? NS_FLAGS : mode == MODE_USERNS ? (NS_FLAGS | CLONE_NEWUSER) : 0;
+    c.hold_after_ready = spec->require_full;
+    if (plan_root_and_uid(r, &c) < 0)
+        goto out;
     build_rlimits(r, &c);
     c.fd_landlock = r->landlock_fd;
     c.landlock_abi = r->landlock_abi;
@@ -623,43 +740,39 @@ static int launch(struct run *r, enum mode mode, char *why, size_t whylen)
     }
     sb_cgroup_attach(&r->cg, pid);
 
-    /* Everything that decides the level is known now, before the payload
-     * exists (init waits for "go"): strict mode refuses here. */
-    fill_layers(r);
-    if (spec->require_full && strcmp(res->level, "full") != 0) {
-        refuse(r);
-        goto out;
-    }
-
     char go = 1;
     if (send(sync[0], &go, 1, MSG_NOSIGNAL) != 1) {
         seterr(res, "the sandbox's init died before starting: %s", strerror(errno));
         goto out;
     }
+    r->status_r = stp[0];
+    stp[0] = -1;
+    fcntl(r->status_r, F_SETFL, O_NONBLOCK);
+
+    if (spec->require_full) {
+        /* Everything that decides the level is known once the init has
+         * built the root, before the payload exists (the init waits for a
+         * second "go"): strict mode refuses here. */
+        if (wait_status(r, &r->ready, sizeof r->ready) < 0)
+            goto out;
+        if (r->ready) {
+            fill_layers(r);
+            if (strcmp(res->level, "full") != 0) {
+                refuse(r);
+                goto out;
+            }
+            if (send(sync[0], &go, 1, MSG_NOSIGNAL) != 1) {
+                seterr(res, "the sandbox's init died before starting: %s", strerror(errno));
+                goto out;
+            }
+        }
+    }
     close_fd(&sync[0]);
 
     /* Wait for STARTED; end of file means init failed, and the error pipe
      * says where. */
-    long long deadline = now_ms() + START_TIMEOUT_MS;
-    r->status_r = stp[0];
-    stp[0] = -1;
-    while (!r->payload_pid && r->status_r >= 0) {
-        long long left = deadline - now_ms();
-        if (left <= 0) {
-            seterr(res, "the sandbox's init did not start the payload within %d s", START_TIMEOUT_MS / 1000);
-            goto out;
-        }
-        struct pollfd p = {.fd = r->status_r, .events = POLLIN};
-        int pr = poll(&p, 1, (int)left);
-        if (pr < 0 && errno != EINTR) {
-            seterr(res, "poll: %s", strerror(errno));
-            goto out;
-        }
-        if (pr > 0) {
-            fcntl(r->status_r, F_SETFL, O_NONBLOCK);
-            status_drain(r);
-        }
-    }
+    if (wait_status(r, &r->payload_pid, sizeof r->payload_pid) < 0)
+        goto out;
     if (!r->payload_pid) {
         struct sb_errmsg em = {0, 0, 0};
         reap_init(r, true);
@@ -696,6 +809,7 @@ out:
         r->init_pid = 0;
         r->init_reaped = false;
         r->payload_pid = 0;
+        r->ready = false;
         r->status_have = 0;
         r->t_end_set = false;   /* reaping this init timed no payload */
     }
@@ -868,7 +982,8 @@ static bool stderr_shows_fork_failure(const struct sandbox_stream *s)
         return false;
     return strstr(s->data, "BlockingIOError: [Errno 11] Resource temporarily unavailable") ||
            strstr(s->data, "Cannot fork") || strstr(s->data, "fork: Resource temporarily unavailable") ||
-           strstr(s->data, "fork: retry: Resource temporarily unavailable");
+           strstr(s->data, "fork: retry: Resource temporarily unavailable") ||
+           strstr(s->data, "RuntimeError: can't start new thread");
 }
 
 static void verdict(struct run *r, long long cg_cpu_us, long long oom_kills, long long pids_refused)
@@ -924,10 +1039,15 @@ static void describe(struct run *r)
     struct sandbox_result *res = r->res;
     char ns[128];
     if (r->mode == MODE_NS || r->mode == MODE_USERNS)
-        snprintf(ns, sizeof ns, "namespaces: %spid net ipc uts mount%s%s", r->mode == MODE_USERNS ? "user " : "",
-                 (r->init_flags & SB_INIT_PROC) ? " +proc" : "", (r->init_flags & SB_INIT_TMP) ? " +tmp" : "");
+        snprintf(ns, sizeof ns, "namespaces: %spid net ipc uts mount%s%s%s", r->mode == MODE_USERNS ? "user " : "",
+                 (r->init_flags & SB_INIT_ROOT) ? " +root" : "", (r->init_flags & SB_INIT_PROC) ? " +proc" : "",
+                 (r->init_flags & SB_INIT_TMP) ? " +tmp" : "");
     else
         snprintf(ns, sizeof ns, "fallback: setsid + subreaper (namespaces: %.80s)", r->ns_why[0] ? r->ns_why : "off");
+    if (r->res->uid && geteuid() == 0) {
+        size_t l = strlen(ns);
+        snprintf(ns + l, sizeof ns - l, "; uid %u", r->res->uid);
+    }
     char layers[128];
     char ll[24];
     snprintf(ll, sizeof ll, "ABI %d", r->landlock_abi);
@@ -946,13 +1066,15 @@ static const char *const layer_names[SANDBOX_NLAYERS] = {
     [SANDBOX_LAYER_CGROUP_PIDS] = "cgroup_pids",     [SANDBOX_LAYER_CGROUP_CPU] = "cgroup_cpu",
     [SANDBOX_LAYER_CGROUP_KILL] = "cgroup_kill",     [SANDBOX_LAYER_SECCOMP] = "seccomp",
     [SANDBOX_LAYER_LANDLOCK] = "landlock",           [SANDBOX_LAYER_RLIMITS] = "rlimits",
-    [SANDBOX_LAYER_PRIVATE_TMP] = "private_tmp",
+    [SANDBOX_LAYER_PRIVATE_TMP] = "private_tmp",     [SANDBOX_LAYER_MINIMAL_ROOT] = "minimal_root",
+    [SANDBOX_LAYER_UID] = "unprivileged_uid",
 };
 
 /* The layers a "full" level needs. */
-static const int required_layers[] = {SANDBOX_LAYER_PID_NS, SANDBOX_LAYER_MOUNT_NS, SANDBOX_LAYER_NET_NS,
-                                      SANDBOX_LAYER_SECCOMP, SANDBOX_LAYER_CGROUP_MEMORY,
-                                      SANDBOX_LAYER_CGROUP_PIDS};
+static const int required_layers[] = {SANDBOX_LAYER_PID_NS,        SANDBOX_LAYER_MOUNT_NS,
+                                      SANDBOX_LAYER_NET_NS,        SANDBOX_LAYER_MINIMAL_ROOT,
+                                      SANDBOX_LAYER_UID,           SANDBOX_LAYER_SECCOMP,
+                                      SANDBOX_LAYER_CGROUP_MEMORY, SANDBOX_LAYER_CGROUP_PIDS};
 
 static void set_layer(struct sandbox_result *res, int id, bool active, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -1022,6 +1144,12 @@ static void fill_layers(struct run *r)
     memset(res->layers, 0, sizeof res->layers);
     res->nlayers = SANDBOX_NLAYERS;
 
+    /* The payload's uid: the run's own only where it was switched. */
+    uid_t uid = geteuid();
+    if (uid == 0)
+        uid = (r->init_flags & SB_INIT_ROOT) ? r->uid_in_root : r->mode == MODE_FALLBACK ? r->uid_on_host : 0;
+    res->uid = (unsigned)uid;
+
     if (r->mode == MODE_USERNS)
         set_layer(res, SANDBOX_LAYER_USER_NS, true, "uid %u mapped to itself", (unsigned)geteuid());
     else if (r->mode == MODE_NS)
@@ -1085,7 +1213,7 @@ static void fill_layers(struct run *r)
     const struct sandbox_limits *l = &spec->limits;
     set_layer(res, SANDBOX_LAYER_RLIMITS, true, "core nofile%s%s%s%s", l->cpu_seconds > 0 ? " cpu" : "",
               l->file_size_bytes ? " fsize" : "", l->memory_bytes ? " as" : "",
-              (l->processes && geteuid() != 0 && !cg->limits_pids) ? " nproc" : "");
+              (l->processes && uid != 0 && !cg->limits_pids) ? " nproc" : "");
 
     /* Not in required_layers: the level does not depend on it. */
     size_t tb = tmp_bytes(spec);
@@ -1103,6 +1231,29 @@ static void fill_layers(struct run *r)
         set_layer(res, SANDBOX_LAYER_PRIVATE_TMP, false, "not mounted: the payload was not started");
     else
         set_layer(res, SANDBOX_LAYER_PRIVATE_TMP, false, "mount of a tmpfs refused: the host's /tmp");
+
+    size_t wb = spec->work_bytes ? spec->work_bytes : WORK_DEFAULT_BYTES;
+    if (r->init_flags & SB_INIT_ROOT)
+        set_layer(res, SANDBOX_LAYER_MINIMAL_ROOT, true, "pivot_root into a tmpfs; work directory tmpfs %zu MiB, %zu inodes; %d read-only path%s",
+                  wb >> 20, spec->work_files ? spec->work_files : WORK_DEFAULT_FILES, r->root_nro, r->root_nro == 1 ? "" : "s");
+    else if (off & SANDBOX_NO_MINIMAL_ROOT)
+        set_layer(res, SANDBOX_LAYER_MINIMAL_ROOT, false, "disabled: the host's tree");
+    else if (!ns)
+        set_layer(res, SANDBOX_LAYER_MINIMAL_ROOT, false, "no mount namespace: the host's tree");
+    else if (!r->ready)
+        set_layer(res, SANDBOX_LAYER_MINIMAL_ROOT, false, "not built: the payload was not started");
+    else
+        set_layer(res, SANDBOX_LAYER_MINIMAL_ROOT, false, "failed while %s (%s): the host's tree",
+                  sb_root_step_name(r->root_step), sb_errname(r->root_err));
+
+    if (uid != 0 && geteuid() != 0)
+        set_layer(res, SANDBOX_LAYER_UID, true, "uid %u: the grader's own, not root", (unsigned)uid);
+    else if (uid != 0)
+        set_layer(res, SANDBOX_LAYER_UID, true, "uid %u, the run's own; no capabilities", (unsigned)uid);
+    else if (!r->ready && r->mode != MODE_FALLBACK && r->uid_in_root)
+        set_layer(res, SANDBOX_LAYER_UID, false, "not switched: the payload was not started");
+    else
+        set_layer(res, SANDBOX_LAYER_UID, false, "%s; no capabilities", r->uid_why[0] ? r->uid_why : "kept uid 0");
 
     bool full = true;
     for (size_t i = 0; i < sizeof required_layers / sizeof *required_layers; i++)
@@ -1254,8 +1405,8 @@ int sandbox_run(const struct sandbox_spec *spec, struct sandbox_result *result)
         supervise(r);
         rc = 0;
     }
-    describe(r);
     fill_layers(r);
+    describe(r);
 
     /* Everything of the run is dead here (init reaped, pipes at EOF).  A
      * message on the error pipe means the payload never reached execve. */

@@ -4,8 +4,10 @@
  * fresh private work directory ("box"), runs argv there with a rebuilt
  * environment and limits, captures stdout, stderr and an optional side
  * channel up to caps, kills the whole process tree at the end, removes the
- * box, and reports what happened.  Layers are tried and used when the
- * machine allows them; result->isolation says which were active. */
+ * box, and reports what happened.  With a mount namespace the run sees a
+ * minimal read-only root holding a tmpfs copy of the box (root.h), and as
+ * root it runs under a uid of its own.  Layers are tried and used when the
+ * machine allows them; result->layers says which were active and why not. */
 #ifndef GRADER_SANDBOX_H
 #define GRADER_SANDBOX_H
 
@@ -64,6 +66,19 @@ struct sandbox_spec {
                                     that argv names are bound back into it,
                                     the latter read-only; /dev/shm gets a
                                     private 16 MiB tmpfs too) */
+    const char *const *ro_paths; /* NULL, or NULL-terminated absolute host
+                                    paths (files or directories) the run
+                                    may read at the same path inside the
+                                    minimal root, besides what argv names
+                                    (argv[0]'s installation prefix, the
+                                    directory of each other existing absolute
+                                    path in argv); /etc, /proc, /sys, /dev,
+                                    /run and top-level directories are
+                                    refused */
+    size_t work_bytes;           /* 0: 64 MiB; size cap of the work
+                                    directory (a tmpfs in the minimal root) */
+    size_t work_files;           /* 0: 10000; its inode cap (the copy plus
+                                    what the run creates) */
     bool require_full;           /* strict mode: when the isolation level
                                     would be "degraded", do not run the
                                     payload; sandbox_run returns -1, error
@@ -78,6 +93,8 @@ struct sandbox_spec {
 #define SANDBOX_NO_CGROUPS    4u  /* rlimits only */
 #define SANDBOX_NO_SECCOMP    8u  /* no system call deny-list */
 #define SANDBOX_NO_LANDLOCK  16u  /* no Landlock file system / network rules */
+#define SANDBOX_NO_MINIMAL_ROOT 32u /* keep the host's tree (private /tmp only) */
+#define SANDBOX_NO_UID       64u  /* as root, keep uid 0 (capabilities still dropped) */
 
 struct sandbox_stream {
     char *data;         /* NUL-terminated; at most the cap */
@@ -91,7 +108,8 @@ struct sandbox_stream {
  *   "user_namespace", "pid_namespace", "mount_namespace",
  *   "network_namespace", "ipc_namespace", "uts_namespace", "proc",
  *   "cgroup_memory", "cgroup_pids", "cgroup_cpu", "cgroup_kill",
- *   "seccomp", "landlock", "rlimits", "private_tmp".
+ *   "seccomp", "landlock", "rlimits", "private_tmp", "minimal_root",
+ *   "unprivileged_uid".
  * active=false: detail says why ("disabled", "EPERM from clone",
  * "not needed as root", ...).  active=true: detail may add facts ("v2",
  * "ABI 7", ...) or be "". */
@@ -111,9 +129,11 @@ enum sandbox_layer_id {
     SANDBOX_LAYER_LANDLOCK,
     SANDBOX_LAYER_RLIMITS,
     SANDBOX_LAYER_PRIVATE_TMP,   /* tmpfs on /tmp and /dev/shm; not part of the level */
+    SANDBOX_LAYER_MINIMAL_ROOT,  /* pivot_root into a tmpfs root (root.h) */
+    SANDBOX_LAYER_UID,           /* the payload runs as a uid other than 0 */
     SANDBOX_NLAYERS
 };
-#define SANDBOX_MAX_LAYERS 16
+#define SANDBOX_MAX_LAYERS 20
 
 struct sandbox_layer {
     char name[24];
@@ -144,8 +164,10 @@ struct sandbox_result {
     long wall_ms;               /* from the payload's start to its end */
     long cpu_ms;                /* the whole run's (cgroup), else the payload
                                    tree's rusage */
-    long max_rss_kb;            /* cgroup peak (page cache included), else
-                                   the largest ru_maxrss */
+    long max_rss_kb;            /* cgroup peak (page cache and the run's
+                                   tmpfs files included), else the largest
+                                   ru_maxrss */
+    unsigned uid;               /* the uid the payload ran as (host view) */
     struct sandbox_stream out, err, channel;
     char isolation[256];        /* e.g. "namespaces: pid net ipc uts mount;
                                    cgroup v1: pids memory cpuacct + v2 kill;
@@ -160,6 +182,7 @@ struct sandbox_result {
                                    tried; 0 when sandbox_run failed before
                                    (bad spec, box copy) */
     char level[16];             /* "full": pid, mount and network namespaces,
+                                   the minimal root, an unprivileged uid,
                                    seccomp, and cgroup memory and pids
                                    control all active; else "degraded";
                                    "" when nlayers is 0 */

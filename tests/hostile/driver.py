@@ -14,7 +14,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CASES = os.path.join(HERE, "cases")
 PY = "/usr/bin/python3"
 LIMITS = ["--time", "2", "--wall", "4", "--memory", "256", "--processes", "32", "--output", "64"]
-DEGRADED = "namespaces,cgroups,seccomp,landlock"
+DEGRADED = "namespaces,cgroups,seccomp,landlock,uid"
 ROOT = os.geteuid() == 0
 OUTPUT_CAP = 64 * 1024
 # Zeroing 1 GiB (the degraded address-space backstop) takes ~2 s of CPU here:
@@ -148,6 +148,11 @@ def start_victim(grader, mode):
     while time.time() < deadline:
         for b in boxes() - before:
             p = os.path.join(b, "victim.txt")
+            if mode == "full":
+                # The victim writes into its own tmpfs copy of the box: the
+                # host's box (all another run could name) never holds it.
+                time.sleep(0.3)
+                return th, p, token
             try:
                 if open(p).read() == token: return th, p, token
             except OSError:
@@ -223,12 +228,16 @@ def check(case, mode, r, env):
         return EXPECT[case][mode][1][0](r, env) + (["processes left: %r" % r["_leftover"]] if r["_leftover"] else [])
     errs = []
     lvl = r["isolation"]["level"]
+    if mode == "full":
+        on = {l["name"] for l in r["isolation"]["layers"] if l["active"]}
+        for name in ("minimal_root", "unprivileged_uid"):
+            if name not in on: errs.append("layer %s inactive in full mode" % name)
     want_lvl = "full" if mode == "full" else "degraded"
     if lvl != want_lvl: errs.append("isolation level %r, want %r" % (lvl, want_lvl))
     if mode == "degraded":
         off = [l["name"] for l in r["isolation"]["layers"] if not l["active"]]
         for name in ("pid_namespace", "mount_namespace", "network_namespace", "cgroup_memory", "cgroup_pids",
-                     "seccomp", "landlock"):
+                     "seccomp", "landlock", "minimal_root", "unprivileged_uid" if ROOT else "seccomp"):
             if name not in off: errs.append("layer %s active in degraded mode" % name)
     exp, checks = EXPECT[case][mode]
     for k in ("exit_code", "signal", "timed_out", "limit"):

@@ -17,11 +17,14 @@ E("stdin_read", verdict(None, R=["''"], **OK), verdict(None, R=["''"], **OK))
 # 32 processes in full mode: forks fail (swallowed), the rest sleep -> wall.
 # Degraded as root: no process limit at all, all 512 start (gap), wall kills them.
 E("fork_bomb", verdict("time", **TIMEOUT), verdict("time", **TIMEOUT))
-# Bounded by the 1 GiB address-space backstop (thread stacks), not the pids
-# limit: a plain RuntimeError with no "processes" verdict in both modes.
-E("thread_bomb", verdict(None, exit_code=1, signal=0, timed_out=False, R_re=r"threads=(1\d|2\d) error=RuntimeError"),
-  verdict(None, exit_code=1, signal=0, timed_out=False, R_re=r"threads=(1\d|2\d) error=RuntimeError"),
-  [stderr_has("RuntimeError: can't start new thread")])
+# full: the pids cgroup (32) refuses the 32nd task: "processes".  degraded
+# (uid 0 without capabilities: RLIMIT_NPROC does not bind root, no pids
+# cgroup): threads start until the 1 GiB address-space backstop (8 MiB
+# stacks; MALLOC_ARENA_MAX=2 keeps arenas from eating it first), a plain
+# RuntimeError with no verdict (gap).
+E("thread_bomb", verdict("processes", exit_code=1, signal=0, timed_out=False, R=["threads=31 error=RuntimeError"]),
+  verdict(None, exit_code=1, signal=0, timed_out=False, R_re=r"threads=(\d\d|1\d\d) error=RuntimeError"),
+  [stderr_has("RuntimeError: can't start new thread")], [stderr_has("RuntimeError: can't start new thread")])
 E("memory_bomb", verdict("memory", exit_code=-1, signal=9, timed_out=False),
   # degraded: only the 1 GiB RLIMIT_AS backstop; MemoryError read from stderr
   verdict("memory", exit_code=1, signal=0, timed_out=False), [], [stderr_has("MemoryError")])
@@ -40,20 +43,28 @@ E("binary_output", verdict(None, **OK), verdict(None, **OK),
   [lambda r, env: None if r["stdout"] == "A\ufffdB\ufffd\ufffd\ufffd(\ufffd\ufffd\ufffd\x1b[2J\x7fZ\n" and (r["stdout_bytes"], r["stderr_bytes"]) == (17, 9) else "stdout %r" % r["stdout"]])
 E("disk_fill", verdict("file-size", exit_code=1, signal=0, timed_out=False),
   verdict("file-size", exit_code=1, signal=0, timed_out=False), [stderr_has("File too large")])
-# No inode quota in either mode: Python creates ~15-20k files a second until the CPU limit.
-# (How many files fit in 2 s varies 5k-70k with the host's load, so only the
-# shape is asserted: progress lines only, no OSError - nothing refused a file.)
+# full: the work directory is a tmpfs of 10000 inodes: ENOSPC (28) at the
+# 10000th, counting the directory itself.  degraded: no inode quota: files
+# are created in the host's /tmp until the CPU limit (or, on a busy disk,
+# the wall limit); how many varies 5k-70k with the host's load, so only the
+# shape is asserted: progress lines only, nothing refused a file.
 def only_progress(r, env):
     import re
     if not re.fullmatch(r"(n=\d+0000\n)*", r["stderr"]): return "stderr %r" % r["stderr"][-200:]
-E("inode_fill", verdict("time", **CPU), verdict("time", **CPU), [only_progress])
-# Host files are readable in BOTH modes (no pivot_root yet): gap.
-E("read_shadow", verdict(None, R=["read root"], **OK), verdict(None, R=["read root"], **OK))
+    if r["limit"] != "time": return "limit %r, want time" % r["limit"]
+E("inode_fill", verdict(None, exit_code=1, signal=0, timed_out=False, R=["stopped at 9999 OSError"]),
+  dict(R=None), [stderr_has("[Errno 28] No space left on device")], [only_progress])
+# full: the minimal root has no /etc/shadow (ENOENT).  degraded: read (uid 0).
+E("read_shadow", verdict(None, R=["refused 2"], **OK), verdict(None, R=["read root"], **OK))
 def read_planted(r, env):
     if r["stdout"] != "R:read %s\n" % env["secret_text"]: return "stdout %r" % r["stdout"]
-E("read_secret", verdict(None, **OK), verdict(None, **OK), [read_planted, planted_intact])
-# full: the run's /tmp is a private tmpfs: another run's box (beneath the
-# host's /tmp) does not exist there (ENOENT).  degraded: read and tampered (gap).
+# full: the secret's directory is named in argv and bound read-only, but it
+# is the runner's (0700) and the run's uid is not: EACCES.  degraded: read.
+E("read_secret", verdict(None, R=["refused 13"], **OK), verdict(None, **OK), [planted_intact],
+  [read_planted, planted_intact])
+# full: the other run's files are in its own tmpfs; the host's box path
+# does not exist in this run's root (ENOENT).  degraded: read and tampered
+# with (gap).
 def other_box(wrote):
     def check(r, env):
         if wrote: want = "R:read %s\nR:wrote\n" % env["victim_token"]
@@ -65,7 +76,9 @@ E("read_other_box", verdict(None, **OK), verdict(None, **OK), [other_box(False)]
 # read-only: EROFS (30) before Landlock is asked.
 E("write_outside", verdict(None, R=["refused 30"], **OK), verdict(None, R=["wrote"], **OK),
   [no_file("escaped.txt")], [has_file("escaped.txt", "escaped\n")])
-E("symlink_escape", verdict(None, R=["file:30 root:30"], **OK), verdict(None, R=["file:wrote root:wrote"], **OK),
+# full: both links lead into the read-only bind of the runner's 0700
+# directory: EACCES before EROFS.
+E("symlink_escape", verdict(None, R=["file:13 root:13"], **OK), verdict(None, R=["file:wrote root:wrote"], **OK),
   [planted_intact, no_file("../via_root.txt")],
   [planted_modified, has_file("../via_root.txt", "via-root\n")])
 # Nothing survives in either mode (checked by the marker scan for every case).
@@ -82,7 +95,7 @@ E("proc_snoop", verdict(None, R=["count=2 max=2 self=2"], **OK),
   verdict(None, exit_code=0, signal=0, timed_out=False, R_re=r"count=([3-9]|\d\d+) max=\d+ self=\d+"),
   [], [lambda r, env: None if int(r["stdout"].split("self=")[1]) > 2 else "self pid not a host pid"])
 E("inherited_fds", verdict(None, R=["0,1,2"], **OK), verdict(None, R=["0,1,2"], **OK))
-CLEAN = '{"HOME": "/tmp", "LANG": "C.UTF-8", "PATH": "/usr/local/bin:/usr/bin:/bin"}'
+CLEAN = '{"HOME": "/tmp", "LANG": "C.UTF-8", "MALLOC_ARENA_MAX": "2", "PATH": "/usr/local/bin:/usr/bin:/bin"}'
 E("environ", verdict(None, R=[CLEAN], **OK), verdict(None, R=[CLEAN], **OK))
 E("network", verdict(None, R=["socket 97"], **OK), verdict(None, R=["connected"], **OK),
   [listener_got(0)], [listener_got(1)])

@@ -1310,7 +1310,9 @@ START_TEST(test_landlock_confines_writes_to_box)
              "%s%s", etc_line, strstr(code, "attempt('planted'"));
 
     struct sandbox_result r;
-    run_py(code_etc, 0, &r);
+    /* Landlock alone: the minimal root would answer EROFS and another uid
+     * EACCES before Landlock is asked. */
+    run_py(code_etc, SANDBOX_NO_MINIMAL_ROOT | SANDBOX_NO_UID, &r);
     ck_assert_msg(r.exit_code == 0, "exit %d stderr: %s", r.exit_code, r.err.data);
     ck_assert_msg(strstr(r.out.data, "box ok\nstudent\nnull ok\n") && strstr(r.out.data, "read True\n"),
                   "out: %s", r.out.data);
@@ -1334,7 +1336,7 @@ START_TEST(test_landlock_confines_writes_to_box)
 
     /* The comparison (not touching /etc): without Landlock the planted file
      * is writable, so the checks above can fail. */
-    run_py(code, SANDBOX_NO_LANDLOCK, &r);
+    run_py(code, SANDBOX_NO_LANDLOCK | SANDBOX_NO_MINIMAL_ROOT | SANDBOX_NO_UID, &r);
     ck_assert_msg(strstr(r.out.data, "planted ok\n") && strstr(r.out.data, "new ok\n"), "out: %s err: %s", r.out.data,
                   r.err.data);
     sandbox_result_free(&r);
@@ -1379,7 +1381,7 @@ START_TEST(test_landlock_denies_tcp_and_outside_signals)
              "    print('signal', e.errno)\n",
              ntohs(a.sin_port));
     struct sandbox_result r;
-    run_py(code, SANDBOX_NO_NAMESPACES | SANDBOX_NO_SECCOMP, &r);
+    run_py(code, SANDBOX_NO_NAMESPACES | SANDBOX_NO_SECCOMP | SANDBOX_NO_UID, &r);
     ck_assert_msg(r.exit_code == 0, "exit %d stderr: %s", r.exit_code, r.err.data);
     int abi = landlock_abi_of(&r);
     if (abi < 4)
@@ -1390,7 +1392,7 @@ START_TEST(test_landlock_denies_tcp_and_outside_signals)
         ck_assert_msg(strstr(r.out.data, "signal 1\n"), "out: %s", r.out.data);   /* EPERM */
     sandbox_result_free(&r);
 
-    run_py(code, SANDBOX_NO_NAMESPACES | SANDBOX_NO_SECCOMP | SANDBOX_NO_LANDLOCK, &r);
+    run_py(code, SANDBOX_NO_NAMESPACES | SANDBOX_NO_SECCOMP | SANDBOX_NO_LANDLOCK | SANDBOX_NO_UID, &r);
     ck_assert_msg(strstr(r.out.data, "tcp ok\nsignal ok\n"), "out: %s err: %s", r.out.data, r.err.data);
     sandbox_result_free(&r);
     close(ls);
@@ -1438,7 +1440,8 @@ END_TEST
 static const char *const LAYER_NAMES[] = {"user_namespace", "pid_namespace", "mount_namespace",
                                           "network_namespace", "ipc_namespace", "uts_namespace",
                                           "proc", "cgroup_memory", "cgroup_pids", "cgroup_cpu",
-                                          "cgroup_kill", "seccomp", "landlock", "rlimits", "private_tmp"};
+                                          "cgroup_kill", "seccomp", "landlock", "rlimits", "private_tmp",
+                                          "minimal_root", "unprivileged_uid"};
 #define NLAYER_NAMES (sizeof LAYER_NAMES / sizeof *LAYER_NAMES)
 
 static const struct sandbox_layer *layer(const struct sandbox_result *r, const char *name)
@@ -1760,6 +1763,231 @@ START_TEST(test_private_tmp_keeps_argv_paths)
 }
 END_TEST
 
+
+/* ---- the minimal root and the run's uid --------------------------------- */
+
+static const struct sandbox_layer *find_layer(const struct sandbox_result *r, const char *name)
+{
+    for (size_t i = 0; i < r->nlayers; i++)
+        if (strcmp(r->layers[i].name, name) == 0)
+            return &r->layers[i];
+    ck_abort_msg("no layer %s", name);
+    return NULL;
+}
+
+START_TEST(test_minimal_root_shows_only_what_the_run_needs)
+{
+    static const char code[] =
+        "import os, sys\n"
+        "print('root', sorted(os.listdir('/')))\n"
+        "print('etc', sorted(os.listdir('/etc')))\n"
+        "print('dev', sorted(os.listdir('/dev')))\n"
+        "print('tmp', os.listdir('/tmp') == [os.getcwd().split('/')[2]])\n"
+        "for p in ('/etc/shadow', '/home', '/root', '/var', '/sys', '/run'):\n"
+        "    print(p, os.path.exists(p))\n"
+        "for p in ('/usr/evil', '/evil', '/etc/evil', '/dev/evil'):\n"
+        "    try:\n"
+        "        open(p, 'w')\n"
+        "        print(p, 'written')\n"
+        "    except OSError as e:\n"
+        "        print(p, e.errno)\n"
+        "open('/dev/null', 'w').write('x')\n"
+        "print('urandom', len(open('/dev/urandom', 'rb').read(8)))\n"
+        "print('pids', sorted(int(p) for p in os.listdir('/proc') if p.isdigit()))\n"
+        "print('uid', os.getuid(), os.getgid(), os.getgroups())\n"
+        "st = os.stat('.')\n"
+        "print('box owner', st.st_uid == os.getuid(), oct(st.st_mode & 0o777))\n"
+        "print('passwd', open('/etc/passwd').read().count(':x:'))\n";
+    struct sandbox_result r;
+    run_py(code, 0, &r);
+    const struct sandbox_layer *mr = find_layer(&r, "minimal_root");
+    if (!mr->active) {
+        printf("note: minimal root not built here (%s): test skipped\n", mr->detail);
+        sandbox_result_free(&r);
+        return;
+    }
+    ck_assert_msg(r.exit_code == 0, "exit %d: %s", r.exit_code, r.err.data);
+    const char *o = r.out.data;
+    /* /usr and the top-level links the host has; nothing else of the host. */
+    ck_assert_msg(strstr(o, "'dev', 'etc'") && strstr(o, "'proc', ") && strstr(o, "'tmp', 'usr']"), "out: %s", o);
+    ck_assert_msg(!strstr(o, "'home'") && !strstr(o, "'var'") && !strstr(o, "'root'"), "out: %s", o);
+    ck_assert_msg(strstr(o, "etc ['group', 'ld.so.cache', 'localtime', 'passwd']\n") ||
+                      strstr(o, "etc ['group', 'ld.so.cache', 'passwd']\n") || strstr(o, "etc ['group', 'passwd']\n"),
+                  "out: %s", o);
+    ck_assert_msg(strstr(o, "dev ['fd', 'full', 'null', 'random', 'shm', 'stderr', 'stdin', 'stdout', 'urandom', 'zero']\n"),
+                  "out: %s", o);
+    ck_assert_msg(strstr(o, "tmp True\n"), "out: %s", o);
+    ck_assert_msg(strstr(o, "/etc/shadow False\n/home False\n/root False\n/var False\n/sys False\n/run False\n"),
+                  "out: %s", o);
+    /* Read-only everywhere but the box, /tmp and /dev/shm: EROFS (30). */
+    ck_assert_msg(strstr(o, "/usr/evil 30\n/evil 30\n/etc/evil 30\n/dev/evil 30\n"), "out: %s", o);
+    ck_assert_msg(strstr(o, "urandom 8\n"), "out: %s", o);
+    if (find_layer(&r, "proc")->active)
+        ck_assert_msg(strstr(o, "pids [1, 2]\n"), "out: %s", o);
+    if (geteuid() == 0) {
+        ck_assert_msg(find_layer(&r, "unprivileged_uid")->active, "%s", find_layer(&r, "unprivileged_uid")->detail);
+        ck_assert_uint_ge(r.uid, 60000);
+        ck_assert_uint_lt(r.uid, 61184);
+        char want[64];
+        snprintf(want, sizeof want, "uid %u %u []\n", r.uid, r.uid);
+        ck_assert_msg(strstr(o, want), "want %s out: %s", want, o);
+        ck_assert_msg(strstr(o, "passwd 2\n"), "out: %s", o);
+    }
+    ck_assert_msg(strstr(o, "box owner True 0o700\n"), "out: %s", o);
+    ck_assert_str_eq(r.level, "full");
+    sandbox_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_work_directory_caps)
+{
+    /* 1 MiB and 64 inodes: a bigger file and many files both meet ENOSPC
+     * (28) in the work directory's own tmpfs, not on the host's disk. */
+    static const char code[] =
+        "import os\n"
+        "try:\n"
+        "    with open('big', 'wb') as f:\n"
+        "        f.write(b'x' * (2 << 20))\n"
+        "    print('big written')\n"
+        "except OSError as e:\n"
+        "    print('big', e.errno)\n"
+        "os.unlink('big')\n"
+        "n = 0\n"
+        "try:\n"
+        "    for n in range(1000):\n"
+        "        open('f%d' % n, 'w').close()\n"
+        "    print('files all')\n"
+        "except OSError as e:\n"
+        "    print('files', e.errno, n < 64)\n"
+        "print('kept', open('kept.txt').read())\n";
+    const char *argv[] = {find_python(), "-c", code, NULL};
+    char dir[PATH_MAX];
+    fixture_dir(dir, sizeof dir);
+    char src[PATH_MAX + 16];
+    snprintf(src, sizeof src, "%s/kept.txt", dir);
+    write_text(src, "copied in");
+    struct sandbox_file f = {src, "kept.txt"};
+    struct sandbox_spec s = base_spec(argv);
+    s.files = &f;
+    s.nfiles = 1;
+    s.limits.file_size_bytes = 0;
+    s.work_bytes = 1u << 20;
+    s.work_files = 64;
+    struct sandbox_result r;
+    ck_assert_int_eq(run(&s, &r), 0);
+    if (!find_layer(&r, "minimal_root")->active) {
+        printf("note: minimal root not built here: test skipped\n");
+    } else {
+        ck_assert_msg(r.exit_code == 0, "exit %d: %s", r.exit_code, r.err.data);
+        ck_assert_msg(strstr(r.out.data, "big 28\nfiles 28 True\nkept copied in\n"), "out: %s", r.out.data);
+        ck_assert_msg(strstr(find_layer(&r, "minimal_root")->detail, "work directory tmpfs 1 MiB, 64 inodes"), "%s",
+                      find_layer(&r, "minimal_root")->detail);
+    }
+    sandbox_result_free(&r);
+    ck_assert_int_eq(count_boxes(), 0);
+    rm_tree(dir);
+}
+END_TEST
+
+START_TEST(test_ro_paths_and_argv_directories)
+{
+    /* A host directory named in ro_paths is readable and read-only; its
+     * sibling, named nowhere, does not exist inside. */
+    char dir[PATH_MAX], shared[PATH_MAX + 16], hidden[PATH_MAX + 16], p[PATH_MAX + 48];
+    fixture_dir(dir, sizeof dir);
+    chmod(dir, 0755);
+    snprintf(shared, sizeof shared, "%s/shared", dir);
+    snprintf(hidden, sizeof hidden, "%s/hidden", dir);
+    ck_assert_int_eq(mkdir(shared, 0755), 0);
+    ck_assert_int_eq(mkdir(hidden, 0755), 0);
+    snprintf(p, sizeof p, "%s/data.txt", shared);
+    write_text(p, "shared data");
+    chmod(p, 0644);
+    snprintf(p, sizeof p, "%s/secret.txt", hidden);
+    write_text(p, "hidden data");
+    char code[2 * PATH_MAX + 512];
+    snprintf(code, sizeof code,
+             "import os\n"
+             "print(open('%s/data.txt').read())\n"
+             "for p in ('%s/new.txt', '%s/secret.txt'):\n"
+             "    try:\n"
+             "        open(p, 'w')\n"
+             "        print('written')\n"
+             "    except OSError as e:\n"
+             "        print(e.errno)\n",
+             shared, shared, hidden);
+    const char *argv[] = {find_python(), "-c", code, NULL};
+    const char *ro[] = {shared, NULL};
+    struct sandbox_spec s = base_spec(argv);
+    s.ro_paths = ro;
+    struct sandbox_result r;
+    ck_assert_int_eq(run(&s, &r), 0);
+    if (!find_layer(&r, "minimal_root")->active) {
+        printf("note: minimal root not built here: test skipped\n");
+    } else {
+        ck_assert_msg(strstr(r.out.data, "shared data\n30\n2\n"), "out: %s err: %s", r.out.data, r.err.data);
+        ck_assert_msg(strstr(find_layer(&r, "minimal_root")->detail, "1 read-only path"), "%s",
+                      find_layer(&r, "minimal_root")->detail);
+    }
+    sandbox_result_free(&r);
+
+    /* What a run may never be shown is refused up front, not bound. */
+    const char *bad[] = {"/etc", NULL};
+    s.ro_paths = bad;
+    ck_assert_int_eq(run(&s, &r), -1);
+    ck_assert_msg(strstr(r.error, "read-only path /etc: refused"), "%s", r.error);
+    sandbox_result_free(&r);
+    rm_tree(dir);
+}
+END_TEST
+
+START_TEST(test_uid_and_minimal_root_can_be_disabled)
+{
+    static const char code[] =
+        "import os\n"
+        "print('uid', os.getuid())\n"
+        "print('shadow', os.path.exists('/etc/shadow'))\n"
+        "print('capeff', [l.split()[1] for l in open('/proc/self/status') if l.startswith('CapEff')][0])\n";
+    struct sandbox_result r;
+    run_py(code, SANDBOX_NO_MINIMAL_ROOT | SANDBOX_NO_UID, &r);
+    ck_assert_msg(r.exit_code == 0, "exit %d: %s", r.exit_code, r.err.data);
+    ck_assert(!find_layer(&r, "minimal_root")->active);
+    ck_assert_str_eq(find_layer(&r, "minimal_root")->detail, "disabled: the host's tree");
+    ck_assert_msg(strstr(r.out.data, "shadow True\n"), "out: %s", r.out.data);
+    ck_assert_msg(strstr(r.out.data, "capeff 0000000000000000\n"), "out: %s", r.out.data);
+    if (geteuid() == 0) {
+        ck_assert(!find_layer(&r, "unprivileged_uid")->active);
+        ck_assert_str_eq(find_layer(&r, "unprivileged_uid")->detail, "disabled; no capabilities");
+        ck_assert_msg(strstr(r.out.data, "uid 0\n"), "out: %s", r.out.data);
+        ck_assert_str_eq(r.level, "degraded");
+    }
+    sandbox_result_free(&r);
+
+    if (geteuid() != 0)
+        return;
+    /* Root without namespaces still runs the payload as the run's uid, so
+     * root-only host files stay closed: EACCES (13) on /etc/shadow. */
+    static const char shadow[] = "import os\n"
+                                 "try:\n"
+                                 "    open('/etc/shadow').read()\n"
+                                 "    print('read')\n"
+                                 "except OSError as e:\n"
+                                 "    print(e.errno, os.getuid())\n"
+                                 "open('mine.txt', 'w').write('ok')\n";
+    run_py(shadow, SANDBOX_NO_NAMESPACES, &r);
+    if (!find_layer(&r, "unprivileged_uid")->active) {
+        printf("note: %s: test skipped\n", find_layer(&r, "unprivileged_uid")->detail);
+    } else {
+        char want[32];
+        snprintf(want, sizeof want, "13 %u\n", r.uid);
+        ck_assert_msg(strcmp(r.out.data, want) == 0, "out: %s err: %s", r.out.data, r.err.data);
+        ck_assert_msg(r.exit_code == 0, "exit %d: %s", r.exit_code, r.err.data);
+    }
+    sandbox_result_free(&r);
+    ck_assert_int_eq(count_boxes(), 0);
+}
+END_TEST
+
 static Suite *sandbox_suite(void)
 {
     Suite *s = suite_create("sandbox");
@@ -1813,6 +2041,10 @@ static Suite *sandbox_suite(void)
     tcase_add_test(tc, test_private_tmp_is_private);
     tcase_add_test(tc, test_private_tmp_size_cap);
     tcase_add_test(tc, test_private_tmp_keeps_argv_paths);
+    tcase_add_test(tc, test_minimal_root_shows_only_what_the_run_needs);
+    tcase_add_test(tc, test_work_directory_caps);
+    tcase_add_test(tc, test_ro_paths_and_argv_directories);
+    tcase_add_test(tc, test_uid_and_minimal_root_can_be_disabled);
     suite_add_tcase(s, tc);
     return s;
 }
