@@ -9,7 +9,7 @@ PREFIX     ?= /usr/local
 BUILD      := build
 CC         ?= cc
 
-PKGS       := libgit2 libpcre2-8 yaml-0.1 libseccomp jansson libcrypto
+PKGS       := libgit2 libpcre2-8 yaml-0.1 libseccomp jansson libcrypto zlib
 TEST_PKGS  := check
 
 # Backquotes, not $(shell ...): pkg-config runs when a recipe runs, after

@@ -16,6 +16,7 @@ need_pc yaml-0.1 libyaml-dev
 need_pc libseccomp libseccomp-dev
 need_pc jansson libjansson-dev
 need_pc libcrypto libssl-dev
+need_pc zlib zlib1g-dev
 need_pc check check
 need_cmd python3 python3
 
