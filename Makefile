@@ -4,7 +4,7 @@
 # the Debian packages we need when run as root, or prints the exact apt-get
 # command and stops otherwise.  Nothing else is ever downloaded.
 
-VERSION    := 0.2.0
+VERSION    := 0.3.0
 PREFIX     ?= /usr/local
 BUILD      := build
 CC         ?= cc
@@ -62,11 +62,11 @@ $(BUILD)/libgrader.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/obj/%.o: %.c $(HEADERS) $(DEPS_STAMP)
+$(BUILD)/obj/%.o: %.c $(HEADERS) $(DEPS_STAMP) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
-$(BUILD)/san/%.o: %.c $(HEADERS) $(DEPS_STAMP)
+$(BUILD)/san/%.o: %.c $(HEADERS) $(DEPS_STAMP) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -std=c11 $(WARN) $(PKG_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
 

@@ -1418,7 +1418,7 @@ static enum gitsub_status read_index(struct ctx *c)
         return fail(c, GITSUB_INVALID, "%s is a bare repository: it has no index (staged files) to read", sub->path);
     snprintf(c->where, sizeof c->where, "the index");
     git_index *idx = NULL;
-    int rc = git_repository_index(&idx, c->repo);
+    int rc = c->opts->index_path ? git_index_open(&idx, c->opts->index_path) : git_repository_index(&idx, c->repo);
     if (rc < 0)
         return git_fail(c, rc, "cannot read the index of %s", sub->path);
     enum gitsub_status st = GITSUB_OK;

@@ -62,6 +62,9 @@ struct gitsub_options {
     size_t max_files;         /* exported entries of any kind (files, folders, links, submodules) */
     uint64_t max_blob_bytes;  /* one exported file; the entry file is also held to SUBMISSION_MAX_SOURCE */
     int trust_owner;          /* read a repository owned by another user (see gitsub.c) */
+    const char *index_path;   /* GITSUB_FROM_INDEX: NULL for the repository's index, else this
+                                 index file (git runs a pre-commit hook of `git commit -a` or
+                                 `git commit FILE` with a temporary one in GIT_INDEX_FILE) */
 };
 
 struct gitsub_commit {

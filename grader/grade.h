@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "python.h"
 #include "rubric.h"
@@ -20,6 +21,23 @@ enum grade_exit {
     GRADE_EXIT_INTERNAL = 3,  /* the grader failed: sandbox, baseline, interpreter */
 };
 
+/* Where a submission's files come from.  A git repository is read from
+ * its object store at a commit (gitsub.h) unless `worktree` says to take
+ * the folder as it is on disk; the other fields need a repository. */
+struct grade_source {
+    const char *rev;          /* a revision instead of HEAD, or NULL */
+    bool has_deadline;        /* the last first-parent commit not after: */
+    time_t deadline;
+    int deadline_offset;      /* minutes east of UTC, for messages */
+    bool before_first;        /* the before run is the student's first
+                                 committed version, not the baseline */
+    bool worktree;            /* the folder on disk, even in a repository */
+    bool index;               /* the staged content (pre-commit hooks) */
+    const char *index_path;   /* with index: this index file instead of the
+                                 repository's (a hook's GIT_INDEX_FILE) */
+    bool trust_owner;         /* read a repository owned by another user */
+};
+
 struct grade_context {
     const struct rubric *rubric;
     const struct python_info *python;   /* NULL when it could not be resolved */
@@ -28,6 +46,7 @@ struct grade_context {
     const char *probe_code;             /* NULL, or the precompiled runtime */
     bool require_full;                  /* --isolation strict */
     unsigned sandbox_disable;           /* GRADER_SANDBOX_DISABLE */
+    const struct grade_source *source;  /* NULL: HEAD of a repository, else the folder */
 };
 
 /* Grades `path`.  Returns the exit status; *result is the result object

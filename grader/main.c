@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "grade.h"
+#include "hook.h"
 #include "jsontext.h"
 #include "paths.h"
 #include "probe_cache.h"
@@ -37,7 +39,9 @@ static void usage_main(FILE *out)
             "Grades the weakref memory-leak assignment (leaky_app.py) in a sandbox.\n"
             "\n"
             "Commands:\n"
-            "  grade              grade one submission (a folder or the file itself)\n"
+            "  grade              grade one submission (a folder, a file or a git repository)\n"
+            "  check              a student's self-check of their working copy\n"
+            "  hook               install or remove the pre-commit / pre-push hook\n"
             "  parse-tracemalloc  print the tracemalloc statistics found in text, as JSON\n"
             "  rubric check       validate a rubric file\n"
             "  sandbox            run any command in the sandbox and print its verdict\n"
@@ -53,12 +57,29 @@ static void usage_main(FILE *out)
 static void usage_grade(FILE *out)
 {
     fprintf(out,
-            "usage: grader grade [--rubric FILE] [--format text|json] [--python PATH] SUBMISSION\n"
+            "usage: grader grade [--rubric FILE] [--format text|json] [--python PATH]\n"
+            "                    [--rev REV] [--deadline TIME] [--before baseline|first]\n"
+            "                    [--worktree | --index] [--trust-owner] SUBMISSION\n"
             "\n"
-            "SUBMISSION is a folder holding the rubric's entry file (leaky_app.py) or\n"
-            "that file itself.  The lesson's original script and the submission run in\n"
-            "a sandbox; the result says, criterion by criterion, what passed and what to\n"
-            "do about what did not.\n"
+            "SUBMISSION is a folder holding the rubric's entry file (leaky_app.py),\n"
+            "that file itself, or a git repository (a work tree or a bare one).  The\n"
+            "lesson's original script and the submission run in a sandbox; the result\n"
+            "says, criterion by criterion, what passed and what to do about what did not.\n"
+            "\n"
+            "A repository is graded as committed: its files are read from a commit,\n"
+            "never from the work tree.\n"
+            "  --rev REV          that revision instead of HEAD\n"
+            "  --deadline TIME    the last commit on the first-parent history whose\n"
+            "                     committer time is not after TIME (ISO 8601 with an\n"
+            "                     offset: 2026-11-20T23:59:00+01:00); the result says\n"
+            "                     whether later commits exist.  Commit times are written\n"
+            "                     by the student's machine: see README\n"
+            "  --before MODE      baseline (default): the rubric's copy of the original is\n"
+            "                     the \"before\" run; first: the student's first committed\n"
+            "                     version of the entry file\n"
+            "  --worktree         grade the folder as it is on disk instead\n"
+            "  --index            grade the staged content (what a pre-commit hook sees)\n"
+            "  --trust-owner      read a repository owned by another user\n"
             "\n"
             "Options:\n"
             "  --rubric FILE      rubric to grade against (default: the bundled\n"
@@ -92,16 +113,163 @@ static int load_rubric(const char *path, struct rubric *rb)
     return 0;
 }
 
+/* What grade, check and the hooks share: the rubric, the interpreter and
+ * the runtime, prepared once. */
+struct session {
+    struct rubric rb;
+    struct python_info py;
+    char pyerr[1024];
+    char probe[PATH_MAX];
+    char code[PATH_MAX];
+    struct grade_context ctx;
+};
+
+static bool use_color(void)
+{
+    const char *nc = getenv("NO_COLOR");
+    return isatty(STDOUT_FILENO) && !(nc && *nc);
+}
+
+static void session_close(struct session *se)
+{
+    rubric_free(&se->rb);
+}
+
+/* 0, or the exit status after saying what is wrong. */
+static int session_open(struct session *se, const char *cmd, const char *rubric_path, const char *python, bool strict)
+{
+    memset(se, 0, sizeof *se);
+    int rc = load_rubric(rubric_path, &se->rb);
+    if (rc) {
+        rubric_free(&se->rb);
+        return rc;
+    }
+    char err[1024] = "";
+    if (paths_probe_script(se->probe, sizeof se->probe, err, sizeof err) < 0) {
+        fprintf(stderr, "grader: %s\n", err);
+        rubric_free(&se->rb);
+        return EXIT_INTERNAL;
+    }
+    unsigned disable;
+    if (paths_sandbox_disable(&disable, err, sizeof err) < 0) {
+        fprintf(stderr, "grader %s: %s\n", cmd, err);
+        rubric_free(&se->rb);
+        return EXIT_USAGE;
+    }
+    bool have_python = python_resolve(python, &se->py, se->pyerr, sizeof se->pyerr) == 0;
+    if (!have_python && python) {
+        /* The user named an interpreter and it is not usable: their input. */
+        fprintf(stderr, "grader %s: %s\n", cmd, se->pyerr);
+        rubric_free(&se->rb);
+        return EXIT_USAGE;
+    }
+    bool have_code = have_python && probe_cache_prepare(&se->py, se->probe, se->code, sizeof se->code) == 0;
+    se->ctx = (struct grade_context){.rubric = &se->rb,
+                                     .python = have_python ? &se->py : NULL,
+                                     .python_error = se->pyerr,
+                                     .probe_script = se->probe,
+                                     .probe_code = have_code ? se->code : NULL,
+                                     .require_full = strict,
+                                     .sandbox_disable = disable};
+    return 0;
+}
+
+/* An ISO 8601 instant with its offset: 2026-11-20T23:59:00+01:00, or
+ * ...Z, or +0100; seconds optional; a space may stand for the T.  Without
+ * an offset the instant would depend on this machine's time zone, so it is
+ * refused.  0, or -1. */
+static int parse_deadline(const char *text, time_t *when, int *offset_min)
+{
+    int y, mo, d, h, mi, sec = 0, n = 0;
+    char sep;
+    if (sscanf(text, "%4d-%2d-%2d%c%2d:%2d%n", &y, &mo, &d, &sep, &h, &mi, &n) != 6 || (sep != 'T' && sep != ' '))
+        return -1;
+    const char *p = text + n;
+    if (*p == ':') {
+        int m = 0;
+        if (sscanf(p, ":%2d%n", &sec, &m) != 1)
+            return -1;
+        p += m;
+    }
+    int off = 0;
+    if (*p == 'Z' && p[1] == '\0') {
+        off = 0;
+    } else if ((*p == '+' || *p == '-') && strlen(p) >= 5) {
+        int oh, om;
+        if (!(sscanf(p + 1, "%2d:%2d", &oh, &om) == 2 && strlen(p) == 6) &&
+            !(sscanf(p + 1, "%2d%2d", &oh, &om) == 2 && strlen(p) == 5))
+            return -1;
+        if (oh > 18 || om > 59)
+            return -1;
+        off = (oh * 60 + om) * (*p == '-' ? -1 : 1);
+    } else {
+        return -1;
+    }
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+        return -1;
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = sec};
+    time_t t = timegm(&tm);
+    if (t == (time_t)-1 || tm.tm_mday != d)   /* 2026-02-30 normalised away */
+        return -1;
+    *when = t - (time_t)off * 60;
+    *offset_min = off;
+    return 0;
+}
+
+/* The options that say where a submission's files come from, shared by
+ * grade and check.  1 when `c` was one of them, 0 when not, -1 on a bad
+ * value (already reported). */
+static int source_option(const char *cmd, int c, const char *arg, struct grade_source *src)
+{
+    switch (c) {
+    case 'R': src->rev = arg; return 1;
+    case 'D':
+        if (parse_deadline(arg, &src->deadline, &src->deadline_offset) < 0) {
+            fprintf(stderr,
+                    "grader %s: --deadline %s: give an ISO 8601 time with its offset, e.g. "
+                    "2026-11-20T23:59:00+01:00 or 2026-11-20T22:59:00Z\n",
+                    cmd, arg);
+            return -1;
+        }
+        src->has_deadline = true;
+        return 1;
+    case 'B':
+        if (strcmp(arg, "first") == 0) {
+            src->before_first = true;
+        } else if (strcmp(arg, "baseline") != 0) {
+            fprintf(stderr, "grader %s: --before %s: use baseline or first\n", cmd, arg);
+            return -1;
+        }
+        return 1;
+    case 'W': src->worktree = true; return 1;
+    case 'I': src->index = true; return 1;
+    case 'T': src->trust_owner = true; return 1;
+    default: return 0;
+    }
+}
+
+#define SOURCE_OPTIONS                                                                                               \
+    {"rev", required_argument, NULL, 'R'}, {"deadline", required_argument, NULL, 'D'},                              \
+        {"before", required_argument, NULL, 'B'}, {"worktree", no_argument, NULL, 'W'},                             \
+        {"index", no_argument, NULL, 'I'}, {"trust-owner", no_argument, NULL, 'T'}
+
 static int cmd_grade(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"rubric", required_argument, NULL, 'r'}, {"format", required_argument, NULL, 'f'},
         {"python", required_argument, NULL, 'p'}, {"isolation", required_argument, NULL, 'i'},
-        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
+        {"help", no_argument, NULL, 'h'},        SOURCE_OPTIONS,
+        {NULL, 0, NULL, 0}};
     const char *rubric_path = NULL, *format = "text", *python = NULL, *isolation = "auto";
+    struct grade_source src = {0};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        int so = source_option("grade", c, optarg, &src);
+        if (so < 0)
+            return EXIT_USAGE;
+        if (so > 0)
+            continue;
         switch (c) {
         case 'r': rubric_path = optarg; break;
         case 'f': format = optarg; break;
@@ -110,6 +278,10 @@ static int cmd_grade(int argc, char **argv)
         case 'h': usage_grade(stdout); return 0;
         default: usage_grade(stderr); return EXIT_USAGE;
         }
+    }
+    if (src.worktree && src.index) {
+        fprintf(stderr, "grader grade: --worktree and --index contradict each other; give one\n");
+        return EXIT_USAGE;
     }
     if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
         fprintf(stderr, "grader grade: unknown format '%s'; use text or json\n", format);
@@ -131,56 +303,441 @@ static int cmd_grade(int argc, char **argv)
         return EXIT_USAGE;
     }
 
-    struct rubric rb;
-    memset(&rb, 0, sizeof rb);
-    int rc = load_rubric(rubric_path, &rb);
-    if (rc) {
-        rubric_free(&rb);
+    struct session se;
+    int rc = session_open(&se, "grade", rubric_path, python, strcmp(isolation, "strict") == 0);
+    if (rc)
         return rc;
-    }
-    char err[2048] = "", probe[PATH_MAX];
-    if (paths_probe_script(probe, sizeof probe, err, sizeof err) < 0) {
-        fprintf(stderr, "grader: %s\n", err);
-        rubric_free(&rb);
-        return EXIT_INTERNAL;
-    }
-    unsigned disable;
-    if (paths_sandbox_disable(&disable, err, sizeof err) < 0) {
-        fprintf(stderr, "grader grade: %s\n", err);
-        rubric_free(&rb);
-        return EXIT_USAGE;
-    }
-    struct python_info py;
-    char pyerr[1024] = "";
-    bool have_python = python_resolve(python, &py, pyerr, sizeof pyerr) == 0;
-    if (!have_python && python) {
-        /* The user named an interpreter and it is not usable: their input. */
-        fprintf(stderr, "grader grade: %s\n", pyerr);
-        rubric_free(&rb);
-        return EXIT_USAGE;
-    }
-    char code[PATH_MAX];
-    bool have_code = have_python && probe_cache_prepare(&py, probe, code, sizeof code) == 0;
-    struct grade_context ctx = {.rubric = &rb,
-                                .python = have_python ? &py : NULL,
-                                .python_error = pyerr,
-                                .probe_script = probe,
-                                .probe_code = have_code ? code : NULL,
-                                .require_full = strcmp(isolation, "strict") == 0,
-                                .sandbox_disable = disable};
+    se.ctx.source = &src;
     json_t *result = NULL;
-    rc = (int)grade_submission(&ctx, submission, &result, err, sizeof err);
+    char err[2048] = "";
+    rc = (int)grade_submission(&se.ctx, submission, &result, err, sizeof err);
     if (!result) {
         fprintf(stderr, "grader grade: %s\n", err);
     } else if (strcmp(format, "json") == 0) {
         result_render_json(result, stdout);
     } else {
-        const char *nc = getenv("NO_COLOR");
-        result_render_text(result, stdout, isatty(STDOUT_FILENO) && !(nc && *nc));
+        result_render_text(result, stdout, use_color());
     }
     json_decref(result);
-    rubric_free(&rb);
+    session_close(&se);
     return rc;
+}
+
+
+/* ---- grader check, and the hooks that run it -------------------------- */
+
+enum { CHECK_PASS = 0, CHECK_FAIL = 1 };
+
+/* What a student sees: visible criteria only.  CHECK_PASS when every
+ * visible criterion passes or the visible score reaches min_score (< 0:
+ * none given); CHECK_FAIL otherwise, an invalid submission included; the
+ * grader's own failures keep their status. */
+static int report_for_student(json_t *result, enum grade_exit rc, bool json, double min_score)
+{
+    result_hide_criteria(result);
+    if (json)
+        result_render_json(result, stdout);
+    else
+        result_render_check(result, stdout, use_color());
+    if (rc == GRADE_EXIT_INTERNAL)
+        return EXIT_INTERNAL;
+    if (strcmp(json_string_value(json_object_get(result, "status")), "graded") != 0)
+        return CHECK_FAIL;
+    bool all = true;
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(result, "criteria"), i, c)
+        all = all && json_is_true(json_object_get(c, "passed"));
+    double score = json_number_value(json_object_get(result, "score"));
+    if (!json && !all && min_score >= 0)
+        printf("--min-score %g: %s\n", min_score,
+               score >= min_score ? "reached, so this counts as a pass" : "not reached");
+    return all || (min_score >= 0 && score >= min_score) ? CHECK_PASS : CHECK_FAIL;
+}
+
+static double parse_min_score(const char *cmd, const char *text, int *bad)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno || end == text || *end || v < 0) {
+        fprintf(stderr, "grader %s: --min-score %s: give a number of points, 0 or more\n", cmd, text);
+        *bad = 1;
+    }
+    return v;
+}
+
+static void usage_check(FILE *out)
+{
+    fprintf(out,
+            "usage: grader check [--rubric FILE] [--python PATH] [--min-score N]\n"
+            "                    [--format text|json] [--index] [--isolation auto|strict] [DIR]\n"
+            "\n"
+            "Checks your work before you hand it in: grades DIR (default: the current\n"
+            "folder) as it is on disk, with the same sandbox and scoring your instructor\n"
+            "uses, and says for each failing criterion what to do next.  Criteria your\n"
+            "instructor marked hidden are counted, not shown.  The first line (grader\n"
+            "version, rubric checksum, Python version) is what to compare when your\n"
+            "result and your instructor's differ.\n"
+            "\n"
+            "  --index           check the staged content (git add) instead of the files\n"
+            "  --min-score N     pass when the visible score reaches N points\n"
+            "\n"
+            "Exit status: 0 every visible criterion passes (or --min-score is reached);\n"
+            "1 otherwise, or the submission cannot be graded; 2 bad usage; 3 the grader\n"
+            "itself failed.\n");
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"rubric", required_argument, NULL, 'r'},    {"format", required_argument, NULL, 'f'},
+        {"python", required_argument, NULL, 'p'},    {"isolation", required_argument, NULL, 'i'},
+        {"min-score", required_argument, NULL, 'm'}, {"index", no_argument, NULL, 'I'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+    const char *rubric_path = NULL, *format = "text", *python = NULL, *isolation = "auto";
+    double min_score = -1;
+    struct grade_source src = {.worktree = true};
+    int c, bad = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r': rubric_path = optarg; break;
+        case 'f': format = optarg; break;
+        case 'p': python = optarg; break;
+        case 'i': isolation = optarg; break;
+        case 'm': min_score = parse_min_score("check", optarg, &bad); break;
+        case 'I': src.index = true; src.worktree = false; break;
+        case 'h': usage_check(stdout); return 0;
+        default: usage_check(stderr); return EXIT_USAGE;
+        }
+    }
+    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
+        fprintf(stderr, "grader check: unknown format '%s'; use text or json\n", format);
+        bad = 1;
+    }
+    if (strcmp(isolation, "auto") != 0 && strcmp(isolation, "strict") != 0) {
+        fprintf(stderr, "grader check: unknown isolation '%s'; use auto or strict\n", isolation);
+        bad = 1;
+    }
+    if (argc - optind > 1) {
+        fprintf(stderr, "grader check: expected at most one DIR, got %d\n", argc - optind);
+        bad = 1;
+    }
+    if (bad)
+        return EXIT_USAGE;
+    const char *dir = optind < argc ? argv[optind] : ".";
+    if (access(dir, F_OK) != 0) {
+        fprintf(stderr, "grader check: %s: %s\n", dir, strerror(errno));
+        return EXIT_USAGE;
+    }
+    struct session se;
+    int rc = session_open(&se, "check", rubric_path, python, strcmp(isolation, "strict") == 0);
+    if (rc)
+        return rc;
+    se.ctx.source = &src;
+    json_t *result = NULL;
+    char err[2048] = "";
+    enum grade_exit g = grade_submission(&se.ctx, dir, &result, err, sizeof err);
+    if (!result) {
+        fprintf(stderr, "grader check: %s\n", err);
+        rc = g;
+    } else {
+        rc = report_for_student(result, g, strcmp(format, "json") == 0, min_score);
+    }
+    json_decref(result);
+    session_close(&se);
+    return rc;
+}
+
+static void usage_hook(FILE *out)
+{
+    fprintf(out,
+            "usage: grader hook install [--pre-commit] [--pre-push] [--min-score N]\n"
+            "                           [--rubric FILE] [--python PATH] [--force] [REPO]\n"
+            "       grader hook uninstall [REPO]\n"
+            "       grader hook run pre-commit|pre-push [--min-score N] [--rubric FILE]\n"
+            "                           [--python PATH]\n"
+            "\n"
+            "install writes a git hook that runs 'grader check' on what you commit\n"
+            "(pre-commit: the staged content; the default) or push (pre-push: the tip\n"
+            "commit of each branch pushed), and stops the commit or push when a visible\n"
+            "criterion fails (or the score is below --min-score).  It goes where git\n"
+            "runs hooks: core.hooksPath if set, else .git/hooks.  A hook that is not\n"
+            "grader's is never replaced without --force, which keeps it aside as\n"
+            "<hook>.grader-replaced.  'git commit --no-verify' (and 'git push\n"
+            "--no-verify') skips the hook, as git always allows.\n"
+            "uninstall removes grader's hooks (and puts back one they replaced).\n"
+            "run is what the installed hook calls.\n"
+            "\n"
+            "Exit status: install/uninstall 0 done, 1 refused (someone else's hook), 2 bad\n"
+            "usage, 3 failure; run: as grader check.\n");
+}
+
+/* Appends ' word' to buf, single-quoted for /bin/sh. */
+static void sh_append(char *buf, size_t len, const char *word)
+{
+    size_t n = strlen(buf);
+    if (n + 3 >= len)
+        return;
+    buf[n++] = ' ';
+    buf[n++] = '\'';
+    for (const char *p = word; *p && n + 6 < len; p++) {
+        if (*p == '\'') {
+            memcpy(buf + n, "'\\''", 4);
+            n += 4;
+        } else {
+            buf[n++] = *p;
+        }
+    }
+    buf[n++] = '\'';
+    buf[n] = '\0';
+}
+
+static int hook_install_cmd(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"pre-commit", no_argument, NULL, 'c'},      {"pre-push", no_argument, NULL, 'u'},
+        {"min-score", required_argument, NULL, 'm'}, {"rubric", required_argument, NULL, 'r'},
+        {"python", required_argument, NULL, 'p'},    {"force", no_argument, NULL, 'F'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+    bool pre_commit = false, pre_push = false, force = false;
+    const char *min = NULL, *rubric = NULL, *python = NULL;
+    int c, bad = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': pre_commit = true; break;
+        case 'u': pre_push = true; break;
+        case 'm': min = optarg; parse_min_score("hook install", optarg, &bad); break;
+        case 'r': rubric = optarg; break;
+        case 'p': python = optarg; break;
+        case 'F': force = true; break;
+        case 'h': usage_hook(stdout); return 0;
+        default: usage_hook(stderr); return EXIT_USAGE;
+        }
+    }
+    if (argc - optind > 1) {
+        fprintf(stderr, "grader hook install: expected at most one REPO\n");
+        bad = 1;
+    }
+    if (bad)
+        return EXIT_USAGE;
+    if (!pre_commit && !pre_push)
+        pre_commit = true;
+    const char *repo = optind < argc ? argv[optind] : ".";
+    /* Absolute paths: git runs the hook from the work tree's top with the
+     * committer's PATH, which may not hold this grader. */
+    char self[PATH_MAX], rubric_abs[PATH_MAX], python_abs[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        snprintf(self, sizeof self, "grader");
+    else
+        self[n] = '\0';
+    if (rubric && !realpath(rubric, rubric_abs)) {
+        fprintf(stderr, "grader hook install: --rubric %s: %s\n", rubric, strerror(errno));
+        return EXIT_USAGE;
+    }
+    if (python && strchr(python, '/') && !realpath(python, python_abs)) {
+        fprintf(stderr, "grader hook install: --python %s: %s\n", python, strerror(errno));
+        return EXIT_USAGE;
+    }
+    int rc = 0;
+    for (int k = 0; k < 2; k++) {
+        enum hook_kind kind = k == 0 ? HOOK_PRE_COMMIT : HOOK_PRE_PUSH;
+        if ((kind == HOOK_PRE_COMMIT && !pre_commit) || (kind == HOOK_PRE_PUSH && !pre_push))
+            continue;
+        char path[PATH_MAX], err[1024];
+        if (hook_locate(repo, kind, path, sizeof path, err, sizeof err) < 0) {
+            fprintf(stderr, "grader hook install: %s\n", err);
+            return EXIT_USAGE;
+        }
+        char cmdline[4 * PATH_MAX] = "exec";
+        sh_append(cmdline, sizeof cmdline, self);
+        sh_append(cmdline, sizeof cmdline, "hook");
+        sh_append(cmdline, sizeof cmdline, "run");
+        sh_append(cmdline, sizeof cmdline, hook_name(kind));
+        if (min) {
+            sh_append(cmdline, sizeof cmdline, "--min-score");
+            sh_append(cmdline, sizeof cmdline, min);
+        }
+        if (rubric) {
+            sh_append(cmdline, sizeof cmdline, "--rubric");
+            sh_append(cmdline, sizeof cmdline, rubric_abs);
+        }
+        if (python) {
+            sh_append(cmdline, sizeof cmdline, "--python");
+            sh_append(cmdline, sizeof cmdline, strchr(python, '/') ? python_abs : python);
+        }
+        char script[5 * PATH_MAX];
+        snprintf(script, sizeof script,
+                 "#!/bin/sh\n" HOOK_MARKER " %s: it grades what you %s with 'grader check'.\n"
+                 "# 'grader hook uninstall' removes it; 'git %s --no-verify' skips it once.\n"
+                 "%s \"$@\"\n",
+                 GRADER_VERSION, kind == HOOK_PRE_COMMIT ? "commit" : "push",
+                 kind == HOOK_PRE_COMMIT ? "commit" : "push", cmdline);
+        char msg[2 * PATH_MAX];
+        enum hook_outcome o = hook_install(path, script, force, msg, sizeof msg);
+        fprintf(o == HOOK_DONE ? stdout : stderr, "grader hook install: %s\n", msg);
+        if (o == HOOK_REFUSED && rc == 0)
+            rc = 1;
+        else if (o == HOOK_FAILED)
+            rc = EXIT_INTERNAL;
+    }
+    return rc;
+}
+
+static int hook_uninstall_cmd(int argc, char **argv)
+{
+    if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
+        usage_hook(argc == 2 && strcmp(argv[1], "--help") == 0 ? stdout : stderr);
+        return argc == 2 && strcmp(argv[1], "--help") == 0 ? 0 : EXIT_USAGE;
+    }
+    const char *repo = argc == 2 ? argv[1] : ".";
+    int rc = 0;
+    for (int k = 0; k < 2; k++) {
+        char path[PATH_MAX], err[1024], msg[2 * PATH_MAX];
+        if (hook_locate(repo, k == 0 ? HOOK_PRE_COMMIT : HOOK_PRE_PUSH, path, sizeof path, err, sizeof err) < 0) {
+            fprintf(stderr, "grader hook uninstall: %s\n", err);
+            return EXIT_USAGE;
+        }
+        enum hook_outcome o = hook_uninstall(path, msg, sizeof msg);
+        if (o == HOOK_DONE)
+            printf("grader hook uninstall: %s\n", msg);
+        else if (o == HOOK_FAILED)
+            rc = EXIT_INTERNAL;
+        if (o == HOOK_FAILED || (o == HOOK_ABSENT && access(path, F_OK) == 0))
+            fprintf(stderr, "grader hook uninstall: %s\n", msg);
+    }
+    return rc;
+}
+
+/* One line of pre-push's standard input: "<local ref> <local sha>
+ * <remote ref> <remote sha>".  Returns 1 with the local sha and ref when
+ * something is pushed, 0 for a deletion or a line to skip. */
+static int push_line(const char *line, char *sha, size_t shalen, char *ref, size_t reflen)
+{
+    char lref[1024], lsha[128], rref[1024], rsha[128];
+    if (sscanf(line, "%1023s %127s %1023s %127s", lref, lsha, rref, rsha) != 4)
+        return 0;
+    if (strspn(lsha, "0") == strlen(lsha))
+        return 0;   /* deleting a remote ref: nothing to grade */
+    snprintf(sha, shalen, "%s", lsha);
+    snprintf(ref, reflen, "%s", rref);
+    return 1;
+}
+
+static int hook_run_cmd(int argc, char **argv)
+{
+    static const struct option opts[] = {{"min-score", required_argument, NULL, 'm'},
+                                         {"rubric", required_argument, NULL, 'r'},
+                                         {"python", required_argument, NULL, 'p'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *rubric = NULL, *python = NULL;
+    double min_score = -1;
+    int c, bad = 0;
+    optind = 1;
+    /* '+': git passes the remote's name and URL after our options. */
+    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'm': min_score = parse_min_score("hook run", optarg, &bad); break;
+        case 'r': rubric = optarg; break;
+        case 'p': python = optarg; break;
+        case 'h': usage_hook(stdout); return 0;
+        default: usage_hook(stderr); return EXIT_USAGE;
+        }
+    }
+    if (bad || optind >= argc || (strcmp(argv[optind], "pre-commit") != 0 && strcmp(argv[optind], "pre-push") != 0)) {
+        fprintf(stderr, "grader hook run: say which hook: pre-commit or pre-push\n");
+        return EXIT_USAGE;
+    }
+    /* The pre-commit framework runs one entry at every stage; at pre-push
+     * it names the pushed commit in PRE_COMMIT_TO_REF instead of stdin. */
+    const char *framework_ref = getenv("PRE_COMMIT_TO_REF");
+    bool push = strcmp(argv[optind], "pre-push") == 0 || (framework_ref && *framework_ref);
+    struct session se;
+    int rc = session_open(&se, "hook run", rubric, python, false);
+    if (rc)
+        return rc;
+    char err[2048] = "";
+    if (!push) {
+        /* `git commit -a` and `git commit FILE` stage into a temporary
+         * index and name it in GIT_INDEX_FILE: that is what is committed. */
+        char index_abs[PATH_MAX];
+        const char *index_file = getenv("GIT_INDEX_FILE");
+        struct grade_source src = {.index = true};
+        if (index_file && *index_file)
+            src.index_path = realpath(index_file, index_abs) ? index_abs : index_file;
+        se.ctx.source = &src;
+        printf("grader: checking the staged content of this commit\n");
+        json_t *result = NULL;
+        enum grade_exit g = grade_submission(&se.ctx, ".", &result, err, sizeof err);
+        if (!result) {
+            fprintf(stderr, "grader hook run: %s\n", err);
+            rc = g;
+        } else {
+            rc = report_for_student(result, g, false, min_score);
+        }
+        json_decref(result);
+        if (rc == CHECK_FAIL)
+            printf("\nCommit stopped by grader's pre-commit hook. Fix the failures above, or commit with "
+                   "--no-verify to skip the check.\n");
+    } else {
+        char line[4096], sha[128], ref[1024];
+        const char *to_ref = getenv("PRE_COMMIT_TO_REF");   /* the pre-commit framework's pre-push */
+        bool any = false;
+        while (rc != EXIT_INTERNAL) {
+            if (to_ref && *to_ref) {
+                if (any)
+                    break;
+                snprintf(sha, sizeof sha, "%s", to_ref);
+                snprintf(ref, sizeof ref, "%s", to_ref);
+            } else if (!fgets(line, sizeof line, stdin)) {
+                break;
+            } else if (!push_line(line, sha, sizeof sha, ref, sizeof ref)) {
+                continue;
+            }
+            any = true;
+            struct grade_source src = {.rev = sha};
+            se.ctx.source = &src;
+            printf("grader: checking %.12s, pushed to %s\n", sha, ref);
+            json_t *result = NULL;
+            enum grade_exit g = grade_submission(&se.ctx, ".", &result, err, sizeof err);
+            int one;
+            if (!result) {
+                fprintf(stderr, "grader hook run: %s\n", err);
+                one = g;
+            } else {
+                one = report_for_student(result, g, false, min_score);
+            }
+            json_decref(result);
+            if (one > rc)
+                rc = one;
+            putchar('\n');
+        }
+        if (rc == CHECK_FAIL)
+            printf("Push stopped by grader's pre-push hook. Fix the failures above, or push with --no-verify "
+                   "to skip the check.\n");
+    }
+    session_close(&se);
+    return rc;
+}
+
+static int cmd_hook(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage_hook(argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : 0;
+    }
+    if (strcmp(argv[1], "install") == 0)
+        return hook_install_cmd(argc - 1, argv + 1);
+    if (strcmp(argv[1], "uninstall") == 0)
+        return hook_uninstall_cmd(argc - 1, argv + 1);
+    if (strcmp(argv[1], "run") == 0)
+        return hook_run_cmd(argc - 1, argv + 1);
+    fprintf(stderr, "grader hook: unknown action '%s'; use install, uninstall or run\n", argv[1]);
+    return EXIT_USAGE;
 }
 
 static int cmd_parse_tracemalloc(int argc, char **argv)
@@ -458,6 +1015,8 @@ static const struct command {
     int (*run)(int argc, char **argv);
 } commands[] = {
     {"grade", cmd_grade},
+    {"check", cmd_check},
+    {"hook", cmd_hook},
     {"parse-tracemalloc", cmd_parse_tracemalloc},
     {"rubric", cmd_rubric},
     {"sandbox", cmd_sandbox},

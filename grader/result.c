@@ -63,6 +63,106 @@ static void print_wrapped(FILE *out, const char *text, int indent, int width)
     }
 }
 
+/* Where the files came from, when not simply a folder or a file. */
+static void print_source(FILE *out, json_t *sub)
+{
+    const char *source = str(sub, "source");
+    if (strcmp(source, "commit") == 0 && *str(sub, "commit")) {
+        json_int_t later = json_integer_value(json_object_get(sub, "later_commits"));
+        fprintf(out, "commit %.12s  %s  %s", str(sub, "commit"), str(sub, "commit_time"), str(sub, "author"));
+        if (json_is_true(json_object_get(sub, "late")))
+            fprintf(out, "  (late: %lld later commit%s exist%s)", (long long)later, later == 1 ? "" : "s",
+                    later == 1 ? "s" : "");
+        fputc('\n', out);
+    } else if (strcmp(source, "index") == 0) {
+        fprintf(out, "the staged content (git index), not the files on disk\n");
+    } else if (strcmp(source, "worktree") == 0) {
+        fprintf(out, "the files on disk (work tree), not the last commit\n");
+    }
+    if (strcmp(str(sub, "before"), "first") == 0 && *str(sub, "first_commit"))
+        fprintf(out, "before: your first committed version (commit %.12s)%s\n", str(sub, "first_commit"),
+                json_is_true(json_object_get(sub, "starter_modified")) ? ", which differs from the lesson's original"
+                                                                        : "");
+}
+
+void result_hide_criteria(json_t *result)
+{
+    json_t *all = json_object_get(result, "criteria");
+    if (!json_is_array(all))
+        return;
+    json_t *shown = json_array();
+    double score = 0, max = 0, hidden_points = 0;
+    size_t hidden = 0, i;
+    json_t *c;
+    json_array_foreach(all, i, c) {
+        if (strcmp(str(c, "visibility"), "visible") == 0) {
+            json_array_append(shown, c);
+            score += json_number_value(json_object_get(c, "points"));
+            max += json_number_value(json_object_get(c, "max_points"));
+        } else {
+            hidden++;
+            hidden_points += json_number_value(json_object_get(c, "max_points"));
+        }
+    }
+    json_object_set_new(result, "criteria", shown);
+    json_object_set_new(result, "hidden", json_pack("{s:I, s:f}", "count", (json_int_t)hidden, "max_points",
+                                                    hidden_points));
+    /* The total would give away how the hidden criteria went. */
+    if (strcmp(str(result, "status"), "graded") == 0) {
+        json_object_set_new(result, "score", json_real(score));
+        json_object_set_new(result, "message", json_string(""));
+    }
+    json_object_set_new(result, "max_score", json_real(max));
+}
+
+void result_render_check(json_t *result, FILE *out, bool color)
+{
+    const char *green = color ? "\033[32m" : "", *red = color ? "\033[31m" : "";
+    const char *bold = color ? "\033[1m" : "", *reset = color ? "\033[0m" : "";
+    json_t *rubric = json_object_get(result, "rubric"), *py = json_object_get(result, "python");
+    json_t *sub = json_object_get(result, "submission");
+    json_t *iso = json_object_get(result, "isolation");
+    /* Both sides of a disagreement compare this line first. */
+    fprintf(out, "%sgrader %s%s \xc2\xb7 rubric %s (%.12s) \xc2\xb7 Python %s\n", bold,
+            str(json_object_get(result, "grader"), "version"), reset, str(rubric, "id"), str(rubric, "sha256"),
+            py ? str(py, "version") : "?");
+    fprintf(out, "checking %s\n", str(sub, "path"));
+    print_source(out, sub);
+    if (iso)
+        fprintf(out, "sandbox: %s isolation (%s)\n", str(iso, "level"), str(iso, "summary"));
+    fputc('\n', out);
+
+    const char *status = str(result, "status");
+    if (strcmp(status, "graded") != 0) {
+        fprintf(out, "%s%s%s\n", red, strcmp(status, "invalid") == 0 ? "Your submission cannot be graded:" :
+                                                                     "The grader failed (not your fault):", reset);
+        print_wrapped(out, str(result, "message"), 2, 76);
+        return;
+    }
+    size_t i, failed = 0;
+    json_t *c;
+    json_array_foreach(json_object_get(result, "criteria"), i, c) {
+        bool passed = json_is_true(json_object_get(c, "passed"));
+        failed += !passed;
+        fprintf(out, "%s%s%s  %s (%g/%g)\n", passed ? green : red, passed ? "PASS" : "FAIL", reset, str(c, "title"),
+                json_number_value(json_object_get(c, "points")), json_number_value(json_object_get(c, "max_points")));
+        const char *fb = str(c, "feedback");
+        if (!passed && *fb) {
+            fprintf(out, "      What to do:\n");
+            print_wrapped(out, fb, 8, 70);
+        }
+    }
+    json_t *hidden = json_object_get(result, "hidden");
+    json_int_t nh = json_integer_value(json_object_get(hidden, "count"));
+    if (nh > 0)
+        fprintf(out, "\n%lld hidden criteri%s (%g points) %s checked when your instructor grades.\n", (long long)nh,
+                nh == 1 ? "on" : "a", json_number_value(json_object_get(hidden, "max_points")), nh == 1 ? "is" : "are");
+    fprintf(out, "\n%sVisible score: %g / %g%s\n", bold, json_number_value(json_object_get(result, "score")),
+            json_number_value(json_object_get(result, "max_score")), reset);
+    if (failed == 0)
+        fprintf(out, "Every visible criterion passes.\n");
+}
+
 void result_render_text(json_t *result, FILE *out, bool color)
 {
     const char *green = color ? "\033[32m" : "", *red = color ? "\033[31m" : "";
@@ -72,7 +172,9 @@ void result_render_text(json_t *result, FILE *out, bool color)
     fprintf(out, "%sgrader %s%s  rubric %s (sha256 %.12s)  Python %s\n", bold,
             str(json_object_get(result, "grader"), "version"), reset, str(rubric, "id"), str(rubric, "sha256"),
             py ? str(py, "version") : "?");
-    fprintf(out, "submission %s\n\n", str(sub, "path"));
+    fprintf(out, "submission %s\n", str(sub, "path"));
+    print_source(out, sub);
+    fputc('\n', out);
 
     const char *status = str(result, "status");
     if (strcmp(status, "graded") != 0) {

@@ -19,6 +19,15 @@ json_t *result_isolation_json(const struct sandbox_result *sb);
 
 /* Writes the human table.  `color` only on a terminal without NO_COLOR. */
 void result_render_text(json_t *result, FILE *out, bool color);
+/* For students (grader check, hooks): drops every criterion whose
+ * visibility is not "visible", adds hidden: {count, max_points}, and
+ * makes score and max_score the visible ones, since the total would tell
+ * how the hidden criteria went. */
+void result_hide_criteria(json_t *result);
+/* The student's report: what passed, what failed and what to do next, the
+ * hidden criteria counted, never described.  Expects result_hide_criteria
+ * to have run. */
+void result_render_check(json_t *result, FILE *out, bool color);
 /* Writes the JSON object, indented, with a trailing newline. */
 int result_render_json(json_t *result, FILE *out);
 #endif

@@ -103,6 +103,10 @@ static void read_probe_record(struct run_record *rec, const char *token)
              ch->truncated ? " (its channel hit the output limit)" : "");
 }
 
+/* A student's folder is often a git work tree: its history is not part of
+ * the submission, and copying it could exceed the copy limits. */
+static const char *const skip_names[] = {".git", NULL};
+
 int runs_execute(const struct runs_config *cfg, struct run_record records[RUN_KINDS], char *err, size_t errlen)
 {
     static const char *const names[RUN_KINDS] = {"before", "after", "probe"};
@@ -188,12 +192,13 @@ int runs_execute(const struct runs_config *cfg, struct run_record records[RUN_KI
         job->spec.disable = cfg->disable;
         job->spec.channel_fd = k == RUN_PROBE_KIND ? PROBE_FD : -1;
         if (k == RUN_BEFORE_KIND) {
-            job->files[0].source = rb->baseline;
+            job->files[0].source = cfg->baseline ? cfg->baseline : rb->baseline;
         } else {
             /* A folder is copied whole so that sibling modules import as
              * they would for the student; the entry file is then copied
              * again by name, which also covers a single-file submission. */
             job->spec.copy_dir = cfg->submission->dir;
+            job->spec.copy_skip = skip_names;
             job->files[0].source = cfg->submission->entry_path;
         }
         job->files[0].name = entry;

@@ -41,6 +41,9 @@ struct runs_config {
     unsigned disable;           /* SANDBOX_NO_* layers forced off (GRADER_SANDBOX_DISABLE) */
     const struct rubric *rubric;
     const struct submission *submission;
+    const char *baseline;       /* the before run's entry file: NULL for the
+                                   rubric's baseline, or the student's first
+                                   committed version (--before first) */
 };
 
 /* Runs all three.  Returns 0 when every run started (whatever each run's

@@ -33,7 +33,16 @@ struct copy_ctx {
     char *err;
     size_t errlen;
     char src[PATH_MAX];       /* source path of the entry being copied, for messages */
+    const char *const *skip;  /* names not copied */
 };
+
+static bool skipped(const struct copy_ctx *c, const char *name)
+{
+    for (size_t i = 0; c->skip && c->skip[i]; i++)
+        if (strcmp(c->skip[i], name) == 0)
+            return true;
+    return false;
+}
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -168,7 +177,7 @@ static int copy_tree(struct copy_ctx *c, int src, int dst, int depth)
             break;
         }
         const char *name = de->d_name;
-        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || skipped(c, name))
             continue;
         size_t mark = push_name(c, name);
         struct stat st;
@@ -556,6 +565,7 @@ int sb_box_create(struct sb_box *box, const struct sandbox_spec *spec, char *err
     struct copy_ctx c = {
         .max_bytes = spec->copy_max_bytes ? spec->copy_max_bytes : SB_BOX_DEFAULT_MAX_BYTES,
         .max_files = spec->copy_max_files ? spec->copy_max_files : SB_BOX_DEFAULT_MAX_FILES,
+        .skip = spec->copy_skip,
         .err = err,
         .errlen = errlen,
     };

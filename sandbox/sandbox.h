@@ -47,6 +47,8 @@ struct sandbox_spec {
     const char *copy_dir;        /* NULL, or a directory copied recursively into
                                     the box (symbolic links are copied as links,
                                     never followed) */
+    const char *const *copy_skip; /* NULL, or NULL-terminated names never
+                                    copied from copy_dir, at any depth */
     const struct sandbox_file *files; /* extra files, copied after copy_dir */
     size_t nfiles;
     size_t copy_max_bytes;       /* 0: 64 MiB; refuse bigger submissions */
