@@ -38,7 +38,7 @@ UNIT_SAN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests-san/%)
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps grade test unit unit-san runtime integration hostile bench install uninstall clean help
+.PHONY: all deps grade test unit unit-san runtime integration hostile git-tests bench install uninstall clean help
 
 all: $(BUILD)/grader
 
@@ -103,6 +103,10 @@ runtime:
 hostile: $(BUILD)/grader
 	@sh tests/hostile/run.sh $(BUILD)/grader
 
+# Git submissions, grader check and the hooks, with real git repositories.
+git-tests: $(BUILD)/grader
+	@sh tests/git/run.sh $(BUILD)/grader
+
 integration: $(BUILD)/grader $(BUILD)/grader-san
 	@sh tests/integration/run.sh $(BUILD)/grader $(BUILD)/grader-san
 
@@ -112,6 +116,7 @@ test: $(BUILD)/grader
 	@$(MAKE) --no-print-directory runtime
 	@$(MAKE) --no-print-directory integration
 	@$(MAKE) --no-print-directory hostile
+	@$(MAKE) --no-print-directory git-tests
 
 bench: $(BUILD)/grader
 	@sh scripts/bench.sh $(BUILD)/grader

@@ -132,7 +132,13 @@ static enum submission_status read_repository(const struct rubric *rb, const cha
     case GITSUB_OK: break;
     case GITSUB_INVALID: return SUBMISSION_INVALID;
     case GITSUB_NOT_FOUND: return SUBMISSION_NOT_FOUND;
-    case GITSUB_UNTRUSTED:
+    case GITSUB_UNTRUSTED: {
+        size_t n = strlen(msg);
+        snprintf(msg + n, msglen - n,
+                 ". If you trust it, grade it with --trust-owner: the grader never runs anything a repository "
+                 "configures");
+        return SUBMISSION_ERROR;
+    }
     case GITSUB_ERROR:
     default: return SUBMISSION_ERROR;
     }
@@ -342,6 +348,9 @@ enum grade_exit grade_submission(const struct grade_context *ctx, const char *pa
     json_object_set_new(runs, "after", run_json(&records[RUN_AFTER_KIND], facts, "after"));
     json_object_set_new(runs, "probe", run_json(&records[RUN_PROBE_KIND], facts, "probe"));
     json_t *after = json_object_get(runs, "after");
+    /* The channel's token authenticated the record; it is a secret of one
+     * run, not a fact, and would make every result differ. */
+    json_object_del(json_object_get(facts, "probe"), "token");
     if (json_is_object(after)) {
         json_object_set(after, "facts", json_object_get(facts, "probe"));
         json_object_set(*result, "isolation", json_object_get(after, "isolation"));

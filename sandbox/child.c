@@ -187,7 +187,7 @@ static _Noreturn void payload_main(const struct sb_child *c, pid_t init_pid, boo
     int keep[3] = {errfd, c->fd_chan >= 0 ? c->channel_fd : errfd, ll >= 0 ? ll : errfd};
     close_all_but(keep, 3);
 
-    if (chdir(c->cwd) < 0)
+    if (chdir(in_root ? SB_ROOT_WORKDIR : c->cwd) < 0)
         fail(errfd, SB_STAGE_CHDIR, errno, 0);
     for (int i = 0; i < c->nrl; i++)
         if (setrlimit(RLIMIT_RESOURCE(c->rl[i].resource), &c->rl[i].lim) < 0)

@@ -592,7 +592,7 @@ int sb_root_build(const struct sb_root *root, bool new_proc, int landlock_fd, in
     }
 
     step = SB_ROOT_STEP_WORK;
-    if (join(p, sizeof p, R, R) < 0 || make_path_below(p, strlen(R), 0755) < 0 ||
+    if (join(p, sizeof p, R, SB_ROOT_WORKDIR) < 0 || mkdir(p, 0700) < 0 ||
         mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV, root->work_opts) < 0)
         goto fail;
     step = SB_ROOT_STEP_COPY;
@@ -633,7 +633,7 @@ int sb_root_build(const struct sb_root *root, bool new_proc, int landlock_fd, in
     if (landlock_fd >= 0) {
         int e = sb_landlock_allow_after_mount(landlock_fd, landlock_abi, "/", SB_LL_READ);
         if (!e)
-            e = sb_landlock_allow_after_mount(landlock_fd, landlock_abi, R, SB_LL_WRITE);
+            e = sb_landlock_allow_after_mount(landlock_fd, landlock_abi, SB_ROOT_WORKDIR, SB_LL_WRITE);
         if (!e)
             e = sb_landlock_allow_after_mount(landlock_fd, landlock_abi, "/tmp", SB_LL_WRITE);
         if (!e)

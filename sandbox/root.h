@@ -12,8 +12,10 @@
  *        /dev/shm tmpfs;
  *   /proc of the run's PID namespace (when the kernel allows one);
  *   /tmp: a size- and inode-capped tmpfs;
- *   the work directory at the box's own path: a size- and inode-capped
- *        tmpfs holding a copy of the box, owned by the run's uid;
+ *   the work directory, /box (SB_ROOT_WORKDIR, the same for every run, so
+ *        paths in the run's output do not depend on the host): a size-
+ *        and inode-capped tmpfs holding a copy of the box, owned by the
+ *        run's uid;
  *   the planned read-only paths (the interpreter's prefix, a script's
  *        directory, files the caller names) at their own paths.
  *
@@ -30,10 +32,11 @@
 #include <sys/types.h>
 
 #define SB_ROOT_MAX_RO 8
+#define SB_ROOT_WORKDIR "/box"
 #define SB_ROOT_PATH 4096
 
 struct sb_root {
-    char box[SB_ROOT_PATH];                 /* the host box; also its path inside */
+    char box[SB_ROOT_PATH];                 /* the host box, copied to SB_ROOT_WORKDIR */
     char ro[SB_ROOT_MAX_RO][SB_ROOT_PATH];  /* host paths bound read-only at the same path */
     int nro;
     char tmp_opts[96];                      /* tmpfs options for /tmp */

@@ -1044,9 +1044,10 @@ static void describe(struct run *r)
                  (r->init_flags & SB_INIT_TMP) ? " +tmp" : "");
     else
         snprintf(ns, sizeof ns, "fallback: setsid + subreaper (namespaces: %.80s)", r->ns_why[0] ? r->ns_why : "off");
+    /* Not the number: it differs from run to run, and results must not. */
     if (r->res->uid && geteuid() == 0) {
         size_t l = strlen(ns);
-        snprintf(ns + l, sizeof ns - l, "; uid %u", r->res->uid);
+        snprintf(ns + l, sizeof ns - l, "; own uid");
     }
     char layers[128];
     char ll[24];
@@ -1249,7 +1250,7 @@ static void fill_layers(struct run *r)
     if (uid != 0 && geteuid() != 0)
         set_layer(res, SANDBOX_LAYER_UID, true, "uid %u: the grader's own, not root", (unsigned)uid);
     else if (uid != 0)
-        set_layer(res, SANDBOX_LAYER_UID, true, "uid %u, the run's own; no capabilities", (unsigned)uid);
+        set_layer(res, SANDBOX_LAYER_UID, true, "a uid of the run's own (60000-61023); no capabilities");
     else if (!r->ready && r->mode != MODE_FALLBACK && r->uid_in_root)
         set_layer(res, SANDBOX_LAYER_UID, false, "not switched: the payload was not started");
     else

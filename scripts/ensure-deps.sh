@@ -19,6 +19,7 @@ need_pc libcrypto libssl-dev
 need_pc zlib zlib1g-dev
 need_pc check check
 need_cmd python3 python3
+need_cmd git git
 
 [ -z "$missing" ] && exit 0
 
