@@ -960,6 +960,30 @@ def titles():
     return TITLES
 
 
+@test("check on a student's laptop: an unprivileged user, with and without user namespaces, gets the same score "
+      "and is told which isolation it had")
+def _(c):
+    if os.geteuid() != 0:
+        raise Skip("needs root to run the check as another user (this whole suite then runs unprivileged anyway)")
+    if not shutil.which("setpriv"):
+        raise Skip("setpriv (util-linux) is not installed")
+    d = tempfile.mkdtemp(prefix="grader-git-laptop-", dir="/tmp")
+    try:
+        os.chmod(d, 0o777)
+        with open(os.path.join(d, ENTRY), "wb") as f:
+            f.write(DATA["fix"])
+        os.chmod(os.path.join(d, ENTRY), 0o644)
+        for disable, how in (("userns", "fallback: setsid"), (None, "namespaces: user")):
+            p = run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", GRADER, "check", "--python", PY, d],
+                    d, tool_env({"HOME": d, "GRADER_SANDBOX_DISABLE": disable}), GRADE_TIMEOUT, heavy=True)
+            what = "check as uid 65534%s" % (" without user namespaces" if disable else "")
+            c(p.rc == 0 and "Visible score: 100 / 100" in p.stdout, "%s: %s" % (what, p.brief()))
+            c("sandbox: degraded isolation" in p.stdout and how in p.stdout,
+              "%s: the isolation line does not say %r: %s" % (what, how, short(p.stdout, 400)))
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 @test("check: the first line names the grader version, rubric id and sha256 prefix, Python version; then the isolation level")
 def _(c):
     m = facts_of_machine()
