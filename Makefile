@@ -9,13 +9,13 @@ PREFIX     ?= /usr/local
 BUILD      := build
 CC         ?= cc
 
-PKGS       := libgit2 libpcre2-8 yaml-0.1 libseccomp jansson libcrypto zlib
+PKGS       := libgit2 libpcre2-8 yaml-0.1 libseccomp jansson libcrypto zlib libzip
 TEST_PKGS  := check
 
 # Backquotes, not $(shell ...): pkg-config runs when a recipe runs, after
 # scripts/ensure-deps.sh may have installed the packages it asks about.
 PKG_CFLAGS = `pkg-config --cflags $(PKGS)`
-PKG_LIBS   = `pkg-config --libs $(PKGS)`
+PKG_LIBS   = `pkg-config --libs $(PKGS)` -lm
 CHECK_CFLAGS = `pkg-config --cflags $(TEST_PKGS)`
 CHECK_LIBS   = `pkg-config --libs $(TEST_PKGS)`
 

@@ -82,7 +82,9 @@ static void git_source_free(struct git_source *gs)
 static int make_temp_dir(char *out, size_t len, const char *what)
 {
     const char *tmp = getenv("TMPDIR");
-    snprintf(out, len, "%s/grader-%s-XXXXXX", tmp && tmp[0] == '/' ? tmp : "/tmp", what);
+    /* The pid lets a later grader clean up after one that was killed
+     * (paths_sweep_stale). */
+    snprintf(out, len, "%s/grader-%s-%d-XXXXXX", tmp && tmp[0] == '/' ? tmp : "/tmp", what, (int)getpid());
     if (mkdtemp(out))
         return 0;
     out[0] = '\0';
@@ -252,6 +254,17 @@ static void set_message(json_t *result, const char *fmt_status, const char *msg)
     json_object_set_new(result, "message", json_string(msg));
 }
 
+json_t *grade_result_without_runs(const struct grade_context *ctx, const char *path, const char *status,
+                                  const char *message)
+{
+    struct submission sub;
+    memset(&sub, 0, sizeof sub);
+    sub.path = (char *)path;
+    json_t *r = result_new(ctx, &sub, status, message);
+    add_source_fields(r, "folder", NULL, ctx->source);
+    return r;
+}
+
 enum grade_exit grade_submission(const struct grade_context *ctx, const char *path, json_t **result, char *err,
                                  size_t errlen)
 {
@@ -322,6 +335,7 @@ enum grade_exit grade_submission(const struct grade_context *ctx, const char *pa
         .rubric = rb,
         .submission = &sub,
         .baseline = gs.first_path[0] ? gs.first_path : NULL,
+        .shared_before = gs.first_path[0] ? NULL : ctx->shared_before,
     };
     enum grade_exit rc = GRADE_EXIT_VERDICT;
     if (runs_execute(&cfg, records, msg, sizeof msg) < 0) {

@@ -24,6 +24,8 @@ enum grade_exit {
 /* Where a submission's files come from.  A git repository is read from
  * its object store at a commit (gitsub.h) unless `worktree` says to take
  * the folder as it is on disk; the other fields need a repository. */
+struct run_record;
+
 struct grade_source {
     const char *rev;          /* a revision instead of HEAD, or NULL */
     bool has_deadline;        /* the last first-parent commit not after: */
@@ -47,7 +49,14 @@ struct grade_context {
     bool require_full;                  /* --isolation strict */
     unsigned sandbox_disable;           /* GRADER_SANDBOX_DISABLE */
     const struct grade_source *source;  /* NULL: HEAD of a repository, else the folder */
+    const struct run_record *shared_before; /* a batch's baseline run, reused
+                                           (ignored with --before first) */
 };
+
+/* A result with no runs, for a submission that could not even be opened
+ * (a batch turns every failure into a row): status "invalid" or "error". */
+json_t *grade_result_without_runs(const struct grade_context *ctx, const char *path, const char *status,
+                                  const char *message);
 
 /* Grades `path`.  Returns the exit status; *result is the result object
  * for every status but GRADE_EXIT_USAGE (when `err` says what was wrong). */

@@ -2,6 +2,7 @@
  * table that dispatches them, as git does. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -10,6 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "batch.h"
+#include "export.h"
+#include "report.h"
 #include "grade.h"
 #include "hook.h"
 #include "jsontext.h"
@@ -41,6 +45,9 @@ static void usage_main(FILE *out)
             "Commands:\n"
             "  grade              grade one submission (a folder, a file or a git repository)\n"
             "  check              a student's self-check of their working copy\n"
+            "  batch              grade a whole class in parallel; gradebook and reports\n"
+            "  merge              combine the outputs of batch --shard runs\n"
+            "  export             build the Gradescope autograder zip\n"
             "  hook               install or remove the pre-commit / pre-push hook\n"
             "  parse-tracemalloc  print the tracemalloc statistics found in text, as JSON\n"
             "  rubric check       validate a rubric file\n"
@@ -84,7 +91,8 @@ static void usage_grade(FILE *out)
             "Options:\n"
             "  --rubric FILE      rubric to grade against (default: the bundled\n"
             "                     rubrics/weakref-leak.yaml)\n"
-            "  --format FORMAT    text (default) or json\n"
+            "  --format FORMAT    text (default), json, or gradescope / prairielearn (the\n"
+            "                     results.json those platforms read)\n"
             "  --python PATH      interpreter for student code (default: $GRADER_PYTHON,\n"
             "                     else python3 on PATH); CPython 3.8 or newer\n"
             "  --isolation MODE   auto (default): use every sandbox layer this machine\n"
@@ -139,6 +147,7 @@ static void session_close(struct session *se)
 static int session_open(struct session *se, const char *cmd, const char *rubric_path, const char *python, bool strict)
 {
     memset(se, 0, sizeof *se);
+    paths_sweep_stale();
     int rc = load_rubric(rubric_path, &se->rb);
     if (rc) {
         rubric_free(&se->rb);
@@ -283,8 +292,9 @@ static int cmd_grade(int argc, char **argv)
         fprintf(stderr, "grader grade: --worktree and --index contradict each other; give one\n");
         return EXIT_USAGE;
     }
-    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
-        fprintf(stderr, "grader grade: unknown format '%s'; use text or json\n", format);
+    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0 && strcmp(format, "gradescope") != 0 &&
+        strcmp(format, "prairielearn") != 0) {
+        fprintf(stderr, "grader grade: unknown format '%s'; use text, json, gradescope or prairielearn\n", format);
         return EXIT_USAGE;
     }
     if (strcmp(isolation, "auto") != 0 && strcmp(isolation, "strict") != 0) {
@@ -315,6 +325,20 @@ static int cmd_grade(int argc, char **argv)
         fprintf(stderr, "grader grade: %s\n", err);
     } else if (strcmp(format, "json") == 0) {
         result_render_json(result, stdout);
+    } else if (strcmp(format, "gradescope") == 0 || strcmp(format, "prairielearn") == 0) {
+        /* What /autograder/results/results.json or /grade/results/results.json holds. */
+        char rerr[512] = "";
+        /* The reports name each result; one graded alone is "submission". */
+        json_object_set_new(result, "id", json_string("submission"));
+        json_t *doc = format[0] == 'g' ? report_gradescope_json(&se.rb, result, rerr, sizeof rerr)
+                                       : report_prairielearn_json(&se.rb, result, rerr, sizeof rerr);
+        if (!doc) {
+            fprintf(stderr, "grader grade: %s\n", rerr);
+            rc = EXIT_INTERNAL;
+        } else {
+            report_write_json(doc, stdout);
+            json_decref(doc);
+        }
     } else {
         result_render_text(result, stdout, use_color());
     }
@@ -745,6 +769,273 @@ static int cmd_hook(int argc, char **argv)
     return EXIT_USAGE;
 }
 
+
+/* ---- grader batch and grader merge ------------------------------------- */
+
+static volatile sig_atomic_t batch_stop;
+
+static void on_batch_signal(int sig)
+{
+    (void)sig;
+    batch_stop = 1;
+}
+
+static void usage_batch(FILE *out)
+{
+    fprintf(out,
+            "usage: grader batch [--rubric FILE] [--python PATH] [-j N] [-o OUTDIR] [--resume]\n"
+            "                    [--shard K/N] [--isolation auto|strict] [--deadline TIME] [--rev REV]\n"
+            "                    [--before baseline|first] [--trust-owner] PATH...\n"
+            "\n"
+            "Grades every submission found in PATH...: a PATH that is a submission (a\n"
+            "folder holding leaky_app.py, the file, or a git repository) is one, named\n"
+            "after its folder; any other folder holds one submission per entry (as a\n"
+            "GitHub Classroom clone leaves them), each named after its entry.\n"
+            "\n"
+            "  -j N              N submissions at once (default: one per core)\n"
+            "  -o OUTDIR         where results go (default: grader-results)\n"
+            "  --resume          keep the rows OUTDIR/results.jsonl already has and grade\n"
+            "                    the rest (after Ctrl-C or a crash)\n"
+            "  --shard K/N       grade only the K-th of N stable slices of the class (for\n"
+            "                    several machines; then grader merge)\n"
+            "  --cache DIR       where results are cached (default: OUTDIR/cache)\n"
+            "  --isolation MODE  strict: refuse degraded runs; auto: the best available.\n"
+            "                    Default: strict when this machine gives full isolation\n"
+            "  --deadline, --rev, --before, --trust-owner: as for grader grade\n"
+            "\n"
+            "Every result is written to OUTDIR/results.jsonl the moment it is known; a\n"
+            "re-run reuses OUTDIR/cache for submissions that did not change.  At the\n"
+            "end: grades.csv, canvas.csv, junit.xml, report.html, and per submission\n"
+            "OUTDIR/submissions/ID/{gradescope,prairielearn}/results.json and feedback.md.\n"
+            "\n"
+            "Exit status: 0 the batch finished (whatever the verdicts); 2 bad usage; 3 it\n"
+            "could not run (no interpreter, the sandbox, the baseline, an unwritable\n"
+            "OUTDIR); 130 interrupted (the rows so far are kept: run again with --resume).\n");
+}
+
+static double parse_positive(const char *opt, const char *text, int *bad);
+
+static int cmd_batch(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"rubric", required_argument, NULL, 'r'},    {"python", required_argument, NULL, 'p'},
+        {"jobs", required_argument, NULL, 'j'},      {"output", required_argument, NULL, 'o'},
+        {"resume", no_argument, NULL, 'u'},          {"shard", required_argument, NULL, 's'},
+        {"isolation", required_argument, NULL, 'i'}, {"help", no_argument, NULL, 'h'},
+        {"cache", required_argument, NULL, 'C'},     SOURCE_OPTIONS,
+        {NULL, 0, NULL, 0}};
+    const char *rubric_path = NULL, *python = NULL, *outdir = "grader-results", *isolation = NULL, *cache = NULL;
+    unsigned jobs = 0, shard_k = 0, shard_n = 0;
+    bool resume = false;
+    struct grade_source src = {0};
+    int c, bad = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "hj:o:", opts, NULL)) != -1) {
+        int so = source_option("batch", c, optarg, &src);
+        if (so < 0)
+            return EXIT_USAGE;
+        if (so > 0)
+            continue;
+        switch (c) {
+        case 'r': rubric_path = optarg; break;
+        case 'p': python = optarg; break;
+        case 'j': jobs = (unsigned)parse_positive("-j", optarg, &bad); break;
+        case 'o': outdir = optarg; break;
+        case 'u': resume = true; break;
+        case 'C': cache = optarg; break;
+        case 's':
+            if (sscanf(optarg, "%u/%u", &shard_k, &shard_n) != 2 || shard_n < 1 || shard_k < 1 || shard_k > shard_n) {
+                fprintf(stderr, "grader batch: --shard %s: give K/N with 1 <= K <= N, e.g. 2/8\n", optarg);
+                bad = 1;
+            }
+            break;
+        case 'i': isolation = optarg; break;
+        case 'h': usage_batch(stdout); return 0;
+        default: usage_batch(stderr); return EXIT_USAGE;
+        }
+    }
+    if (isolation && strcmp(isolation, "auto") != 0 && strcmp(isolation, "strict") != 0) {
+        fprintf(stderr, "grader batch: unknown isolation '%s'; use auto or strict\n", isolation);
+        bad = 1;
+    }
+    if (src.index) {
+        fprintf(stderr, "grader batch: --index grades one student's staged files; use grader check --index\n");
+        bad = 1;
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "grader batch: give at least one PATH (a submission or a folder of them)\n");
+        bad = 1;
+    }
+    if (bad)
+        return EXIT_USAGE;
+    if (!jobs) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        jobs = n > 0 ? (unsigned)n : 1;
+    }
+
+    struct session se;
+    int rc = session_open(&se, "batch", rubric_path, python, isolation && strcmp(isolation, "strict") == 0);
+    if (rc)
+        return rc;
+    if (!se.ctx.python) {
+        fprintf(stderr, "grader batch: %s\n", se.pyerr);
+        session_close(&se);
+        return EXIT_INTERNAL;
+    }
+    se.ctx.source = &src;
+    struct batch_item *items = NULL;
+    size_t count = 0;
+    char err[2048] = "";
+    if (batch_discover((const char *const *)(argv + optind), (size_t)(argc - optind), se.rb.entry, &items, &count, err,
+                       sizeof err) < 0) {
+        fprintf(stderr, "grader batch: %s\n", err);
+        session_close(&se);
+        return EXIT_USAGE;
+    }
+    if (shard_n > 1) {
+        size_t kept = 0;
+        for (size_t i = 0; i < count; i++) {
+            if (batch_in_shard(items[i].id, shard_k, shard_n)) {
+                items[kept++] = items[i];
+            } else {
+                free(items[i].id);
+                free(items[i].path);
+            }
+        }
+        count = kept;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_batch_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    struct batch_options o = {.ctx = &se.ctx,
+                              .items = items,
+                              .count = count,
+                              .outdir = outdir,
+                              .cache_dir = cache,
+                              .jobs = jobs,
+                              .resume = resume,
+                              .auto_strict = !isolation,
+                              .progress_bar = isatty(STDERR_FILENO),
+                              .log = stderr,
+                              .stop = &batch_stop};
+    struct batch_summary sum;
+    if (batch_run(&o, &sum, err, sizeof err) < 0) {
+        fprintf(stderr, "grader batch: %s\n", err);
+        rc = EXIT_INTERNAL;
+    } else if (batch_finish(&se.rb, outdir, err, sizeof err) < 0) {
+        fprintf(stderr, "grader batch: the results are in %s/results.jsonl, but the reports failed: %s\n", outdir,
+                err);
+        rc = EXIT_INTERNAL;
+    } else {
+        fprintf(stderr,
+                "grader batch: %zu of %zu submissions have a result in %s (%zu graded, %zu invalid, %zu grader "
+                "errors; %zu reused from the cache, %zu kept from before)%s\n",
+                sum.done, sum.total, outdir, sum.graded, sum.invalid, sum.errors, sum.from_cache, sum.resumed,
+                sum.interrupted ? "; interrupted: run again with --resume to finish" : "");
+        rc = sum.interrupted ? 130 : 0;
+    }
+    batch_items_free(items, count);
+    session_close(&se);
+    return rc;
+}
+
+static int cmd_merge(int argc, char **argv)
+{
+    static const struct option opts[] = {{"rubric", required_argument, NULL, 'r'},
+                                         {"output", required_argument, NULL, 'o'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *rubric_path = NULL, *outdir = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r': rubric_path = optarg; break;
+        case 'o': outdir = optarg; break;
+        case 'h':
+        default:
+            fprintf(c == 'h' ? stdout : stderr,
+                    "usage: grader merge [--rubric FILE] -o OUTDIR SHARD_DIR...\n\n"
+                    "Combines the results of 'grader batch --shard K/N' runs (each SHARD_DIR an\n"
+                    "OUTDIR of one) into OUTDIR, with the same reports an unsharded batch writes.\n"
+                    "Refuses shards graded with another rubric than FILE (default: the bundled\n"
+                    "one) and an id found in two shards.\n"
+                    "Exit status: 0 merged; 2 bad usage or mismatched shards; 3 cannot write.\n");
+            return c == 'h' ? 0 : EXIT_USAGE;
+        }
+    }
+    if (!outdir || optind >= argc) {
+        fprintf(stderr, "usage: grader merge [--rubric FILE] -o OUTDIR SHARD_DIR...\n");
+        return EXIT_USAGE;
+    }
+    struct rubric rb;
+    memset(&rb, 0, sizeof rb);
+    int rc = load_rubric(rubric_path, &rb);
+    if (rc) {
+        rubric_free(&rb);
+        return rc;
+    }
+    char err[2048];
+    if (batch_merge(&rb, (const char *const *)(argv + optind), (size_t)(argc - optind), outdir, err, sizeof err) < 0) {
+        fprintf(stderr, "grader merge: %s\n", err);
+        rc = EXIT_USAGE;
+    } else {
+        printf("grader merge: %d shard%s merged into %s\n", argc - optind, argc - optind == 1 ? "" : "s", outdir);
+    }
+    rubric_free(&rb);
+    return rc;
+}
+
+static int cmd_export(int argc, char **argv)
+{
+    static const struct option opts[] = {{"rubric", required_argument, NULL, 'r'},
+                                         {"output", required_argument, NULL, 'o'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *rubric_path = NULL, *out = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r': rubric_path = optarg; break;
+        case 'o': out = optarg; break;
+        case 'h':
+        default:
+            fprintf(c == 'h' ? stdout : stderr,
+                    "usage: grader export gradescope [--rubric FILE] -o autograder.zip\n\n"
+                    "Builds the zip Gradescope's \"Configure Autograder\" page takes: setup.sh\n"
+                    "(installs the packages and builds grader from the source inside),\n"
+                    "run_autograder (grades /autograder/submission with the rubric inside and\n"
+                    "always writes /autograder/results/results.json) and the rubric with its\n"
+                    "baseline.  Run it from a source checkout.\n"
+                    "Exit status: 0 written; 2 bad usage or rubric; 3 cannot write.\n");
+            return c == 'h' ? 0 : EXIT_USAGE;
+        }
+    }
+    if (!out || optind != argc - 1 || strcmp(argv[optind], "gradescope") != 0) {
+        fprintf(stderr, "usage: grader export gradescope [--rubric FILE] -o autograder.zip\n");
+        return EXIT_USAGE;
+    }
+    struct rubric rb;
+    memset(&rb, 0, sizeof rb);
+    int rc = load_rubric(rubric_path, &rb);
+    char root[PATH_MAX], err[2048];
+    if (!rc && paths_data_dir(root, sizeof root, err, sizeof err) < 0) {
+        fprintf(stderr, "grader export: %s\n", err);
+        rc = EXIT_INTERNAL;
+    }
+    if (!rc && export_gradescope(out, root, &rb, err, sizeof err) < 0) {
+        fprintf(stderr, "grader export: %s\n", err);
+        rc = EXIT_INTERNAL;
+    }
+    if (!rc)
+        printf("grader export: wrote %s (upload it on Gradescope's Configure Autograder page)\n", out);
+    rubric_free(&rb);
+    return rc;
+}
+
 static int cmd_parse_tracemalloc(int argc, char **argv)
 {
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
@@ -1074,6 +1365,9 @@ static const struct command {
 } commands[] = {
     {"grade", cmd_grade},
     {"check", cmd_check},
+    {"batch", cmd_batch},
+    {"merge", cmd_merge},
+    {"export", cmd_export},
     {"hook", cmd_hook},
     {"parse-tracemalloc", cmd_parse_tracemalloc},
     {"rubric", cmd_rubric},

@@ -27,4 +27,9 @@ int paths_sandbox_disable(unsigned *bits, char *err, size_t errlen);
  * when it is not ours alone: anyone who can write there could change what
  * runs in every graded interpreter. */
 int paths_cache_dir(char *out, size_t len);
+
+/* Removes from $TMPDIR (or /tmp) the temporary files and folders of
+ * graders that died without cleaning up (grader-token-PID-*,
+ * grader-export-PID-*, grader-first-PID-* whose PID is gone). */
+void paths_sweep_stale(void);
 #endif

@@ -124,7 +124,8 @@ int runs_execute(const struct runs_config *cfg, struct run_record records[RUN_KI
     make_token(token);
     char token_path[PATH_MAX];
     const char *tmpdir = getenv("TMPDIR");
-    snprintf(token_path, sizeof token_path, "%s/grader-token-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+    snprintf(token_path, sizeof token_path, "%s/grader-token-%d-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp",
+             (int)getpid());
     int tfd = mkstemp(token_path);
     if (tfd < 0 || write(tfd, token, strlen(token)) != (ssize_t)strlen(token)) {
         snprintf(err, errlen, "cannot write the runtime's token file %s: %s", token_path, strerror(errno));
@@ -138,12 +139,17 @@ int runs_execute(const struct runs_config *cfg, struct run_record records[RUN_KI
 
     struct run_job jobs[RUN_KINDS];
     memset(jobs, 0, sizeof jobs);
+    bool skip[RUN_KINDS] = {false};
+    skip[RUN_BEFORE_KIND] = cfg->shared_before != NULL;
+    skip[RUN_AFTER_KIND] = skip[RUN_PROBE_KIND] = cfg->before_only;
     for (int k = 0; k < RUN_KINDS; k++) {
         struct run_job *job = &jobs[k];
         struct run_record *rec = &records[k];
         memset(rec, 0, sizeof *rec);
         rec->name = names[k];
         job->record = rec;
+        if (skip[k])
+            continue;
         size_t a = 0, e = 0;
         job->argv[a++] = cfg->python->executable;
         /* -E: ignore PYTHON* variables; -s: no user site-packages; -B: no
@@ -210,7 +216,13 @@ int runs_execute(const struct runs_config *cfg, struct run_record records[RUN_KI
 
     pthread_t threads[RUN_KINDS];
     bool threaded[RUN_KINDS] = {false};
+    if (cfg->shared_before) {
+        records[RUN_BEFORE_KIND] = *cfg->shared_before;
+        records[RUN_BEFORE_KIND].borrowed = true;
+    }
     for (int k = 0; k < RUN_KINDS; k++) {
+        if (skip[k])
+            continue;
         if (pthread_create(&threads[k], NULL, run_thread, &jobs[k]) == 0)
             threaded[k] = true;
         else
@@ -224,6 +236,8 @@ int runs_execute(const struct runs_config *cfg, struct run_record records[RUN_KI
     int failed = -1;
     for (int k = 0; k < RUN_KINDS; k++) {
         struct run_record *rec = &records[k];
+        if (skip[k])
+            continue;
         if (jobs[k].rc != 0) {
             if (failed < 0)
                 failed = k;
@@ -248,6 +262,10 @@ int runs_execute(const struct runs_config *cfg, struct run_record records[RUN_KI
 void runs_free(struct run_record records[RUN_KINDS])
 {
     for (int k = 0; k < RUN_KINDS; k++) {
+        if (records[k].borrowed) {
+            memset(&records[k], 0, sizeof records[k]);
+            continue;
+        }
         sandbox_result_free(&records[k].sb);
         tm_stats_free(&records[k].stats);
         json_decref(records[k].probe);

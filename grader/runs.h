@@ -31,6 +31,7 @@ struct run_record {
     struct tm_stats stats;      /* statistics parsed from stdout */
     json_t *probe;              /* probe run only: the runtime's record, or NULL */
     char probe_error[256];      /* why there is no record */
+    bool borrowed;              /* a copy of runs_config.shared_before: runs_free leaves it */
 };
 
 struct runs_config {
@@ -44,9 +45,14 @@ struct runs_config {
     const char *baseline;       /* the before run's entry file: NULL for the
                                    rubric's baseline, or the student's first
                                    committed version (--before first) */
+    const struct run_record *shared_before; /* a batch's one before run of the
+                                   rubric's baseline, reused (read-only) instead
+                                   of running it again; NULL: run it */
+    bool before_only;           /* run the before run alone (submission may be
+                                   NULL): what a batch shares */
 };
 
-/* Runs all three.  Returns 0 when every run started (whatever each run's
+/* Runs all three (or what shared_before and before_only leave).  Returns 0 when every run started (whatever each run's
  * outcome), -1 with a message when the sandbox itself failed. */
 int runs_execute(const struct runs_config *cfg, struct run_record records[RUN_KINDS], char *err, size_t errlen);
 void runs_free(struct run_record records[RUN_KINDS]);

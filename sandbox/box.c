@@ -12,6 +12,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -543,6 +545,31 @@ int sb_box_give(const struct sb_box *box, uid_t uid, gid_t gid, char *err, size_
     return rc;
 }
 
+/* Boxes of graders that are gone, beneath `dir`: removed as any box is,
+ * never following a link.  Once per process and folder (the first). */
+static void sweep_once(const char *dir)
+{
+    static atomic_flag done = ATOMIC_FLAG_INIT;
+    if (atomic_flag_test_and_set(&done))
+        return;
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        int pid = 0;
+        if (sscanf(de->d_name, "grader-box-%d-", &pid) != 1 || pid <= 0 || pid == (int)getpid())
+            continue;
+        if (kill(pid, 0) == 0 || errno != ESRCH)
+            continue;
+        struct sb_box stale;
+        char ignored[256];
+        if ((size_t)snprintf(stale.path, sizeof stale.path, "%s/%s", dir, de->d_name) < sizeof stale.path)
+            sb_box_remove(&stale, ignored, sizeof ignored);
+    }
+    closedir(d);
+}
+
 int sb_box_create(struct sb_box *box, const struct sandbox_spec *spec, char *err, size_t errlen)
 {
     box->path[0] = '\0';
@@ -554,8 +581,13 @@ int sb_box_create(struct sb_box *box, const struct sandbox_spec *spec, char *err
     size_t tl = strlen(tmp);
     while (tl > 1 && tmp[tl - 1] == '/')
         tl--;
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%.*s", (int)tl, tmp);
+    sweep_once(dir);
     char tmpl[PATH_MAX];
-    snprintf(tmpl, sizeof tmpl, "%.*s/grader-box-XXXXXX", (int)tl, tmp);
+    /* The pid in the name lets a later grader remove the boxes of one that
+     * was killed (SIGKILL leaves it no chance to). */
+    snprintf(tmpl, sizeof tmpl, "%.*s/grader-box-%d-XXXXXX", (int)tl, tmp, (int)getpid());
     if (!mkdtemp(tmpl)) {
         seterr(err, errlen, "cannot create the box under %.*s: %s", (int)tl, tmp, strerror(errno));
         return -1;

@@ -11,6 +11,7 @@
 #include "cgroup.h"
 #include "errname.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -223,6 +224,36 @@ static void note(struct sb_cgroup *cg, const char *piece)
         snprintf(cg->desc + l, sizeof cg->desc - l, "%s%s", l ? " " : "", piece);
 }
 
+/* A grader killed with SIGKILL cannot remove its run cgroups (its runs
+ * die with it: PDEATHSIG, the PID namespace).  The next grader using the
+ * same parent removes those of dead graders: names carry the pid. */
+static void sweep_dead(const char *own)
+{
+    DIR *d = opendir(own);
+    if (!d)
+        return;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        int pid = 0;
+        if (sscanf(de->d_name, "grader-%d-", &pid) != 1 || pid <= 0 || pid == (int)getpid())
+            continue;
+        if (kill(pid, 0) == 0 || errno != ESRCH)
+            continue;
+        char path[PATH_MAX];
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", own, de->d_name) < sizeof path)
+            rmdir(path);   /* refused while not empty: left for later */
+    }
+    closedir(d);
+}
+
+static atomic_flag swept[SB_CG_NDIRS] = {ATOMIC_FLAG_INIT, ATOMIC_FLAG_INIT, ATOMIC_FLAG_INIT, ATOMIC_FLAG_INIT};
+
+static void sweep_once(int i, const char *own)
+{
+    if (!atomic_flag_test_and_set(&swept[i]))
+        sweep_dead(own);
+}
+
 static void make_name(char *out, size_t len)
 {
     unsigned rnd = 0;
@@ -310,6 +341,9 @@ void sb_cgroup_create(struct sb_cgroup *cg, const struct sandbox_limits *lim)
     char own[PATH_MAX];
     int why = 0;
 
+    for (int i = 0; i < SB_CG_NDIRS; i++)
+        if (own_dir(&h[i], own, sizeof own) == 0)
+            sweep_once(i, own);
     if (!h[SB_CG_MEMORY].mounted && !h[SB_CG_PIDS].mounted && own_dir(&h[SB_CG_V2], own, sizeof own) == 0 &&
         try_v2(cg, own, name, lim, &why)) {
         note(cg, "cgroup v2:");

@@ -17,6 +17,7 @@ need_pc libseccomp libseccomp-dev
 need_pc jansson libjansson-dev
 need_pc libcrypto libssl-dev
 need_pc zlib zlib1g-dev
+need_pc libzip libzip-dev
 need_pc check check
 need_cmd python3 python3
 need_cmd git git

@@ -1,0 +1,1000 @@
+/* batch.c: see batch.h.
+ *
+ * Durability is append + fsync of one line per result, under one lock; the
+ * order of lines on disk is the order results arrived in, and batch_finish
+ * rewrites the file sorted by id (atomically: a temporary file and a
+ * rename), which is what makes two runs' outputs byte-identical. */
+#include "batch.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "digest.h"
+#include "gitsub.h"
+#include "report.h"
+#include "runs.h"
+
+#define MAX_ID 100
+#define MANIFEST_MAX_FILES 10000
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- discovery ---------------------------------------------------------- */
+
+static char *make_id(const char *name)
+{
+    size_t n = strlen(name);
+    if (n > 4 && strcmp(name + n - 4, ".git") == 0)
+        n -= 4;
+    if (n > MAX_ID)
+        n = MAX_ID;
+    char *id = malloc(n + 2);
+    if (!id)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)name[i];
+        id[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+                        c == '_'
+                    ? (char)c
+                    : '_';
+    }
+    id[n] = '\0';
+    if (n == 0 || strcmp(id, ".") == 0 || strcmp(id, "..") == 0) {
+        id[0] = '_';
+        id[1] = '\0';
+    }
+    return id;
+}
+
+static const char *base_name(const char *path, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s", path);
+    size_t n = strlen(buf);
+    while (n > 1 && buf[n - 1] == '/')
+        buf[--n] = '\0';
+    const char *slash = strrchr(buf, '/');
+    return slash ? slash + 1 : buf;
+}
+
+/* A submission by itself (rather than a folder of them)? */
+static bool is_submission(const char *path, const char *entry)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0)
+        return false;
+    if (!S_ISDIR(st.st_mode))
+        return true;
+    if (gitsub_is_repository(path))
+        return true;
+    char p[PATH_MAX];
+    snprintf(p, sizeof p, "%s/%s", path, entry);
+    return lstat(p, &st) == 0;
+}
+
+struct item_list {
+    struct batch_item *v;
+    size_t n, cap;
+};
+
+static int add_item(struct item_list *l, const char *path, const char *name_for_id)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        struct batch_item *v = realloc(l->v, cap * sizeof *v);
+        if (!v)
+            return -1;
+        l->v = v;
+        l->cap = cap;
+    }
+    char *id = make_id(name_for_id), *p = strdup(path);
+    if (!id || !p) {
+        free(id);
+        free(p);
+        return -1;
+    }
+    l->v[l->n].id = id;
+    l->v[l->n].path = p;
+    l->n++;
+    return 0;
+}
+
+static int cmp_item(const void *a, const void *b)
+{
+    return strcmp(((const struct batch_item *)a)->id, ((const struct batch_item *)b)->id);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void batch_items_free(struct batch_item *items, size_t count)
+{
+    for (size_t i = 0; items && i < count; i++) {
+        free(items[i].id);
+        free(items[i].path);
+    }
+    free(items);
+}
+
+int batch_discover(const char *const *paths, size_t npaths, const char *entry, struct batch_item **items,
+                   size_t *count, char *err, size_t errlen)
+{
+    struct item_list l = {0};
+    *items = NULL;
+    *count = 0;
+    for (size_t i = 0; i < npaths; i++) {
+        const char *path = paths[i];
+        struct stat st;
+        char nb[PATH_MAX];
+        if (lstat(path, &st) < 0) {
+            seterr(err, errlen, "%s: %s", path, strerror(errno));
+            goto fail;
+        }
+        if (is_submission(path, entry)) {
+            const char *name = base_name(path, nb, sizeof nb);
+            char parent[PATH_MAX];
+            /* alice/leaky_app.py is alice's, not "leaky_app.py"'s */
+            if (S_ISREG(st.st_mode) && strcmp(name, entry) == 0) {
+                snprintf(parent, sizeof parent, "%s", path);
+                char *slash = strrchr(parent, '/');
+                if (slash && slash != parent) {
+                    *slash = '\0';
+                    name = base_name(parent, nb, sizeof nb);
+                } else {
+                    char cwd[PATH_MAX];
+                    name = getcwd(cwd, sizeof cwd) ? base_name(cwd, nb, sizeof nb) : name;
+                }
+            } else if (S_ISREG(st.st_mode)) {
+                char *dot = strrchr(nb, '.');
+                if (dot && dot != name)
+                    *dot = '\0';
+            }
+            if (add_item(&l, path, name) < 0)
+                goto oom;
+            continue;
+        }
+        DIR *d = opendir(path);
+        if (!d) {
+            seterr(err, errlen, "%s: %s", path, strerror(errno));
+            goto fail;
+        }
+        char **names = NULL;
+        size_t nn = 0, cap = 0;
+        struct dirent *de;
+        bool ok = true;
+        while ((de = readdir(d)) != NULL) {
+            if (de->d_name[0] == '.')
+                continue;
+            if (nn == cap) {
+                cap = cap ? cap * 2 : 64;
+                char **v = realloc(names, cap * sizeof *v);
+                if (!v) {
+                    ok = false;
+                    break;
+                }
+                names = v;
+            }
+            if (!(names[nn] = strdup(de->d_name))) {
+                ok = false;
+                break;
+            }
+            nn++;
+        }
+        closedir(d);
+        qsort(names, nn, sizeof *names, cmp_str);
+        for (size_t k = 0; ok && k < nn; k++) {
+            char p[PATH_MAX];
+            snprintf(p, sizeof p, "%s/%s", path, names[k]);
+            char nm[PATH_MAX];
+            snprintf(nm, sizeof nm, "%s", names[k]);
+            struct stat cst;
+            if (lstat(p, &cst) == 0 && S_ISREG(cst.st_mode)) {
+                char *dot = strrchr(nm, '.');
+                if (dot && dot != nm)
+                    *dot = '\0';
+            }
+            if (add_item(&l, p, nm) < 0)
+                ok = false;
+        }
+        for (size_t k = 0; k < nn; k++)
+            free(names[k]);
+        free(names);
+        if (!ok)
+            goto oom;
+    }
+    qsort(l.v, l.n, sizeof *l.v, cmp_item);
+    for (size_t i = 1; i < l.n; i++) {
+        if (strcmp(l.v[i].id, l.v[i - 1].id) == 0) {
+            seterr(err, errlen,
+                   "two submissions would both be called %s (%s and %s); rename one, since results are kept by id",
+                   l.v[i].id, l.v[i - 1].path, l.v[i].path);
+            goto fail;
+        }
+    }
+    *items = l.v;
+    *count = l.n;
+    return 0;
+oom:
+    seterr(err, errlen, "out of memory");
+fail:
+    batch_items_free(l.v, l.n);
+    return -1;
+}
+
+bool batch_in_shard(const char *id, unsigned k, unsigned n)
+{
+    /* FNV-1a, 64 bits: stable across machines and versions, unlike a
+     * library's hash. */
+    uint64_t h = 14695981039346656037ULL;
+    for (const unsigned char *p = (const unsigned char *)id; *p; p++) {
+        h ^= *p;
+        h *= 1099511628211ULL;
+    }
+    return n <= 1 || h % n == (uint64_t)(k - 1);
+}
+
+/* ---- the cache key ------------------------------------------------------ */
+
+struct manifest {
+    char *buf;
+    size_t len, cap;
+    size_t files;
+    bool too_big;
+};
+
+static void manifest_add(struct manifest *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void manifest_add(struct manifest *m, const char *fmt, ...)
+{
+    va_list ap;
+    for (;;) {
+        va_start(ap, fmt);
+        int n = vsnprintf(m->buf ? m->buf + m->len : NULL, m->buf ? m->cap - m->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            m->too_big = true;
+            return;
+        }
+        if (m->buf && m->len + (size_t)n < m->cap) {
+            m->len += (size_t)n;
+            return;
+        }
+        size_t cap = (m->cap ? m->cap * 2 : 4096) + (size_t)n;
+        char *b = realloc(m->buf, cap);
+        if (!b) {
+            m->too_big = true;
+            return;
+        }
+        m->buf = b;
+        m->cap = cap;
+    }
+}
+
+/* Every file beneath `dir` (never following a link; .git skipped, as the
+ * runs skip it), in name order: path, kind, mode and content digest. */
+static void manifest_dir(struct manifest *m, const char *dir, const char *rel, int depth)
+{
+    if (depth > 64 || m->too_big)
+        return;
+    DIR *d = opendir(dir);
+    if (!d) {
+        m->too_big = true;
+        return;
+    }
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 || strcmp(de->d_name, ".git") == 0)
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 32;
+            char **v = realloc(names, cap * sizeof *v);
+            if (!v)
+                break;
+            names = v;
+        }
+        if (!(names[n] = strdup(de->d_name)))
+            break;
+        n++;
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, cmp_str);
+    for (size_t i = 0; i < n; i++) {
+        char p[PATH_MAX], r[PATH_MAX];
+        snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+        snprintf(r, sizeof r, "%s%s%s", rel, *rel ? "/" : "", names[i]);
+        struct stat st;
+        if (++m->files > MANIFEST_MAX_FILES || lstat(p, &st) < 0) {
+            m->too_big = true;
+        } else if (S_ISDIR(st.st_mode)) {
+            manifest_add(m, "d %s\n", r);
+            manifest_dir(m, p, r, depth + 1);
+        } else if (S_ISLNK(st.st_mode)) {
+            char t[PATH_MAX];
+            ssize_t len = readlink(p, t, sizeof t - 1);
+            t[len > 0 ? len : 0] = '\0';
+            manifest_add(m, "l %s %s\n", r, t);
+        } else if (S_ISREG(st.st_mode)) {
+            char h[DIGEST_HEX_LEN];
+            if (digest_sha256_file_hex(p, h) < 0)
+                m->too_big = true;
+            else
+                manifest_add(m, "f %s %o %s\n", r, (unsigned)(st.st_mode & 0777), h);
+        }
+        free(names[i]);
+    }
+    free(names);
+}
+
+/* The key of everything a result depends on, or false when the content
+ * cannot be pinned down cheaply (then the submission is always graded). */
+static bool cache_key(const struct grade_context *ctx, const char *path, char key[DIGEST_HEX_LEN])
+{
+    const struct grade_source *src = ctx->source;
+    struct manifest m = {0};
+    manifest_add(&m, "grader %s\nrubric %s\npython %s %s\nentry %s\n", GRADER_VERSION, ctx->rubric->sha256,
+                 ctx->python ? ctx->python->executable : "-", ctx->python ? ctx->python->version : "-",
+                 ctx->rubric->entry);
+    manifest_add(&m, "rev %s\ndeadline %lld %d\nbefore %d\nworktree %d\nindex %d\nstrict %d\ndisable %u\n",
+                 src && src->rev ? src->rev : "-", src && src->has_deadline ? (long long)src->deadline : -1LL,
+                 src ? src->deadline_offset : 0, src && src->before_first, src && src->worktree, src && src->index,
+                 ctx->require_full, ctx->sandbox_disable);
+    struct stat st;
+    bool ok = lstat(path, &st) == 0;
+    if (ok && gitsub_is_repository(path) && !(src && src->worktree)) {
+        /* The commit pins the whole tree: reading it costs no export. */
+        struct gitsub_options o = {.source = src && src->index ? GITSUB_FROM_INDEX : GITSUB_FROM_COMMIT,
+                                   .rev = src ? src->rev : NULL,
+                                   .has_deadline = src && src->has_deadline,
+                                   .deadline = src ? src->deadline : 0,
+                                   .want_first = src && src->before_first,
+                                   .trust_owner = src && src->trust_owner};
+        struct gitsub g;
+        char msg[512];
+        ok = gitsub_open(path, ctx->rubric->entry, &o, &g, msg, sizeof msg) == GITSUB_OK && g.has_commit &&
+             !(src && src->index);
+        if (ok)
+            manifest_add(&m, "commit %s late %d %zu first %s\n", g.commit.id, g.late, g.later_commits,
+                         g.has_first ? g.first.id : "-");
+        gitsub_free(&g);
+    } else if (ok && S_ISDIR(st.st_mode)) {
+        manifest_dir(&m, path, "", 0);
+    } else if (ok && S_ISREG(st.st_mode)) {
+        char h[DIGEST_HEX_LEN];
+        ok = digest_sha256_file_hex(path, h) == 0;
+        if (ok)
+            manifest_add(&m, "file %s\n", h);
+    } else {
+        ok = false;
+    }
+    ok = ok && !m.too_big && m.buf;
+    if (ok)
+        digest_sha256_hex(m.buf, m.len, key);
+    free(m.buf);
+    return ok;
+}
+
+/* ---- files -------------------------------------------------------------- */
+
+static int mkdir_p(const char *dir)
+{
+    char buf[PATH_MAX];
+    snprintf(buf, sizeof buf, "%s", dir);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(buf, 0755) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* Writes `len` bytes to `path` through a temporary file, fsync and rename:
+ * a reader (or a crash) sees the old file or the new one, never half. */
+static int write_atomic(const char *path, const char *data, size_t len)
+{
+    char tmp[PATH_MAX + 16];
+    snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -1;
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = write(fd, data + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            close(fd);
+            unlink(tmp);
+            return -1;
+        }
+        off += (size_t)w;
+    }
+    if (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 65536, n = 0;
+    char *buf = malloc(cap + 1);
+    size_t r;
+    while (buf && (r = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += r;
+        if (n == cap) {
+            char *b = realloc(buf, cap * 2 + 1);
+            if (!b) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = b;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    if (buf) {
+        buf[n] = '\0';
+        *len = n;
+    }
+    return buf;
+}
+
+/* One line of results.jsonl: a complete object with a string "id", or
+ * NULL (a line cut short by a crash). */
+static json_t *parse_row(const char *line, size_t len)
+{
+    json_t *o = json_loadb(line, len, 0, NULL);
+    if (!json_is_object(o) || !json_is_string(json_object_get(o, "id"))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* ---- running ------------------------------------------------------------ */
+
+struct shared {
+    const struct batch_options *o;
+    struct grade_context ctx;            /* with the shared baseline */
+    pthread_mutex_t lock;
+    size_t next;                         /* index of the next item to take */
+    char **done_ids;                     /* sorted: rows results.jsonl already holds */
+    size_t ndone;
+    size_t todo;                         /* items this run must produce rows for */
+    int out_fd;                          /* results.jsonl, O_APPEND */
+    char cache_dir[PATH_MAX];
+    struct batch_summary *sum;
+    size_t finished;                     /* rows this run appended */
+    size_t failures;                     /* of them, not "graded" */
+    struct timespec t0;
+    long long last_line_ms;
+    int write_errno;                     /* the first failure to write a row */
+};
+
+static long long ms_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)(t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* A bar on a terminal, redrawn in place; otherwise a plain line every 10
+ * seconds or so, and one at the end.  Caller holds the lock. */
+static void progress(struct shared *sh, bool final)
+{
+    const struct batch_options *o = sh->o;
+    if (!o->log)
+        return;
+    long long ms = ms_since(&sh->t0);
+    if (!o->progress_bar && !final && ms - sh->last_line_ms < 10000)
+        return;
+    sh->last_line_ms = ms;
+    double rate = ms > 0 ? (double)sh->finished * 1000.0 / (double)ms : 0;
+    size_t left = sh->todo > sh->finished ? sh->todo - sh->finished : 0;
+    long long eta = rate > 0 ? (long long)((double)left / rate) : -1;
+    char eta_text[32] = "?";
+    if (eta >= 0)
+        snprintf(eta_text, sizeof eta_text, "%lld:%02lld", eta / 60, eta % 60);
+    if (o->progress_bar) {
+        int width = 30, filled = sh->todo ? (int)(width * sh->finished / sh->todo) : width;
+        char bar[64];
+        for (int i = 0; i < width; i++)
+            bar[i] = i < filled ? '#' : '.';
+        bar[width] = '\0';
+        fprintf(o->log, "\r[%s] %zu/%zu  %.1f/s  %s left  %zu not graded ", bar, sh->finished, sh->todo, rate,
+                eta_text, sh->failures);
+        if (final)
+            fputc('\n', o->log);
+    } else {
+        fprintf(o->log, "grader batch: %zu/%zu done, %.1f per second, about %s left, %zu not graded\n", sh->finished,
+                sh->todo, rate, eta_text, sh->failures);
+    }
+    fflush(o->log);
+}
+
+static bool already_done(const struct shared *sh, const char *id)
+{
+    return sh->ndone && bsearch(&id, sh->done_ids, sh->ndone, sizeof *sh->done_ids, cmp_str) != NULL;
+}
+
+/* Appends one row and makes it durable.  Caller holds the lock. */
+static void append_row(struct shared *sh, json_t *row)
+{
+    char *line = json_dumps(row, JSON_COMPACT);
+    if (!line) {
+        if (!sh->write_errno)
+            sh->write_errno = ENOMEM;
+        return;
+    }
+    size_t n = strlen(line);
+    line[n] = '\n';   /* json_dumps's NUL becomes the line's end: one write */
+    size_t off = 0;
+    while (off < n + 1) {
+        ssize_t w = write(sh->out_fd, line + off, n + 1 - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            if (!sh->write_errno)
+                sh->write_errno = w < 0 ? errno : EIO;
+            break;
+        }
+        off += (size_t)w;
+    }
+    if (fsync(sh->out_fd) < 0 && !sh->write_errno)
+        sh->write_errno = errno;
+    free(line);
+}
+
+static json_t *grade_one(struct shared *sh, const struct batch_item *it, bool *from_cache)
+{
+    char key[DIGEST_HEX_LEN];
+    bool keyed = cache_key(&sh->ctx, it->path, key);
+    char cpath[PATH_MAX + 80];
+    *from_cache = false;
+    if (keyed) {
+        snprintf(cpath, sizeof cpath, "%s/%s.json", sh->cache_dir, key);
+        size_t len;
+        char *text = read_file(cpath, &len);
+        json_t *cached = text ? json_loadb(text, len, 0, NULL) : NULL;
+        free(text);
+        if (json_is_object(cached)) {
+            *from_cache = true;
+            return cached;
+        }
+        json_decref(cached);
+    }
+    json_t *result = NULL;
+    char err[2048] = "";
+    enum grade_exit rc = grade_submission(&sh->ctx, it->path, &result, err, sizeof err);
+    if (!result)
+        /* Bad input for this one submission (it vanished, or is not a
+         * repository when the batch grades commits): a row, not an abort. */
+        result = grade_result_without_runs(&sh->ctx, it->path, rc == GRADE_EXIT_USAGE ? "invalid" : "error", err);
+    if (!result)
+        return NULL;
+    /* Only verdicts are cached: a grader failure is worth trying again. */
+    if (keyed && rc == GRADE_EXIT_VERDICT) {
+        char *text = json_dumps(result, JSON_COMPACT);
+        if (text)
+            write_atomic(cpath, text, strlen(text));
+        free(text);
+    }
+    return result;
+}
+
+static void *worker(void *arg)
+{
+    struct shared *sh = arg;
+    const struct batch_options *o = sh->o;
+    for (;;) {
+        pthread_mutex_lock(&sh->lock);
+        size_t i = sh->next;
+        bool stop = (o->stop && *o->stop) || sh->write_errno;
+        if (!stop && i < o->count)
+            sh->next++;
+        pthread_mutex_unlock(&sh->lock);
+        if (stop || i >= o->count)
+            return NULL;
+        const struct batch_item *it = &o->items[i];
+        if (already_done(sh, it->id))
+            continue;
+        bool from_cache;
+        json_t *row = grade_one(sh, it, &from_cache);
+        pthread_mutex_lock(&sh->lock);
+        if (!row) {
+            if (!sh->write_errno)
+                sh->write_errno = ENOMEM;
+        } else {
+            json_object_set_new(row, "id", json_string(it->id));
+            append_row(sh, row);
+            const char *st = json_string_value(json_object_get(row, "status"));
+            st = st ? st : "error";
+            if (strcmp(st, "graded") == 0)
+                sh->sum->graded++;
+            else if (strcmp(st, "invalid") == 0)
+                sh->sum->invalid++;
+            else
+                sh->sum->errors++;
+            sh->failures += strcmp(st, "graded") != 0;
+            sh->sum->from_cache += from_cache;
+            sh->finished++;
+            progress(sh, false);
+        }
+        pthread_mutex_unlock(&sh->lock);
+        json_decref(row);
+    }
+}
+
+/* Reads the ids results.jsonl already holds, and cuts off a last line a
+ * crash left half-written, so that appending goes on cleanly. */
+static int load_done(struct shared *sh, const char *path, char *err, size_t errlen)
+{
+    size_t len = 0;
+    char *text = read_file(path, &len);
+    if (!text)
+        return errno == ENOENT ? 0 : (seterr(err, errlen, "cannot read %s: %s", path, strerror(errno)), -1);
+    size_t good = 0, cap = 0;
+    for (size_t pos = 0; pos < len;) {
+        char *nl = memchr(text + pos, '\n', len - pos);
+        if (!nl)
+            break;   /* no newline: cut short */
+        json_t *row = parse_row(text + pos, (size_t)(nl - (text + pos)));
+        if (row) {
+            if (sh->ndone == cap) {
+                cap = cap ? cap * 2 : 256;
+                char **v = realloc(sh->done_ids, cap * sizeof *v);
+                if (!v) {
+                    json_decref(row);
+                    free(text);
+                    seterr(err, errlen, "out of memory");
+                    return -1;
+                }
+                sh->done_ids = v;
+            }
+            sh->done_ids[sh->ndone++] = strdup(json_string_value(json_object_get(row, "id")));
+            json_decref(row);
+            good = (size_t)(nl - text) + 1;
+        } else {
+            break;   /* everything after a damaged line is suspect */
+        }
+        pos = (size_t)(nl - text) + 1;
+    }
+    if (good < len && truncate(path, (off_t)good) < 0) {
+        seterr(err, errlen, "cannot repair %s: %s", path, strerror(errno));
+        free(text);
+        return -1;
+    }
+    free(text);
+    qsort(sh->done_ids, sh->ndone, sizeof *sh->done_ids, cmp_str);
+    return 0;
+}
+
+int batch_run(const struct batch_options *o, struct batch_summary *sum, char *err, size_t errlen)
+{
+    memset(sum, 0, sizeof *sum);
+    sum->total = o->count;
+    struct shared sh;
+    memset(&sh, 0, sizeof sh);
+    sh.o = o;
+    sh.ctx = *o->ctx;
+    sh.sum = sum;
+    sh.out_fd = -1;
+    pthread_mutex_init(&sh.lock, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &sh.t0);
+    int rc = -1;
+    struct run_record base[RUN_KINDS];
+    memset(base, 0, sizeof base);
+    bool have_base = false;
+
+    char path[PATH_MAX + 32];
+    if (o->cache_dir)
+        snprintf(sh.cache_dir, sizeof sh.cache_dir, "%s", o->cache_dir);
+    else
+        snprintf(sh.cache_dir, sizeof sh.cache_dir, "%s/cache", o->outdir);
+    if (mkdir_p(o->outdir) < 0 || mkdir_p(sh.cache_dir) < 0) {
+        seterr(err, errlen, "cannot create %s: %s", sh.cache_dir, strerror(errno));
+        goto out;
+    }
+    snprintf(path, sizeof path, "%s/results.jsonl", o->outdir);
+    if (o->resume) {
+        if (load_done(&sh, path, err, errlen) < 0)
+            goto out;
+    } else if (unlink(path) < 0 && errno != ENOENT) {
+        seterr(err, errlen, "cannot start a new %s: %s", path, strerror(errno));
+        goto out;
+    }
+    sh.out_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (sh.out_fd < 0) {
+        seterr(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        goto out;
+    }
+    for (size_t i = 0; i < o->count; i++)
+        sh.todo += !already_done(&sh, o->items[i].id);
+    sum->resumed = o->count - sh.todo;
+
+    /* The rubric's baseline runs once for the whole batch (not with
+     * --before first, where every student's own first version is the
+     * "before").  Its isolation decides strict mode when asked to. */
+    if (sh.todo && sh.ctx.python && !(sh.ctx.source && sh.ctx.source->before_first)) {
+        struct runs_config cfg = {.python = sh.ctx.python,
+                                  .probe_script = sh.ctx.probe_script,
+                                  .probe_code = sh.ctx.probe_code,
+                                  .require_full = sh.ctx.require_full,
+                                  .disable = sh.ctx.sandbox_disable,
+                                  .rubric = sh.ctx.rubric,
+                                  .before_only = true};
+        char msg[1024];
+        if (runs_execute(&cfg, base, msg, sizeof msg) < 0) {
+            seterr(err, errlen, "the baseline run failed, so no submission can be graded: %s", msg);
+            runs_free(base);
+            goto out;
+        }
+        have_base = true;
+        sh.ctx.shared_before = &base[RUN_BEFORE_KIND];
+        if (o->auto_strict && strcmp(base[RUN_BEFORE_KIND].sb.level, "full") == 0)
+            sh.ctx.require_full = true;
+    }
+    sum->strict = sh.ctx.require_full;
+    if (o->log && sh.todo)
+        fprintf(o->log, "grader batch: %zu submissions to grade (%zu already done), %u workers, %s isolation\n",
+                sh.todo, sum->resumed, o->jobs, sh.ctx.require_full ? "strict" : "best available");
+
+    unsigned jobs = o->jobs ? o->jobs : 1;
+    pthread_t *th = calloc(jobs, sizeof *th);
+    bool *started = calloc(jobs, sizeof *started);
+    if (!th || !started) {
+        free(th);
+        free(started);
+        seterr(err, errlen, "out of memory");
+        goto out;
+    }
+    for (unsigned j = 0; j < jobs; j++)
+        started[j] = pthread_create(&th[j], NULL, worker, &sh) == 0;
+    bool any = false;
+    for (unsigned j = 0; j < jobs; j++)
+        any |= started[j];
+    if (!any)
+        worker(&sh);   /* no thread could start: grade in this one */
+    for (unsigned j = 0; j < jobs; j++)
+        if (started[j])
+            pthread_join(th[j], NULL);
+    free(th);
+    free(started);
+    pthread_mutex_lock(&sh.lock);
+    if (sh.todo)
+        progress(&sh, true);
+    pthread_mutex_unlock(&sh.lock);
+
+    if (sh.write_errno) {
+        seterr(err, errlen, "cannot write %s: %s", path, strerror(sh.write_errno));
+        goto out;
+    }
+    sum->interrupted = sh.finished < sh.todo;
+    sum->done = sum->resumed + sh.finished;
+    rc = 0;
+out:
+    if (sh.out_fd >= 0)
+        close(sh.out_fd);
+    if (have_base)
+        runs_free(base);
+    for (size_t i = 0; i < sh.ndone; i++)
+        free(sh.done_ids[i]);
+    free(sh.done_ids);
+    pthread_mutex_destroy(&sh.lock);
+    return rc;
+}
+
+/* ---- finishing ---------------------------------------------------------- */
+
+struct row_ref {
+    char *id;
+    size_t off, len;
+};
+
+static int cmp_row(const void *a, const void *b)
+{
+    return strcmp(((const struct row_ref *)a)->id, ((const struct row_ref *)b)->id);
+}
+
+/* What the reports read of a row: everything but the bulky evidence (the
+ * runs' statistics and facts, the report facts), so that a class of
+ * thousands fits in memory as a few kilobytes each. */
+static json_t *slim(json_t *row)
+{
+    json_t *runs = json_object_get(row, "runs");
+    const char *key;
+    json_t *run;
+    json_object_foreach(runs, key, run) {
+        json_object_del(run, "statistics");
+        json_object_del(run, "facts");
+        json_object_del(run, "isolation");
+    }
+    json_object_del(row, "tracemalloc");
+    return row;
+}
+
+/* Sorts `text` (rows, one per line) by id into `out`, and builds the slim
+ * array for the reports.  Refuses an id found twice. */
+static int sort_rows(const char *text, size_t len, char **out, size_t *outlen, json_t **slim_rows, char *err,
+                     size_t errlen)
+{
+    struct row_ref *refs = NULL;
+    size_t n = 0, cap = 0;
+    json_t *arr = json_array();
+    int rc = -1;
+    for (size_t pos = 0; pos < len;) {
+        const char *nl = memchr(text + pos, '\n', len - pos);
+        size_t l = nl ? (size_t)(nl - (text + pos)) : len - pos;
+        json_t *row = parse_row(text + pos, l);
+        if (row) {
+            if (n == cap) {
+                cap = cap ? cap * 2 : 256;
+                struct row_ref *v = realloc(refs, cap * sizeof *v);
+                if (!v) {
+                    json_decref(row);
+                    goto oom;
+                }
+                refs = v;
+            }
+            refs[n].id = strdup(json_string_value(json_object_get(row, "id")));
+            refs[n].off = pos;
+            refs[n].len = l;
+            n++;
+            json_array_append_new(arr, slim(row));
+        }
+        pos += l + 1;
+    }
+    qsort(refs, n, sizeof *refs, cmp_row);
+    for (size_t i = 1; i < n; i++) {
+        if (strcmp(refs[i].id, refs[i - 1].id) == 0) {
+            seterr(err, errlen, "the id %s has two rows; the results cannot be combined", refs[i].id);
+            goto fail;
+        }
+    }
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += refs[i].len + 1;
+    char *buf = malloc(total + 1);
+    if (!buf)
+        goto oom;
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(buf + at, text + refs[i].off, refs[i].len);
+        at += refs[i].len;
+        buf[at++] = '\n';
+    }
+    *out = buf;
+    *outlen = at;
+    *slim_rows = arr;
+    arr = NULL;
+    rc = 0;
+    goto fail;
+oom:
+    seterr(err, errlen, "out of memory");
+fail:
+    for (size_t i = 0; i < n; i++)
+        free(refs[i].id);
+    free(refs);
+    json_decref(arr);
+    return rc;
+}
+
+static int finish_text(const struct rubric *rb, const char *outdir, const char *text, size_t len, char *err,
+                       size_t errlen)
+{
+    char *sorted = NULL;
+    size_t slen = 0;
+    json_t *rows = NULL;
+    if (sort_rows(text, len, &sorted, &slen, &rows, err, errlen) < 0)
+        return -1;
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/results.jsonl", outdir);
+    int rc = write_atomic(path, sorted, slen);
+    if (rc < 0)
+        seterr(err, errlen, "cannot write %s: %s", path, strerror(errno));
+    else
+        rc = report_write_all(rb, rows, outdir, err, errlen);
+    free(sorted);
+    json_decref(rows);
+    return rc;
+}
+
+int batch_finish(const struct rubric *rb, const char *outdir, char *err, size_t errlen)
+{
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/results.jsonl", outdir);
+    size_t len = 0;
+    char *text = read_file(path, &len);
+    if (!text) {
+        seterr(err, errlen, "cannot read %s: %s", path, strerror(errno));
+        return -1;
+    }
+    int rc = finish_text(rb, outdir, text, len, err, errlen);
+    free(text);
+    return rc;
+}
+
+int batch_merge(const struct rubric *rb, const char *const *shards, size_t n, const char *outdir, char *err,
+                size_t errlen)
+{
+    char *all = NULL;
+    size_t len = 0;
+    int rc = -1;
+    for (size_t i = 0; i < n; i++) {
+        char path[PATH_MAX + 32];
+        snprintf(path, sizeof path, "%s/results.jsonl", shards[i]);
+        size_t l = 0;
+        char *text = read_file(path, &l);
+        if (!text) {
+            seterr(err, errlen, "cannot read %s: %s", path, strerror(errno));
+            goto out;
+        }
+        /* Every row must come from the same rubric, byte for byte. */
+        for (size_t pos = 0; pos < l;) {
+            const char *nl = memchr(text + pos, '\n', l - pos);
+            size_t ll = nl ? (size_t)(nl - (text + pos)) : l - pos;
+            json_t *row = parse_row(text + pos, ll);
+            if (row) {
+                const char *sha = json_string_value(json_object_get(json_object_get(row, "rubric"), "sha256"));
+                if (!sha || strcmp(sha, rb->sha256) != 0) {
+                    seterr(err, errlen,
+                           "%s: %s was graded with rubric %.12s, not %.12s (%s): merge only shards of one rubric",
+                           path, json_string_value(json_object_get(row, "id")), sha ? sha : "(none)", rb->sha256,
+                           rb->path);
+                    json_decref(row);
+                    free(text);
+                    goto out;
+                }
+                json_decref(row);
+            }
+            pos += ll + 1;
+        }
+        char *b = realloc(all, len + l + 2);
+        if (!b) {
+            free(text);
+            seterr(err, errlen, "out of memory");
+            goto out;
+        }
+        all = b;
+        memcpy(all + len, text, l);
+        len += l;
+        if (l && all[len - 1] != '\n')
+            all[len++] = '\n';
+        free(text);
+    }
+    if (mkdir_p(outdir) < 0) {
+        seterr(err, errlen, "cannot create %s: %s", outdir, strerror(errno));
+        goto out;
+    }
+    rc = finish_text(rb, outdir, all ? all : "", len, err, errlen);
+out:
+    free(all);
+    return rc;
+}
