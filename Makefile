@@ -38,7 +38,7 @@ UNIT_SAN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests-san/%)
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps grade test unit unit-san runtime integration hostile git-tests bench install uninstall clean help
+.PHONY: all deps grade test unit unit-san runtime integration hostile git-tests batch-tests report-tests bench install uninstall clean help
 
 all: $(BUILD)/grader
 
@@ -54,6 +54,11 @@ $(DEPS_STAMP): scripts/ensure-deps.sh
 	@mkdir -p $(BUILD) && touch $@
 
 deps: $(DEPS_STAMP)
+
+TEST_DEPS_STAMP := $(BUILD)/.test-deps-ok
+$(TEST_DEPS_STAMP): scripts/ensure-deps.sh
+	@sh scripts/ensure-deps.sh test
+	@mkdir -p $(BUILD) && touch $@
 
 $(BUILD)/grader: $(DEPS_STAMP) $(BUILD)/obj/grader/main.o $(BUILD)/libgrader.a
 	$(CC) $(CFLAGS) -o $@ $(BUILD)/obj/grader/main.o $(BUILD)/libgrader.a $(PKG_LIBS)
@@ -103,6 +108,15 @@ runtime:
 hostile: $(BUILD)/grader
 	@sh tests/hostile/run.sh $(BUILD)/grader
 
+# report.html in headless Chromium (Debian's chromium), from the unit
+# test's fixtures.
+report-tests: $(UNIT_BIN) $(TEST_DEPS_STAMP)
+	@sh tests/report/run.sh $(BUILD)/tests
+
+# grader batch, merge and export on real classes.
+batch-tests: $(BUILD)/grader
+	@sh tests/batch/run.sh $(BUILD)/grader
+
 # Git submissions, grader check and the hooks, with real git repositories.
 git-tests: $(BUILD)/grader
 	@sh tests/git/run.sh $(BUILD)/grader
@@ -110,13 +124,15 @@ git-tests: $(BUILD)/grader
 integration: $(BUILD)/grader $(BUILD)/grader-san
 	@sh tests/integration/run.sh $(BUILD)/grader $(BUILD)/grader-san
 
-test: $(BUILD)/grader
+test: $(BUILD)/grader $(TEST_DEPS_STAMP)
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory unit-san
 	@$(MAKE) --no-print-directory runtime
 	@$(MAKE) --no-print-directory integration
 	@$(MAKE) --no-print-directory hostile
 	@$(MAKE) --no-print-directory git-tests
+	@$(MAKE) --no-print-directory batch-tests
+	@$(MAKE) --no-print-directory report-tests
 
 bench: $(BUILD)/grader
 	@sh scripts/bench.sh $(BUILD)/grader

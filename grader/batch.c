@@ -199,17 +199,23 @@ int batch_discover(const char *const *paths, size_t npaths, const char *entry, s
             nn++;
         }
         closedir(d);
-        qsort(names, nn, sizeof *names, cmp_str);
+        if (nn)
+            qsort(names, nn, sizeof *names, cmp_str);
         for (size_t k = 0; ok && k < nn; k++) {
             char p[PATH_MAX];
             snprintf(p, sizeof p, "%s/%s", path, names[k]);
             char nm[PATH_MAX];
             snprintf(nm, sizeof nm, "%s", names[k]);
             struct stat cst;
-            if (lstat(p, &cst) == 0 && S_ISREG(cst.st_mode)) {
-                char *dot = strrchr(nm, '.');
-                if (dot && dot != nm)
-                    *dot = '\0';
+            if (lstat(p, &cst) < 0)
+                continue;
+            if (!S_ISDIR(cst.st_mode)) {
+                /* A file is a submission only as a script (alice.py):
+                 * a README or a spreadsheet beside the folders is not. */
+                size_t nl = strlen(nm);
+                if (!S_ISREG(cst.st_mode) || nl < 4 || strcmp(nm + nl - 3, ".py") != 0)
+                    continue;
+                nm[nl - 3] = '\0';
             }
             if (add_item(&l, p, nm) < 0)
                 ok = false;
@@ -220,7 +226,8 @@ int batch_discover(const char *const *paths, size_t npaths, const char *entry, s
         if (!ok)
             goto oom;
     }
-    qsort(l.v, l.n, sizeof *l.v, cmp_item);
+    if (l.n)
+        qsort(l.v, l.n, sizeof *l.v, cmp_item);
     for (size_t i = 1; i < l.n; i++) {
         if (strcmp(l.v[i].id, l.v[i - 1].id) == 0) {
             seterr(err, errlen,
@@ -316,7 +323,8 @@ static void manifest_dir(struct manifest *m, const char *dir, const char *rel, i
         n++;
     }
     closedir(d);
-    qsort(names, n, sizeof *names, cmp_str);
+    if (n)
+        qsort(names, n, sizeof *names, cmp_str);
     for (size_t i = 0; i < n; i++) {
         char p[PATH_MAX], r[PATH_MAX];
         snprintf(p, sizeof p, "%s/%s", dir, names[i]);
@@ -692,7 +700,8 @@ static int load_done(struct shared *sh, const char *path, char *err, size_t errl
         return -1;
     }
     free(text);
-    qsort(sh->done_ids, sh->ndone, sizeof *sh->done_ids, cmp_str);
+    if (sh->ndone)
+        qsort(sh->done_ids, sh->ndone, sizeof *sh->done_ids, cmp_str);
     return 0;
 }
 
@@ -871,7 +880,8 @@ static int sort_rows(const char *text, size_t len, char **out, size_t *outlen, j
         }
         pos += l + 1;
     }
-    qsort(refs, n, sizeof *refs, cmp_row);
+    if (n)
+        qsort(refs, n, sizeof *refs, cmp_row);
     for (size_t i = 1; i < n; i++) {
         if (strcmp(refs[i].id, refs[i - 1].id) == 0) {
             seterr(err, errlen, "the id %s has two rows; the results cannot be combined", refs[i].id);

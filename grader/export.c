@@ -173,7 +173,8 @@ static int add_tree(zip_t *za, const char *root, const char *rel, const char *pr
     closedir(d);
     if (rc < 0)
         seterr(err, errlen, "out of memory");
-    qsort(names, n, sizeof *names, cmp_str);
+    if (n)
+        qsort(names, n, sizeof *names, cmp_str);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         char r[PATH_MAX], p[PATH_MAX * 2], z[PATH_MAX * 2];
         snprintf(r, sizeof r, "%s/%s", rel, names[i]);

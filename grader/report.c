@@ -106,7 +106,7 @@ static json_t *jnum(double v)
 {
     if (!isfinite(v))
         v = 0;
-    /* no libm: the grader links without -lm */
+    /* (no floor(): nothing here needs libm) */
     if (v > -1e15 && v < 1e15 && (double)(json_int_t)v == v)
         return json_integer((json_int_t)v);
     return json_real(v);

@@ -97,10 +97,17 @@ int report_junit_xml(const struct rubric *rb, json_t *results, FILE *out, char *
 int report_html(const struct rubric *rb, json_t *results, FILE *out, char *err, size_t errlen);
 
 /* Gradescope's results.json for one result (which must hold a valid "id").
- * A new object, or NULL with a message.  The top-level output is Markdown
- * (output_format "md", student text escaped); test outputs are plain text
- * (test_output_format "text": feedback quotes exception messages and names
- * verbatim). */
+ * A new object, or NULL with a message.  score: the result's (0 unless
+ * graded); execution_time: seconds, the longest of the runs' wall times
+ * (they run at once); tests: one per rubric criterion, numbered "1", "2"...
+ * in rubric order, with the rubric's visibility; for invalid and error
+ * results a single failed test holding the message instead.  The
+ * top-level output (the commit graded, the run fingerprint, and for
+ * invalid/error the message) is Markdown, output_format "md", every text
+ * from the result escaped; test outputs are plain text, test_output_format
+ * "text", so feedback quoting exception messages and object names shows
+ * verbatim with nothing to escape.  extra_data: id, status, commit, late,
+ * versions (stored by Gradescope, never shown). */
 json_t *report_gradescope_json(const struct rubric *rb, json_t *result, char *err, size_t errlen);
 
 /* PrairieLearn's results.json for one result: score in [0, 1], gradable

@@ -42,6 +42,50 @@ GRADER_SANDBOX_DISABLE=cgroups hyperfine -N --warmup 5 --runs "$((runs * 2))" --
 # The same runs inside one grader process, as grading and batches pay them.
 "$grader" sandbox --repeat "$((runs * 2))" -- "$sys_py" -E -s -c pass > "$out/repeat.txt"
 
+# A class of 200 (and of 50, for memory): half fixed, half not, each file
+# different.  Plain python3 runs each submission once, one after the other;
+# the batch uses every core.  The grader's own peak memory (VmHWM of the
+# batch process alone, not of the runs) is read from /proc while it runs.
+class_dir=$out/class
+rm -rf "$class_dir" "$out/batch200" "$out/batch50"
+mkdir -p "$class_dir/200" "$class_dir/50"
+i=0
+while [ $i -lt 200 ]; do
+    d=$class_dir/200/s$i
+    mkdir -p "$d"
+    if [ $((i % 2)) = 0 ]; then cp "$root/submissions/canonical-fix/leaky_app.py" "$d/"; else cp "$root/submissions/unfixed/leaky_app.py" "$d/"; fi
+    echo "# submission $i" >> "$d/leaky_app.py"
+    [ $i -lt 50 ] && cp -r "$d" "$class_dir/50/"
+    i=$((i + 1))
+done
+python3 - "$grader" "$py" "$class_dir" "$out" > "$out/batch.txt" <<'PY'
+import os, subprocess, sys, time
+grader, py, class_dir, out = sys.argv[1:5]
+subs = sorted(os.listdir(os.path.join(class_dir, "200")))
+t = time.monotonic()
+for s in subs:
+    subprocess.run([py, "leaky_app.py"], cwd=os.path.join(class_dir, "200", s), stdout=subprocess.DEVNULL, check=True)
+plain = time.monotonic() - t
+def batch(n):
+    dest = os.path.join(out, "batch%d" % n)
+    t = time.monotonic()
+    p = subprocess.Popen([grader, "batch", "--python", py, "-o", dest, os.path.join(class_dir, str(n))],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    hwm = 0
+    while p.poll() is None:
+        try:
+            for line in open("/proc/%d/status" % p.pid):
+                if line.startswith("VmHWM:"):
+                    hwm = max(hwm, int(line.split()[1]))
+        except OSError:
+            pass
+        time.sleep(0.05)
+    return time.monotonic() - t, hwm, p.returncode
+w200, m200, rc200 = batch(200)
+w50, m50, rc50 = batch(50)
+print("%.2f %.2f %d %d %d %d %d" % (plain, w200, m200, m50, os.cpu_count(), rc200, rc50))
+PY
+
 python3 - "$out" "$py" <<'PY' | tee "$out.md"
 import json, os, platform, statistics, subprocess, sys, time
 out, py = sys.argv[1], sys.argv[2]
@@ -76,4 +120,12 @@ for title, name in (("Grading one submission", "grade.json"), ("Sandbox start-up
             print(f"\nPer run inside one grader process (`grader sandbox --repeat {n}`, timed by the grader around "
                   f"each `sandbox_run`): median {med} ms, mean {mean} ms, p95 {p95} ms, max {mx} ms; "
                   f"overhead over plain python3 {float(med) - t[0][1]:.1f} ms (median).")
+plain, w200, m200, m50, cores, rc200, rc50 = open(os.path.join(out, "batch.txt")).read().split()
+plain, w200, cores = float(plain), float(w200), int(cores)
+bound = 2 * plain / cores
+print(f"\nA class of 200 submissions (`grader batch`, {cores} workers, cold cache), against plain `python3` running "
+      f"each once, one after the other:\n\n| | seconds |\n|---|---|\n| plain python3, 200 runs in a row | {plain:.2f} |\n"
+      f"| target: 2 x that / {cores} cores | {bound:.2f} |\n| `grader batch` | {w200:.2f} |\n\n"
+      f"Ratio to the target: {w200 / bound:.2f} (exit status {rc200}). The batch process's own peak memory "
+      f"(VmHWM, the runs not included): {int(m50) // 1024} MiB for 50 submissions, {int(m200) // 1024} MiB for 200.")
 PY

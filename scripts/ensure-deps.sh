@@ -21,6 +21,12 @@ need_pc libzip libzip-dev
 need_pc check check
 need_cmd python3 python3
 need_cmd git git
+if [ "${1:-}" = test ]; then
+    # Only the tests need these: report.html is checked in headless
+    # Chromium, junit.xml with xmllint.
+    need_cmd chromium chromium
+    need_cmd xmllint libxml2-utils
+fi
 
 [ -z "$missing" ] && exit 0
 
