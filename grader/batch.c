@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -206,9 +207,13 @@ int batch_discover(const char *const *paths, size_t npaths, const char *entry, s
             snprintf(p, sizeof p, "%s/%s", path, names[k]);
             char nm[PATH_MAX];
             snprintf(nm, sizeof nm, "%s", names[k]);
+            /* The class folder is the instructor's: an entry linked from
+             * elsewhere is followed (what is inside is never). */
             struct stat cst;
-            if (lstat(p, &cst) < 0)
+            char real[PATH_MAX];
+            if (stat(p, &cst) < 0 || !realpath(p, real))
                 continue;
+            snprintf(p, sizeof p, "%s", real);
             if (!S_ISDIR(cst.st_mode)) {
                 /* A file is a submission only as a script (alice.py):
                  * a README or a spreadsheet beside the folders is not. */
@@ -361,6 +366,9 @@ static bool cache_key(const struct grade_context *ctx, const char *path, char ke
     manifest_add(&m, "grader %s\nrubric %s\npython %s %s\nentry %s\n", GRADER_VERSION, ctx->rubric->sha256,
                  ctx->python ? ctx->python->executable : "-", ctx->python ? ctx->python->version : "-",
                  ctx->rubric->entry);
+    /* The path too: a result names its submission's path and quotes it in
+     * messages, so two students with the same files must not share one. */
+    manifest_add(&m, "path %s\n", path);
     manifest_add(&m, "rev %s\ndeadline %lld %d\nbefore %d\nworktree %d\nindex %d\nstrict %d\ndisable %u\n",
                  src && src->rev ? src->rev : "-", src && src->has_deadline ? (long long)src->deadline : -1LL,
                  src ? src->deadline_offset : 0, src && src->before_first, src && src->worktree, src && src->index,
@@ -662,6 +670,25 @@ static void *worker(void *arg)
 
 /* Reads the ids results.jsonl already holds, and cuts off a last line a
  * crash left half-written, so that appending goes on cleanly. */
+/* A kept row must come from what this run grades with, or the batch would
+ * mix two gradings of the class. */
+static const char *row_mismatch(const struct grade_context *ctx, json_t *row)
+{
+    const char *sha = json_string_value(json_object_get(json_object_get(row, "rubric"), "sha256"));
+    const char *gv = json_string_value(json_object_get(json_object_get(row, "grader"), "version"));
+    json_t *py = json_object_get(row, "python");
+    const char *pv = json_string_value(json_object_get(py, "version"));
+    const char *pe = json_string_value(json_object_get(py, "executable"));
+    if (!sha || strcmp(sha, ctx->rubric->sha256) != 0)
+        return "another rubric";
+    if (!gv || strcmp(gv, GRADER_VERSION) != 0)
+        return "another version of grader";
+    if (json_is_object(py) && ctx->python &&
+        (!pv || !pe || strcmp(pv, ctx->python->version) != 0 || strcmp(pe, ctx->python->executable) != 0))
+        return "another Python";
+    return NULL;
+}
+
 static int load_done(struct shared *sh, const char *path, char *err, size_t errlen)
 {
     size_t len = 0;
@@ -674,6 +701,17 @@ static int load_done(struct shared *sh, const char *path, char *err, size_t errl
         if (!nl)
             break;   /* no newline: cut short */
         json_t *row = parse_row(text + pos, (size_t)(nl - (text + pos)));
+        const char *why = row ? row_mismatch(&sh->ctx, row) : NULL;
+        if (why) {
+            seterr(err, errlen,
+                   "%s: the row for %s was graded with %s than this run; --resume only finishes a batch with the "
+                   "same rubric, grader and Python (start a new OUTDIR, or drop --resume: unchanged results "
+                   "still come from the cache)",
+                   path, json_string_value(json_object_get(row, "id")), why);
+            json_decref(row);
+            free(text);
+            return -2;
+        }
         if (row) {
             if (sh->ndone == cap) {
                 cap = cap ? cap * 2 : 256;
@@ -733,8 +771,11 @@ int batch_run(const struct batch_options *o, struct batch_summary *sum, char *er
     }
     snprintf(path, sizeof path, "%s/results.jsonl", o->outdir);
     if (o->resume) {
-        if (load_done(&sh, path, err, errlen) < 0)
+        int lr = load_done(&sh, path, err, errlen);
+        if (lr < 0) {
+            rc = lr;
             goto out;
+        }
     } else if (unlink(path) < 0 && errno != ENOENT) {
         seterr(err, errlen, "cannot start a new %s: %s", path, strerror(errno));
         goto out;
@@ -916,6 +957,46 @@ fail:
     return rc;
 }
 
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    remove(path);
+    return 0;
+}
+
+/* OUTDIR/submissions/ID of ids the rows no longer hold: an earlier class's
+ * feedback must not be uploaded with this one's.  Our own output, written
+ * without links; a depth-first walk that does not follow links removes it. */
+static void remove_stale(const char *outdir, json_t *rows)
+{
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/submissions", outdir);
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.')
+            continue;
+        bool keep = false;
+        size_t i;
+        json_t *row;
+        json_array_foreach(rows, i, row) {
+            const char *id = json_string_value(json_object_get(row, "id"));
+            if (id && strcmp(id, de->d_name) == 0) {
+                keep = true;
+                break;
+            }
+        }
+        char p[PATH_MAX + 256];
+        if (!keep && (size_t)snprintf(p, sizeof p, "%s/%s", dir, de->d_name) < sizeof p)
+            nftw(p, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+    }
+    closedir(d);
+}
+
 static int finish_text(const struct rubric *rb, const char *outdir, const char *text, size_t len, char *err,
                        size_t errlen)
 {
@@ -929,8 +1010,10 @@ static int finish_text(const struct rubric *rb, const char *outdir, const char *
     int rc = write_atomic(path, sorted, slen);
     if (rc < 0)
         seterr(err, errlen, "cannot write %s: %s", path, strerror(errno));
-    else
-        rc = report_write_all(rb, rows, outdir, err, errlen);
+    else if ((rc = report_write_all(rb, rows, outdir, err, errlen)) == 0)
+        remove_stale(outdir, rows);
+    if (rc < 0)
+        rc = -2;
     free(sorted);
     json_decref(rows);
     return rc;
@@ -1001,6 +1084,7 @@ int batch_merge(const struct rubric *rb, const char *const *shards, size_t n, co
     }
     if (mkdir_p(outdir) < 0) {
         seterr(err, errlen, "cannot create %s: %s", outdir, strerror(errno));
+        rc = -2;
         goto out;
     }
     rc = finish_text(rb, outdir, all ? all : "", len, err, errlen);

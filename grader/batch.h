@@ -66,18 +66,22 @@ struct batch_summary {
     bool strict;         /* ran in strict isolation */
 };
 
-/* Runs the batch.  0 when it ran (whatever the verdicts, interrupted or
+/* Runs the batch.  With `resume`, the rows already there must come from
+ * the same rubric, interpreter and grader version, or it refuses.  0 when it ran (whatever the verdicts, interrupted or
  * not: see summary); -1 when it could not start or its outputs cannot be
- * written (err says why). */
+ * written, -2 when --resume meets rows of another grading (err says
+ * why). */
 int batch_run(const struct batch_options *o, struct batch_summary *sum, char *err, size_t errlen);
 
 /* Rewrites OUTDIR/results.jsonl in id order and writes every report from
- * it (report.h).  `rb` is the rubric the rows were graded with. */
+ * it (report.h), removing OUTDIR/submissions/ID folders of ids it no longer
+ * holds (an earlier class's).  `rb` is the rubric the rows were graded
+ * with. */
 int batch_finish(const struct rubric *rb, const char *outdir, char *err, size_t errlen);
 
 /* Combines the results.jsonl of shard folders into OUTDIR, then
  * batch_finish.  Refuses rows graded with another rubric than `rb` (by
- * checksum) and an id found twice. */
+ * checksum) and an id found twice: -1.  -2: OUTDIR cannot be written. */
 int batch_merge(const struct rubric *rb, const char *const *shards, size_t n, const char *outdir, char *err,
                 size_t errlen);
 #endif

@@ -921,9 +921,10 @@ static int cmd_batch(int argc, char **argv)
                               .log = stderr,
                               .stop = &batch_stop};
     struct batch_summary sum;
-    if (batch_run(&o, &sum, err, sizeof err) < 0) {
+    int br = batch_run(&o, &sum, err, sizeof err);
+    if (br < 0) {
         fprintf(stderr, "grader batch: %s\n", err);
-        rc = EXIT_INTERNAL;
+        rc = br == -2 ? EXIT_USAGE : EXIT_INTERNAL;
     } else if (batch_finish(&se.rb, outdir, err, sizeof err) < 0) {
         fprintf(stderr, "grader batch: the results are in %s/results.jsonl, but the reports failed: %s\n", outdir,
                 err);
@@ -978,9 +979,10 @@ static int cmd_merge(int argc, char **argv)
         return rc;
     }
     char err[2048];
-    if (batch_merge(&rb, (const char *const *)(argv + optind), (size_t)(argc - optind), outdir, err, sizeof err) < 0) {
+    int m = batch_merge(&rb, (const char *const *)(argv + optind), (size_t)(argc - optind), outdir, err, sizeof err);
+    if (m < 0) {
         fprintf(stderr, "grader merge: %s\n", err);
-        rc = EXIT_USAGE;
+        rc = m == -2 ? EXIT_INTERNAL : EXIT_USAGE;
     } else {
         printf("grader merge: %d shard%s merged into %s\n", argc - optind, argc - optind == 1 ? "" : "s", outdir);
     }
@@ -1143,7 +1145,7 @@ static double parse_positive(const char *opt, const char *text, int *bad)
     char *end;
     double v = strtod(text, &end);
     if (*end != '\0' || !(v > 0)) {
-        fprintf(stderr, "grader sandbox: %s needs a positive number, not '%s'\n", opt, text);
+        fprintf(stderr, "grader: %s needs a positive number, not '%s'\n", opt, text);
         *bad = 1;
     }
     return v;
