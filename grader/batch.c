@@ -691,17 +691,26 @@ static const char *row_mismatch(const struct grade_context *ctx, json_t *row)
 
 static int load_done(struct shared *sh, const char *path, char *err, size_t errlen)
 {
-    size_t len = 0;
-    char *text = read_file(path, &len);
-    if (!text)
-        return errno == ENOENT ? 0 : (seterr(err, errlen, "cannot read %s: %s", path, strerror(errno)), -1);
-    size_t good = 0, cap = 0;
-    for (size_t pos = 0; pos < len;) {
-        char *nl = memchr(text + pos, '\n', len - pos);
-        if (!nl)
-            break;   /* no newline: cut short */
-        json_t *row = parse_row(text + pos, (size_t)(nl - (text + pos)));
-        const char *why = row ? row_mismatch(&sh->ctx, row) : NULL;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        if (errno == ENOENT)
+            return 0;
+        seterr(err, errlen, "cannot read %s: %s", path, strerror(errno));
+        return -1;
+    }
+    char *line = NULL;
+    size_t cap = 0, idcap = 0;
+    ssize_t l;
+    off_t good = 0, end = 0;
+    int rc = 0;
+    while ((l = getline(&line, &cap, f)) > 0) {
+        end += l;
+        if (line[l - 1] != '\n')
+            break;   /* no newline: cut short by a crash */
+        json_t *row = parse_row(line, (size_t)l - 1);
+        if (!row)
+            break;   /* everything after a damaged line is suspect */
+        const char *why = row_mismatch(&sh->ctx, row);
         if (why) {
             seterr(err, errlen,
                    "%s: the row for %s was graded with %s than this run; --resume only finishes a batch with the "
@@ -709,38 +718,36 @@ static int load_done(struct shared *sh, const char *path, char *err, size_t errl
                    "still come from the cache)",
                    path, json_string_value(json_object_get(row, "id")), why);
             json_decref(row);
-            free(text);
-            return -2;
+            rc = -2;
+            break;
         }
-        if (row) {
-            if (sh->ndone == cap) {
-                cap = cap ? cap * 2 : 256;
-                char **v = realloc(sh->done_ids, cap * sizeof *v);
-                if (!v) {
-                    json_decref(row);
-                    free(text);
-                    seterr(err, errlen, "out of memory");
-                    return -1;
-                }
-                sh->done_ids = v;
+        if (sh->ndone == idcap) {
+            idcap = idcap ? idcap * 2 : 256;
+            char **v = realloc(sh->done_ids, idcap * sizeof *v);
+            if (!v) {
+                json_decref(row);
+                seterr(err, errlen, "out of memory");
+                rc = -1;
+                break;
             }
-            sh->done_ids[sh->ndone++] = strdup(json_string_value(json_object_get(row, "id")));
-            json_decref(row);
-            good = (size_t)(nl - text) + 1;
-        } else {
-            break;   /* everything after a damaged line is suspect */
+            sh->done_ids = v;
         }
-        pos = (size_t)(nl - text) + 1;
+        sh->done_ids[sh->ndone++] = strdup(json_string_value(json_object_get(row, "id")));
+        json_decref(row);
+        good = end;
     }
-    if (good < len && truncate(path, (off_t)good) < 0) {
-        seterr(err, errlen, "cannot repair %s: %s", path, strerror(errno));
-        free(text);
-        return -1;
+    free(line);
+    fclose(f);
+    if (rc == 0) {
+        struct stat st;
+        if (stat(path, &st) == 0 && st.st_size > good && truncate(path, good) < 0) {
+            seterr(err, errlen, "cannot repair %s: %s", path, strerror(errno));
+            rc = -1;
+        }
     }
-    free(text);
     if (sh->ndone)
         qsort(sh->done_ids, sh->ndone, sizeof *sh->done_ids, cmp_str);
-    return 0;
+    return rc;
 }
 
 int batch_run(const struct batch_options *o, struct batch_summary *sum, char *err, size_t errlen)
@@ -863,9 +870,13 @@ out:
 
 /* ---- finishing ---------------------------------------------------------- */
 
+/* Where one row lies: which source file, at which offset, how long. */
 struct row_ref {
     char *id;
-    size_t off, len;
+    size_t src;
+    off_t off;
+    size_t len;
+    size_t slim;           /* its index in rows.slim */
 };
 
 static int cmp_row(const void *a, const void *b)
@@ -873,87 +884,104 @@ static int cmp_row(const void *a, const void *b)
     return strcmp(((const struct row_ref *)a)->id, ((const struct row_ref *)b)->id);
 }
 
-/* What the reports read of a row: everything but the bulky evidence (the
- * runs' statistics and facts, the report facts), so that a class of
- * thousands fits in memory as a few kilobytes each. */
+/* What the reports read of a row, and no more: a class of thousands must
+ * not cost the grader memory per submission beyond a few kilobytes.  The
+ * full rows stay on disk and are copied, not parsed, into the sorted file. */
 static json_t *slim(json_t *row)
 {
-    json_t *runs = json_object_get(row, "runs");
-    const char *key;
-    json_t *run;
-    json_object_foreach(runs, key, run) {
-        json_object_del(run, "statistics");
-        json_object_del(run, "facts");
-        json_object_del(run, "isolation");
+    static const char *const keep[] = {"id",     "status", "message", "score",  "max_score", "criteria",
+                                       "submission", "rubric", "python", "grader"};
+    static const char *const run_keep[] = {"wall_ms", "cpu_ms", "exit_code", "signal", "limit", "timed_out"};
+    json_t *s = json_object();
+    for (size_t i = 0; s && i < sizeof keep / sizeof *keep; i++) {
+        json_t *v = json_object_get(row, keep[i]);
+        if (v)
+            json_object_set(s, keep[i], v);
     }
-    json_object_del(row, "tracemalloc");
-    return row;
+    json_t *runs = json_object_get(row, "runs"), *sr = json_object();
+    const char *name;
+    json_t *run;
+    json_object_foreach(runs, name, run) {
+        json_t *r = json_object();
+        for (size_t i = 0; r && i < sizeof run_keep / sizeof *run_keep; i++) {
+            json_t *v = json_object_get(run, run_keep[i]);
+            if (v)
+                json_object_set(r, run_keep[i], v);
+        }
+        json_object_set_new(sr, name, r);
+    }
+    json_object_set_new(s, "runs", sr);
+    json_t *level = json_object_get(json_object_get(row, "isolation"), "level");
+    if (level)
+        json_object_set_new(s, "isolation", json_pack("{s:O}", "level", level));
+    json_decref(row);
+    return s;
 }
 
-/* Sorts `text` (rows, one per line) by id into `out`, and builds the slim
- * array for the reports.  Refuses an id found twice. */
-static int sort_rows(const char *text, size_t len, char **out, size_t *outlen, json_t **slim_rows, char *err,
-                     size_t errlen)
+struct rows {
+    struct row_ref *refs;
+    size_t n, cap;
+    json_t *slim;          /* array, in file order */
+};
+
+static void rows_free(struct rows *r)
 {
-    struct row_ref *refs = NULL;
-    size_t n = 0, cap = 0;
-    json_t *arr = json_array();
-    int rc = -1;
-    for (size_t pos = 0; pos < len;) {
-        const char *nl = memchr(text + pos, '\n', len - pos);
-        size_t l = nl ? (size_t)(nl - (text + pos)) : len - pos;
-        json_t *row = parse_row(text + pos, l);
+    for (size_t i = 0; i < r->n; i++)
+        free(r->refs[i].id);
+    free(r->refs);
+    json_decref(r->slim);
+    memset(r, 0, sizeof *r);
+}
+
+/* Reads the rows of one file, one line at a time.  With `rb`, every row
+ * must come from that rubric (merge).  0, or -1 with err set. */
+static int collect(struct rows *rows, size_t src, FILE *f, const char *path, const struct rubric *rb, char *err,
+                   size_t errlen)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t l;
+    off_t off = 0;
+    int rc = 0;
+    while (rc == 0 && (l = getline(&line, &cap, f)) > 0) {
+        size_t len = (size_t)l;
+        bool complete = line[len - 1] == '\n';
+        json_t *row = parse_row(line, complete ? len - 1 : len);
+        if (row && rb) {
+            const char *sha = json_string_value(json_object_get(json_object_get(row, "rubric"), "sha256"));
+            if (!sha || strcmp(sha, rb->sha256) != 0) {
+                seterr(err, errlen,
+                       "%s: %s was graded with rubric %.12s, not %.12s (%s): merge only shards of one rubric", path,
+                       json_string_value(json_object_get(row, "id")), sha ? sha : "(none)", rb->sha256, rb->path);
+                json_decref(row);
+                rc = -1;
+                break;
+            }
+        }
         if (row) {
-            if (n == cap) {
-                cap = cap ? cap * 2 : 256;
-                struct row_ref *v = realloc(refs, cap * sizeof *v);
+            if (rows->n == rows->cap) {
+                size_t nc = rows->cap ? rows->cap * 2 : 256;
+                struct row_ref *v = realloc(rows->refs, nc * sizeof *v);
                 if (!v) {
                     json_decref(row);
-                    goto oom;
+                    seterr(err, errlen, "out of memory");
+                    rc = -1;
+                    break;
                 }
-                refs = v;
+                rows->refs = v;
+                rows->cap = nc;
             }
-            refs[n].id = strdup(json_string_value(json_object_get(row, "id")));
-            refs[n].off = pos;
-            refs[n].len = l;
-            n++;
-            json_array_append_new(arr, slim(row));
+            struct row_ref *r = &rows->refs[rows->n++];
+            r->id = strdup(json_string_value(json_object_get(row, "id")));
+            r->src = src;
+            r->off = off;
+            r->len = complete ? len - 1 : len;
+            r->slim = json_array_size(rows->slim);
+            json_array_append_new(rows->slim, slim(row));
         }
-        pos += l + 1;
+        off += (off_t)len;
     }
-    if (n)
-        qsort(refs, n, sizeof *refs, cmp_row);
-    for (size_t i = 1; i < n; i++) {
-        if (strcmp(refs[i].id, refs[i - 1].id) == 0) {
-            seterr(err, errlen, "the id %s has two rows; the results cannot be combined", refs[i].id);
-            goto fail;
-        }
-    }
-    size_t total = 0;
-    for (size_t i = 0; i < n; i++)
-        total += refs[i].len + 1;
-    char *buf = malloc(total + 1);
-    if (!buf)
-        goto oom;
-    size_t at = 0;
-    for (size_t i = 0; i < n; i++) {
-        memcpy(buf + at, text + refs[i].off, refs[i].len);
-        at += refs[i].len;
-        buf[at++] = '\n';
-    }
-    *out = buf;
-    *outlen = at;
-    *slim_rows = arr;
-    arr = NULL;
-    rc = 0;
-    goto fail;
-oom:
-    seterr(err, errlen, "out of memory");
-fail:
-    for (size_t i = 0; i < n; i++)
-        free(refs[i].id);
-    free(refs);
-    json_decref(arr);
+    free(line);
     return rc;
 }
 
@@ -997,98 +1025,117 @@ static void remove_stale(const char *outdir, json_t *rows)
     closedir(d);
 }
 
-static int finish_text(const struct rubric *rb, const char *outdir, const char *text, size_t len, char *err,
+/* Writes the rows sorted by id into results.jsonl (atomically), copying
+ * each from its source, then the reports. */
+static int finish_rows(const struct rubric *rb, const char *outdir, struct rows *rows, FILE **srcs, char *err,
                        size_t errlen)
 {
-    char *sorted = NULL;
-    size_t slen = 0;
-    json_t *rows = NULL;
-    if (sort_rows(text, len, &sorted, &slen, &rows, err, errlen) < 0)
-        return -1;
-    char path[PATH_MAX + 32];
+    if (rows->n)
+        qsort(rows->refs, rows->n, sizeof *rows->refs, cmp_row);
+    for (size_t i = 1; i < rows->n; i++) {
+        if (strcmp(rows->refs[i].id, rows->refs[i - 1].id) == 0) {
+            seterr(err, errlen, "the id %s has two rows; the results cannot be combined", rows->refs[i].id);
+            return -1;
+        }
+    }
+    char path[PATH_MAX + 32], tmp[PATH_MAX + 64];
     snprintf(path, sizeof path, "%s/results.jsonl", outdir);
-    int rc = write_atomic(path, sorted, slen);
-    if (rc < 0)
+    snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
+    FILE *out = fopen(tmp, "w");
+    if (!out) {
         seterr(err, errlen, "cannot write %s: %s", path, strerror(errno));
-    else if ((rc = report_write_all(rb, rows, outdir, err, errlen)) == 0)
-        remove_stale(outdir, rows);
-    if (rc < 0)
-        rc = -2;
-    free(sorted);
-    json_decref(rows);
-    return rc;
+        return -2;
+    }
+    char *buf = NULL;
+    size_t bufcap = 0;
+    bool ok = true;
+    for (size_t i = 0; ok && i < rows->n; i++) {
+        const struct row_ref *r = &rows->refs[i];
+        if (r->len + 1 > bufcap) {
+            char *b = realloc(buf, r->len + 1);
+            if (!b) {
+                ok = false;
+                break;
+            }
+            buf = b;
+            bufcap = r->len + 1;
+        }
+        ok = pread(fileno(srcs[r->src]), buf, r->len, r->off) == (ssize_t)r->len && fwrite(buf, 1, r->len, out) == r->len &&
+             fputc('\n', out) != EOF;
+    }
+    free(buf);
+    if (!ok || fflush(out) != 0 || fsync(fileno(out)) != 0) {
+        seterr(err, errlen, "cannot write %s: %s", path, strerror(errno ? errno : EIO));
+        fclose(out);
+        unlink(tmp);
+        return -2;
+    }
+    if (fclose(out) != 0 || rename(tmp, path) < 0) {
+        seterr(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        unlink(tmp);
+        return -2;
+    }
+    /* The reports list submissions in id order too. */
+    json_t *sorted = json_array();
+    for (size_t i = 0; i < rows->n; i++)
+        json_array_append(sorted, json_array_get(rows->slim, rows->refs[i].slim));
+    int rc = report_write_all(rb, sorted, outdir, err, errlen);
+    if (rc == 0)
+        remove_stale(outdir, sorted);
+    json_decref(sorted);
+    return rc < 0 ? -2 : 0;
 }
 
 int batch_finish(const struct rubric *rb, const char *outdir, char *err, size_t errlen)
 {
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/results.jsonl", outdir);
-    size_t len = 0;
-    char *text = read_file(path, &len);
-    if (!text) {
+    FILE *f = fopen(path, "r");
+    if (!f) {
         seterr(err, errlen, "cannot read %s: %s", path, strerror(errno));
         return -1;
     }
-    int rc = finish_text(rb, outdir, text, len, err, errlen);
-    free(text);
+    struct rows rows = {.slim = json_array()};
+    int rc = collect(&rows, 0, f, path, NULL, err, errlen);
+    if (rc == 0)
+        rc = finish_rows(rb, outdir, &rows, &f, err, errlen);
+    rows_free(&rows);
+    fclose(f);
     return rc;
 }
 
 int batch_merge(const struct rubric *rb, const char *const *shards, size_t n, const char *outdir, char *err,
                 size_t errlen)
 {
-    char *all = NULL;
-    size_t len = 0;
+    FILE **srcs = calloc(n ? n : 1, sizeof *srcs);
+    struct rows rows = {.slim = json_array()};
     int rc = -1;
+    if (!srcs) {
+        seterr(err, errlen, "out of memory");
+        goto out;
+    }
     for (size_t i = 0; i < n; i++) {
         char path[PATH_MAX + 32];
         snprintf(path, sizeof path, "%s/results.jsonl", shards[i]);
-        size_t l = 0;
-        char *text = read_file(path, &l);
-        if (!text) {
+        srcs[i] = fopen(path, "r");
+        if (!srcs[i]) {
             seterr(err, errlen, "cannot read %s: %s", path, strerror(errno));
             goto out;
         }
-        /* Every row must come from the same rubric, byte for byte. */
-        for (size_t pos = 0; pos < l;) {
-            const char *nl = memchr(text + pos, '\n', l - pos);
-            size_t ll = nl ? (size_t)(nl - (text + pos)) : l - pos;
-            json_t *row = parse_row(text + pos, ll);
-            if (row) {
-                const char *sha = json_string_value(json_object_get(json_object_get(row, "rubric"), "sha256"));
-                if (!sha || strcmp(sha, rb->sha256) != 0) {
-                    seterr(err, errlen,
-                           "%s: %s was graded with rubric %.12s, not %.12s (%s): merge only shards of one rubric",
-                           path, json_string_value(json_object_get(row, "id")), sha ? sha : "(none)", rb->sha256,
-                           rb->path);
-                    json_decref(row);
-                    free(text);
-                    goto out;
-                }
-                json_decref(row);
-            }
-            pos += ll + 1;
-        }
-        char *b = realloc(all, len + l + 2);
-        if (!b) {
-            free(text);
-            seterr(err, errlen, "out of memory");
+        if (collect(&rows, i, srcs[i], path, rb, err, errlen) < 0)
             goto out;
-        }
-        all = b;
-        memcpy(all + len, text, l);
-        len += l;
-        if (l && all[len - 1] != '\n')
-            all[len++] = '\n';
-        free(text);
     }
     if (mkdir_p(outdir) < 0) {
         seterr(err, errlen, "cannot create %s: %s", outdir, strerror(errno));
         rc = -2;
         goto out;
     }
-    rc = finish_text(rb, outdir, all ? all : "", len, err, errlen);
+    rc = finish_rows(rb, outdir, &rows, srcs, err, errlen);
 out:
-    free(all);
+    for (size_t i = 0; srcs && i < n; i++)
+        if (srcs[i])
+            fclose(srcs[i]);
+    free(srcs);
+    rows_free(&rows);
     return rc;
 }

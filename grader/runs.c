@@ -54,24 +54,15 @@ static void make_token(char out[33])
         snprintf(out + 2 * i, 3, "%02x", raw[i]);
 }
 
-/* Finds "GRADER-PROBE <token> {json}\n" in the channel and parses it.  A
- * record with another token, or text around it, is ignored: only the
- * runtime knows the token, and only its first record counts. */
-static void read_probe_record(struct run_record *rec, const char *token)
+json_t *runs_parse_channel(const char *data, size_t len, bool truncated, const char *token, char *why,
+                           size_t whylen)
 {
-    const struct sandbox_stream *ch = &rec->sb.channel;
-    if (!ch->data || ch->len == 0) {
-        snprintf(rec->probe_error, sizeof rec->probe_error,
-                 "the instrumented run ended before the runtime could report (exit code %d, signal %d)",
-                 rec->sb.exit_code, rec->sb.signal);
-        return;
-    }
     char prefix[96];
     snprintf(prefix, sizeof prefix, PROBE_MARK "%s ", token);
     size_t plen = strlen(prefix);
-    const char *p = ch->data, *end = ch->data + ch->len, *found = NULL;
+    const char *p = data, *end = data + len, *found = NULL;
     size_t found_len = 0, matches = 0;
-    while (p < end) {
+    while (p && p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t linelen = nl ? (size_t)(nl - p) : (size_t)(end - p);
         if (linelen > plen && memcmp(p, prefix, plen) == 0 && matches++ == 0) {
@@ -83,24 +74,36 @@ static void read_probe_record(struct run_record *rec, const char *token)
     if (matches > 1) {
         /* The runtime writes exactly one record; a second one means the
          * submission learned the token and wrote to the channel. */
-        snprintf(rec->probe_error, sizeof rec->probe_error,
+        snprintf(why, whylen,
                  "the runtime's channel holds %zu records instead of one: the submission wrote to it, "
                  "so none of them is trusted", matches);
-        return;
+        return NULL;
     }
     if (found) {
         json_error_t jerr;
-        rec->probe = json_loadb(found, found_len, 0, &jerr);
-        if (!rec->probe || !json_is_object(rec->probe)) {
-            json_decref(rec->probe);
-            rec->probe = NULL;
-            snprintf(rec->probe_error, sizeof rec->probe_error, "the runtime's record is unreadable (%s)%s",
-                     jerr.text, ch->truncated ? "; it was cut at the output limit" : "");
+        json_t *rec = json_loadb(found, found_len, 0, &jerr);
+        if (!rec || !json_is_object(rec)) {
+            json_decref(rec);
+            snprintf(why, whylen, "the runtime's record is unreadable (%s)%s", jerr.text,
+                     truncated ? "; it was cut at the output limit" : "");
+            return NULL;
         }
+        return rec;
+    }
+    snprintf(why, whylen, "the runtime wrote no record%s", truncated ? " (its channel hit the output limit)" : "");
+    return NULL;
+}
+
+static void read_probe_record(struct run_record *rec, const char *token)
+{
+    const struct sandbox_stream *ch = &rec->sb.channel;
+    if (!ch->data || ch->len == 0) {
+        snprintf(rec->probe_error, sizeof rec->probe_error,
+                 "the instrumented run ended before the runtime could report (exit code %d, signal %d)",
+                 rec->sb.exit_code, rec->sb.signal);
         return;
     }
-    snprintf(rec->probe_error, sizeof rec->probe_error, "the runtime wrote no record%s",
-             ch->truncated ? " (its channel hit the output limit)" : "");
+    rec->probe = runs_parse_channel(ch->data, ch->len, ch->truncated, token, rec->probe_error, sizeof rec->probe_error);
 }
 
 /* A student's folder is often a git work tree: its history is not part of

@@ -56,4 +56,12 @@ struct runs_config {
  * outcome), -1 with a message when the sandbox itself failed. */
 int runs_execute(const struct runs_config *cfg, struct run_record records[RUN_KINDS], char *err, size_t errlen);
 void runs_free(struct run_record records[RUN_KINDS]);
+
+/* Finds "GRADER-PROBE <token> {json}" alone on a line in the runtime's
+ * channel (bytes the submission may also have written: anything goes) and
+ * parses it.  A record with another token, or text around it, is ignored;
+ * two records with the token mean the submission forged one, and none is
+ * trusted.  Returns the record (an object), or NULL with why set. */
+json_t *runs_parse_channel(const char *data, size_t len, bool truncated, const char *token, char *why,
+                           size_t whylen);
 #endif
