@@ -26,6 +26,7 @@ if [ "${1:-}" = test ]; then
     # Chromium, junit.xml with xmllint.
     need_cmd chromium chromium
     need_cmd xmllint libxml2-utils
+    need_cmd gcovr gcovr
 fi
 
 [ -z "$missing" ] && exit 0
