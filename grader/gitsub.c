@@ -581,8 +581,10 @@ static enum loose_verdict inflate_loose(int fd, bool stop_at_blob, uint64_t limi
             head[hlen] = (char)out[used++];
             if (head[hlen++] != '\0') {
                 if (hlen == sizeof head) {
+                    /* No NUL in the first 40 bytes: stop before head[40]. */
                     v = LOOSE_DAMAGED;
                     *why = "its header is malformed";
+                    break;
                 }
                 continue;
             }

@@ -194,8 +194,8 @@ static void add_source_fields(json_t *result, const char *kind, const struct git
         }
     }
     json_object_set_new(o, "author", author);
-    json_object_set_new(o, "late", commit ? json_boolean(g->late) : json_null());
-    json_object_set_new(o, "later_commits", commit ? json_integer((json_int_t)g->later_commits) : json_null());
+    json_object_set_new(o, "late", commit && g ? json_boolean(g->late) : json_null());
+    json_object_set_new(o, "later_commits", commit && g ? json_integer((json_int_t)g->later_commits) : json_null());
     bool first = src && src->before_first;
     json_object_set_new(o, "before", json_string(first ? "first" : "baseline"));
     json_object_set_new(o, "first_commit", g && first && g->has_first ? json_string(g->first.id) : json_null());
@@ -397,7 +397,7 @@ enum grade_exit grade_submission(const struct grade_context *ctx, const char *pa
                  "and that the baseline file is the lesson's.%s%.300s",
                  rb->entry, rb->baseline, ctx->python->version, ctx->python->executable, b->exit_code,
                  records[RUN_BEFORE_KIND].stats.len, rb->entry, b->err.len ? " Its stderr ends: " : "",
-                 b->err.len > 300 ? b->err.data + b->err.len - 300 : (b->err.data ? b->err.data : ""));
+                 b->err.data && b->err.len > 300 ? b->err.data + b->err.len - 300 : (b->err.data ? b->err.data : ""));
         set_message(*result, "error", msg);
         rc = GRADE_EXIT_INTERNAL;
         goto out;

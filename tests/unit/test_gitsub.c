@@ -1027,6 +1027,32 @@ START_TEST(missing_objects)
 }
 END_TEST
 
+/* A loose object whose header has no NUL in its first 40 bytes, and more
+ * bytes after: the check must stop at 40.  It once went on writing past
+ * its 40-byte buffer (found by cppcheck); ASan in the sanitizer build
+ * catches a regression. */
+START_TEST(loose_header_without_nul)
+{
+    git_repository *repo = new_repo("erin", 0);
+    git_oid ids[3];
+    three_commits(repo, ids);
+    git_repository_free(repo);
+    char longhead[200];
+    memset(longhead, '1', sizeof longhead);
+    memcpy(longhead, "tree ", 5);
+    const char *long_hex = "1111111111111111111111111111111111111111";
+    unsigned char z[256];
+    size_t zlen = zlib_stored(longhead, sizeof longhead, z);
+    write_loose("erin/.git", long_hex, z, zlen);
+    char msg[MSG];
+    struct gitsub s;
+    ck_assert_int_eq(open_at("erin", NULL, &s, msg), GITSUB_INVALID);
+    assert_has(msg, long_hex);
+    assert_has(msg, "header is malformed");
+    gitsub_free(&s);
+}
+END_TEST
+
 /* libgit2 1.5.1 loops forever on a truncated loose object and writes past
  * a heap buffer on one whose header understates its size: both must be
  * refused before libgit2 reads them (the Check timeout, and ASan in the
@@ -1336,6 +1362,7 @@ static Suite *gitsub_suite(void)
     tcase_add_test(tc, hostile_index_refused);
     tcase_add_test(tc, missing_objects);
     tcase_add_test(tc, damaged_loose_objects);
+    tcase_add_test(tc, loose_header_without_nul);
     tcase_add_test(tc, shallow_history_is_cut_not_broken);
     tcase_add_test(tc, not_a_repository);
     tcase_add_test(tc, empty_repository);
