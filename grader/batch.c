@@ -9,7 +9,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -22,6 +21,7 @@
 
 #include "digest.h"
 #include "gitsub.h"
+#include "paths.h"
 #include "report.h"
 #include "runs.h"
 
@@ -410,21 +410,6 @@ static bool cache_key(const struct grade_context *ctx, const char *path, char ke
 
 /* ---- files -------------------------------------------------------------- */
 
-static int mkdir_p(const char *dir)
-{
-    char buf[PATH_MAX];
-    snprintf(buf, sizeof buf, "%s", dir);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    return mkdir(buf, 0755) < 0 && errno != EEXIST ? -1 : 0;
-}
-
 /* Writes `len` bytes to `path` through a temporary file, fsync and rename:
  * a reader (or a crash) sees the old file or the new one, never half. */
 static int write_atomic(const char *path, const char *data, size_t len)
@@ -772,7 +757,7 @@ int batch_run(const struct batch_options *o, struct batch_summary *sum, char *er
         snprintf(sh.cache_dir, sizeof sh.cache_dir, "%s", o->cache_dir);
     else
         snprintf(sh.cache_dir, sizeof sh.cache_dir, "%s/cache", o->outdir);
-    if (mkdir_p(o->outdir) < 0 || mkdir_p(sh.cache_dir) < 0) {
+    if (paths_mkdir_p(o->outdir) < 0 || paths_mkdir_p(sh.cache_dir) < 0) {
         seterr(err, errlen, "cannot create %s: %s", sh.cache_dir, strerror(errno));
         goto out;
     }
@@ -985,15 +970,6 @@ static int collect(struct rows *rows, size_t src, FILE *f, const char *path, con
     return rc;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
-}
-
 /* OUTDIR/submissions/ID of ids the rows no longer hold: an earlier class's
  * feedback must not be uploaded with this one's.  Our own output, written
  * without links; a depth-first walk that does not follow links removes it. */
@@ -1020,7 +996,7 @@ static void remove_stale(const char *outdir, json_t *rows)
         }
         char p[PATH_MAX + 256];
         if (!keep && (size_t)snprintf(p, sizeof p, "%s/%s", dir, de->d_name) < sizeof p)
-            nftw(p, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+            paths_remove_tree(p);
     }
     closedir(d);
 }
@@ -1125,7 +1101,7 @@ int batch_merge(const struct rubric *rb, const char *const *shards, size_t n, co
         if (collect(&rows, i, srcs[i], path, rb, err, errlen) < 0)
             goto out;
     }
-    if (mkdir_p(outdir) < 0) {
+    if (paths_mkdir_p(outdir) < 0) {
         seterr(err, errlen, "cannot create %s: %s", outdir, strerror(errno));
         rc = -2;
         goto out;

@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,9 +10,10 @@
 #include <unistd.h>
 
 #include "criteria.h"
-#include "jsontext.h"
 #include "facts.h"
 #include "gitsub.h"
+#include "jsontext.h"
+#include "paths.h"
 #include "result.h"
 #include "runs.h"
 #include "submission.h"
@@ -48,21 +48,11 @@ struct git_source {
     bool starter_modified;
 };
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
-}
-
-/* Our own exports hold no links and no student process ever ran in them,
- * so a depth-first walk that does not follow links removes them safely. */
+/* Our own exports hold no links and no student process ever ran in them. */
 static void remove_tree(char *dir)
 {
     if (dir[0])
-        nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        paths_remove_tree(dir);
     dir[0] = '\0';
 }
 

@@ -1,5 +1,6 @@
 /* hook.c: see hook.h. */
 #include "hook.h"
+#include "paths.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -63,8 +64,7 @@ out:
     return rc;
 }
 
-/* mkdir -p of hook_path's folder (core.hooksPath may name one that does
- * not exist yet). */
+/* core.hooksPath may name a folder that does not exist yet. */
 static int make_parent(const char *hook_path)
 {
     char buf[PATH_MAX];
@@ -73,15 +73,7 @@ static int make_parent(const char *hook_path)
     if (!slash || slash == buf)
         return 0;
     *slash = '\0';
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    return mkdir(buf, 0755) < 0 && errno != EEXIST ? -1 : 0;
+    return paths_mkdir_p(buf);
 }
 
 /* What is at `path`: -1 nothing, 0 someone else's, 1 ours.  `first` gets

@@ -163,6 +163,29 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
     return 0;
 }
 
+void paths_remove_tree(const char *path)
+{
+    nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int paths_mkdir_p(const char *dir)
+{
+    char buf[PATH_MAX];
+    if ((size_t)snprintf(buf, sizeof buf, "%s", dir) >= sizeof buf) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(buf, 0755) < 0 && errno != EEXIST ? -1 : 0;
+}
+
 void paths_sweep_stale(void)
 {
     const char *tmp = getenv("TMPDIR");
@@ -182,10 +205,7 @@ void paths_sweep_stale(void)
                 continue;
             char path[PATH_MAX];
             if ((size_t)snprintf(path, sizeof path, "%s/%s", tmp, de->d_name) < sizeof path)
-                /* Ours alone: written by a grader, never by student code,
-                 * and no links inside; a depth-first walk not following
-                 * links removes them. */
-                nftw(path, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+                paths_remove_tree(path);   /* ours alone: written by a grader */
         }
     }
     closedir(d);

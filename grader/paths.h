@@ -28,6 +28,14 @@ int paths_sandbox_disable(unsigned *bits, char *err, size_t errlen);
  * runs in every graded interpreter. */
 int paths_cache_dir(char *out, size_t len);
 
+/* mkdir -p with mode 0755: 0, or -1 with errno set. */
+int paths_mkdir_p(const char *dir);
+
+/* Removes a file or a tree the grader wrote itself (exports, reports,
+ * temporary copies: never a folder a student's process ran in, which
+ * sandbox/box.c removes), depth first, never following a link. */
+void paths_remove_tree(const char *path);
+
 /* Removes from $TMPDIR (or /tmp) the temporary files and folders of
  * graders that died without cleaning up (grader-token-PID-*,
  * grader-export-PID-*, grader-first-PID-* whose PID is gone). */

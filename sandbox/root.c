@@ -332,6 +332,17 @@ int sb_bind_readonly(const char *src, const char *target, bool recursive)
     return mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | keep, NULL);
 }
 
+/* The same symbolic link at dst as at host. */
+static int copy_link(const char *host, const char *dst)
+{
+    char target[SB_ROOT_PATH];
+    ssize_t n = readlink(host, target, sizeof target - 1);
+    if (n < 0)
+        return -1;
+    target[n] = '\0';
+    return symlink(target, dst);
+}
+
 /* A host entry of the root's top level (/bin, /lib64...): the same symlink,
  * or a read-only bind of the directory; absent is fine. */
 static int mirror_top(const char *R, const char *name)
@@ -342,14 +353,8 @@ static int mirror_top(const char *R, const char *name)
     struct stat st;
     if (lstat(host, &st) < 0)
         return 0;
-    if (S_ISLNK(st.st_mode)) {
-        char target[SB_ROOT_PATH];
-        ssize_t n = readlink(host, target, sizeof target - 1);
-        if (n < 0)
-            return -1;
-        target[n] = '\0';
-        return symlink(target, dst);
-    }
+    if (S_ISLNK(st.st_mode))
+        return copy_link(host, dst);
     if (!S_ISDIR(st.st_mode))
         return 0;
     if (mkdir(dst, 0755) < 0)
@@ -367,14 +372,8 @@ static int mirror_file(const char *R, const char *host)
     struct stat st;
     if (lstat(host, &st) < 0)
         return 0;
-    if (S_ISLNK(st.st_mode)) {
-        char target[SB_ROOT_PATH];
-        ssize_t n = readlink(host, target, sizeof target - 1);
-        if (n < 0)
-            return -1;
-        target[n] = '\0';
-        return symlink(target, dst);
-    }
+    if (S_ISLNK(st.st_mode))
+        return copy_link(host, dst);
     if (!S_ISREG(st.st_mode))
         return 0;
     if (touch(dst) < 0)
