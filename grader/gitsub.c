@@ -531,10 +531,14 @@ static bool parse_loose_header(const char *head, struct loose_info *info)
     return true;
 }
 
-/* Inflates the loose object open on `fd`.  With `stop_at_blob`, a blob is
- * let through once its header is read: blobs are checked one by one when
- * they are about to be read, against their own cap. */
-static enum loose_verdict inflate_loose(int fd, bool stop_at_blob, uint64_t limit, struct loose_info *info,
+/* Inflates the loose object open on `fd` and checks it ends exactly at
+ * the size its header states; objects over `limit` are LOOSE_TOO_BIG.
+ * With `blob_cap`, blobs are held to it instead, and a blob whose header
+ * states more is let through unread: it can only be a problem when read,
+ * and the caps refuse it before that.  Blobs are checked too, not only
+ * commits and trees: a blob forged under a commit's or a tree's id is read
+ * by libgit2 as one (found by fuzzing). */
+static enum loose_verdict inflate_loose(int fd, uint64_t blob_cap, uint64_t limit, struct loose_info *info,
                                         const char **why)
 {
     enum { CHUNK = 32 * 1024 };
@@ -591,9 +595,9 @@ static enum loose_verdict inflate_loose(int fd, bool stop_at_blob, uint64_t limi
             if (!parse_loose_header(head, info)) {
                 v = LOOSE_DAMAGED;
                 *why = "its header is malformed";
-            } else if (stop_at_blob && strcmp(info->type, "blob") == 0) {
+            } else if (blob_cap && strcmp(info->type, "blob") == 0 && info->size > blob_cap) {
                 *why = "";
-            } else if (info->size > limit) {
+            } else if (info->size > (blob_cap && strcmp(info->type, "blob") == 0 ? blob_cap : limit)) {
                 v = LOOSE_TOO_BIG;
                 *why = "";
             }
@@ -627,11 +631,11 @@ static enum loose_verdict inflate_loose(int fd, bool stop_at_blob, uint64_t limi
 }
 
 static enum gitsub_status check_loose_fd(struct ctx *c, int fd, const char *hex, const char *what,
-                                         bool stop_at_blob, uint64_t limit)
+                                         uint64_t blob_cap, uint64_t limit)
 {
     struct loose_info info = {"", 0};
     const char *why = NULL;
-    enum loose_verdict v = inflate_loose(fd, stop_at_blob, limit, &info, &why);
+    enum loose_verdict v = inflate_loose(fd, blob_cap, limit, &info, &why);
     switch (v) {
     case LOOSE_SOUND:
         return GITSUB_OK;
@@ -646,8 +650,9 @@ static enum gitsub_status check_loose_fd(struct ctx *c, int fd, const char *hex,
 }
 
 /* Commits, trees and tags are read by libgit2 in places we do not see
- * (revision parsing, paths through subtrees), so all of them are checked
- * before the repository is opened. */
+ * (revision parsing, paths through subtrees), and any object may be forged
+ * under their ids, so every loose object is checked before the repository
+ * is opened (blobs up to the blob cap). */
 static enum gitsub_status check_loose_objects(struct ctx *c)
 {
     char path[PATH_MAX];
@@ -681,7 +686,7 @@ static enum gitsub_status check_loose_objects(struct ctx *c)
                 continue;
             char hex[GITSUB_OID_HEX_LEN];
             snprintf(hex, sizeof hex, "%s%s", e->d_name, f->d_name);
-            st = check_loose_fd(c, fd, hex, "an object of the repository", true, MAX_NONBLOB);
+            st = check_loose_fd(c, fd, hex, "an object of the repository", c->max_blob, MAX_NONBLOB);
             close(fd);
         }
         closedir(sd);
@@ -706,7 +711,7 @@ static enum gitsub_status check_loose_id(struct ctx *c, const git_oid *id, const
     int fd = open_loose(c, id, hex);
     if (fd < 0)
         return GITSUB_OK;
-    enum gitsub_status st = check_loose_fd(c, fd, hex, what, false, limit);
+    enum gitsub_status st = check_loose_fd(c, fd, hex, what, 0, limit);
     close(fd);
     return st;
 }
@@ -792,7 +797,7 @@ static void link_target(struct ctx *c, const git_oid *id, char *out, size_t len)
     if (fd >= 0) {
         struct loose_info info;
         const char *why = NULL;
-        enum loose_verdict v = inflate_loose(fd, false, 4096, &info, &why);
+        enum loose_verdict v = inflate_loose(fd, 0, 4096, &info, &why);
         close(fd);
         if (v != LOOSE_SOUND)
             return; /* a damaged target only goes unshown */

@@ -2,6 +2,7 @@
 
 #include "jsontext.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 json_t *result_statistics_json(const struct tm_stats *stats)
@@ -44,6 +45,50 @@ static const char *str(json_t *obj, const char *key)
 
 /* Feedback can run long (a chain, an exception); wrap it under the row so
  * the table stays readable in an 80-column terminal. */
+/* A copy of a result whose strings are safe to print on a terminal: the
+ * student controls file names, output and exception text, and an escape
+ * sequence (ESC, a carriage return...) in them would rewrite the
+ * instructor's screen (found by fuzzing).  Control characters other than
+ * newline and tab become U+FFFD, as invalid bytes already are. */
+static json_t *printable(json_t *v)
+{
+    if (json_is_string(v)) {
+        const char *in = json_string_value(v);
+        size_t n = json_string_length(v);
+        char *buf = malloc(n * 3 + 1);
+        if (!buf)
+            return json_incref(v);
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)in[i];
+            if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
+                memcpy(buf + k, "\xef\xbf\xbd", 3);
+                k += 3;
+            } else {
+                buf[k++] = (char)c;
+            }
+        }
+        json_t *out = json_stringn(buf, k);
+        free(buf);
+        return out ? out : json_incref(v);
+    }
+    if (json_is_object(v)) {
+        json_t *o = json_object();
+        const char *key;
+        json_t *x;
+        json_object_foreach(v, key, x) json_object_set_new(o, key, printable(x));
+        return o;
+    }
+    if (json_is_array(v)) {
+        json_t *a = json_array();
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x) json_array_append_new(a, printable(x));
+        return a;
+    }
+    return json_incref(v);
+}
+
 static void print_wrapped(FILE *out, const char *text, int indent, int width)
 {
     const char *p = text;
@@ -55,6 +100,9 @@ static void print_wrapped(FILE *out, const char *text, int indent, int width)
             while (cut > 0 && p[cut] != ' ')
                 cut--;
             n = cut ? cut : (size_t)width;
+            /* Never inside a UTF-8 sequence. */
+            while (n > 1 && ((unsigned char)p[n] & 0xC0) == 0x80)
+                n--;
         }
         fprintf(out, "%*s%.*s\n", indent, "", (int)n, p);
         p += n;
@@ -115,7 +163,24 @@ void result_hide_criteria(json_t *result)
     json_object_set_new(result, "max_score", json_real(max));
 }
 
+static void render_check(json_t *result, FILE *out, bool color);
+static void render_text(json_t *result, FILE *out, bool color);
+
 void result_render_check(json_t *result, FILE *out, bool color)
+{
+    json_t *safe = printable(result);
+    render_check(safe, out, color);
+    json_decref(safe);
+}
+
+void result_render_text(json_t *result, FILE *out, bool color)
+{
+    json_t *safe = printable(result);
+    render_text(safe, out, color);
+    json_decref(safe);
+}
+
+static void render_check(json_t *result, FILE *out, bool color)
 {
     const char *green = color ? "\033[32m" : "", *red = color ? "\033[31m" : "";
     const char *bold = color ? "\033[1m" : "", *reset = color ? "\033[0m" : "";
@@ -163,7 +228,7 @@ void result_render_check(json_t *result, FILE *out, bool color)
         fprintf(out, "Every visible criterion passes.\n");
 }
 
-void result_render_text(json_t *result, FILE *out, bool color)
+static void render_text(json_t *result, FILE *out, bool color)
 {
     const char *green = color ? "\033[32m" : "", *red = color ? "\033[31m" : "";
     const char *bold = color ? "\033[1m" : "", *reset = color ? "\033[0m" : "";

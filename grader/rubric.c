@@ -750,6 +750,11 @@ static int read_json_scalar(struct loader *ld, const yaml_node_t *v, const char 
         *out = json_float(s.text);
         break;
     case SCALAR_STRING:
+        /* Facts are JSON read by jansson, which never yields a NUL inside
+         * a string: a check comparing with one could never pass (found by
+         * fuzzing). */
+        if (memchr(s.text, '\0', s.len))
+            return fail(ld, v, "'%s' holds a NUL character (\\0), which no fact can contain", key);
         *out = json_string(s.text, s.len);
         break;
     }
@@ -1069,16 +1074,21 @@ static int read_baseline(struct loader *ld, const yaml_node_t *v, char **out)
     }
     excerpt(rel, strlen(rel), buf, sizeof buf);
     free(rel);
+    /* The joined path holds the author's text too: escaped alike (a path
+     * with a newline or an escape sequence would garble the message;
+     * found by fuzzing). */
+    char shown[sizeof buf + 64];
+    excerpt(joined, strlen(joined), shown, sizeof shown);
 
     int rc = 0;
     struct stat st;
     char *abs = realpath(joined, NULL);
     if (!abs && errno == ENOENT)
-        rc = fail(ld, v, "baseline '%s' does not exist (looked for %s)", buf, joined);
+        rc = fail(ld, v, "baseline '%s' does not exist (looked for %s)", buf, shown);
     else if (!abs || stat(abs, &st) != 0)
-        rc = fail(ld, v, "baseline '%s' cannot be read (%s): %s", buf, joined, strerror(errno));
+        rc = fail(ld, v, "baseline '%s' cannot be read (%s): %s", buf, shown, strerror(errno));
     else if (!S_ISREG(st.st_mode))
-        rc = fail(ld, v, "baseline '%s' is not a regular file (%s)", buf, abs);
+        rc = fail(ld, v, "baseline '%s' is not a regular file (%s)", buf, shown);
     free(joined);
     if (rc)
         free(abs);

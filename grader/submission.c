@@ -36,7 +36,15 @@ static void list_folder(const char *dir, char *out, size_t len)
         if (e->d_name[0] == '.')
             continue;
         if (shown < 5) {
-            int n = snprintf(out + used, len - used, "%s%s", shown ? ", " : "", e->d_name);
+            /* A student names these files: no control character (an
+             * escape sequence, a newline) reaches a message (found by
+             * fuzzing). */
+            char name[256];
+            size_t k = 0;
+            for (const char *c = e->d_name; *c && k < sizeof name - 1; c++)
+                name[k++] = ((unsigned char)*c < 0x20 || *c == 0x7f) ? '?' : *c;
+            name[k] = '\0';
+            int n = snprintf(out + used, len - used, "%s%s", shown ? ", " : "", name);
             if (n < 0 || (size_t)n >= len - used)
                 break;
             used += (size_t)n;
