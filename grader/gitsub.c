@@ -86,6 +86,12 @@ static enum gitsub_status fail(struct ctx *c, enum gitsub_status st, const char 
     if (c->msglen)
         vsnprintf(c->msg, c->msglen, fmt, ap);
     va_end(ap);
+    /* Messages quote what the repository holds (ref names, paths, libgit2's
+     * reading of them): no control character may reach a terminal or a
+     * report through them (found by fuzzing). */
+    for (char *p = c->msglen ? c->msg : NULL; p && *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
     return st;
 }
 
