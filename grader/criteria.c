@@ -134,6 +134,19 @@ static char *default_reason(const struct rubric_check *c, json_t *facts)
         break;
     }
     }
+    /* snprintf cuts at a byte: never leave half a UTF-8 character. */
+    size_t n = strlen(buf);
+    if (n == sizeof buf - 1) {
+        size_t start = n;
+        while (start > 0 && ((unsigned char)buf[start - 1] & 0xC0) == 0x80)
+            start--;
+        if (start > 0 && ((unsigned char)buf[start - 1] & 0x80)) {
+            unsigned char lead = (unsigned char)buf[start - 1];
+            size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+            if (n - (start - 1) < want)
+                buf[start - 1] = '\0';
+        }
+    }
     return strdup(buf);
 }
 

@@ -539,11 +539,10 @@ static bool parse_loose_header(const char *head, struct loose_info *info)
 
 /* Inflates the loose object open on `fd` and checks it ends exactly at
  * the size its header states; objects over `limit` are LOOSE_TOO_BIG.
- * With `blob_cap`, blobs are held to it instead, and a blob whose header
- * states more is let through unread: it can only be a problem when read,
- * and the caps refuse it before that.  Blobs are checked too, not only
- * commits and trees: a blob forged under a commit's or a tree's id is read
- * by libgit2 as one (found by fuzzing). */
+ * With `blob_cap`, blobs are held to it instead.  Blobs are checked too,
+ * whatever their size says, not only commits and trees: a blob forged
+ * under a commit's or a tree's id is read by libgit2 as one (found by
+ * fuzzing), so a blob too big to check refuses the repository. */
 static enum loose_verdict inflate_loose(int fd, uint64_t blob_cap, uint64_t limit, struct loose_info *info,
                                         const char **why)
 {
@@ -601,8 +600,6 @@ static enum loose_verdict inflate_loose(int fd, uint64_t blob_cap, uint64_t limi
             if (!parse_loose_header(head, info)) {
                 v = LOOSE_DAMAGED;
                 *why = "its header is malformed";
-            } else if (blob_cap && strcmp(info->type, "blob") == 0 && info->size > blob_cap) {
-                *why = "";
             } else if (info->size > (blob_cap && strcmp(info->type, "blob") == 0 ? blob_cap : limit)) {
                 v = LOOSE_TOO_BIG;
                 *why = "";
@@ -692,7 +689,7 @@ static enum gitsub_status check_loose_objects(struct ctx *c)
                 continue;
             char hex[GITSUB_OID_HEX_LEN];
             snprintf(hex, sizeof hex, "%s%s", e->d_name, f->d_name);
-            st = check_loose_fd(c, fd, hex, "an object of the repository", c->max_blob, MAX_NONBLOB);
+            st = check_loose_fd(c, fd, hex, "an object of the repository", c->max_total, MAX_NONBLOB);
             close(fd);
         }
         closedir(sd);

@@ -197,10 +197,15 @@ static json_t *result_new(const struct grade_context *ctx, const struct submissi
                           const char *message)
 {
     const struct rubric *rb = ctx->rubric;
-    json_t *r = json_pack("{s:s, s:s, s:f, s:f, s:[], s:{}, s:{s:s, s:s, s:s}, s:{s:s?, s:s?}, s:o, s:{s:s}}",
-                          "status", status, "message", message, "score", 0.0, "max_score", rb->max_score,
-                          "criteria", "runs", "rubric", "id", rb->id, "sha256", rb->sha256, "path", rb->path,
-                          "submission", "path", sub ? sub->path : NULL, "sha256",
+    /* Paths and messages come from the student's file names (and the
+     * rubric's author): json_text keeps a result whose bytes are not UTF-8
+     * instead of losing it (found by fuzzing). */
+    const char *subpath = sub ? sub->path : NULL;
+    json_t *r = json_pack("{s:s, s:o, s:f, s:f, s:[], s:{}, s:{s:s, s:s, s:o}, s:{s:o, s:s?}, s:o, s:{s:s}}",
+                          "status", status, "message", json_text(message, strlen(message)), "score", 0.0,
+                          "max_score", rb->max_score, "criteria", "runs", "rubric", "id", rb->id, "sha256",
+                          rb->sha256, "path", json_text(rb->path, strlen(rb->path)), "submission", "path",
+                          subpath ? json_text(subpath, strlen(subpath)) : json_null(), "sha256",
                           sub && sub->source ? sub->sha256 : NULL, "python",
                           ctx->python ? json_pack("{s:s, s:s}", "executable", ctx->python->executable, "version",
                                                   ctx->python->version)
@@ -229,10 +234,12 @@ static void add_criteria(json_t *result, const struct rubric *rb, const struct c
     double score = 0;
     for (size_t i = 0; i < rb->ncriteria; i++) {
         const struct rubric_criterion *c = &rb->criteria[i];
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:f, s:f, s:b, s:s, s:s}", "id", c->id, "title", c->title,
+        /* Feedback quotes the student's output and names: json_text never
+         * lets a byte that is not UTF-8 drop the criterion. */
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:f, s:f, s:b, s:s, s:o}", "id", c->id, "title", c->title,
                                              "points", cr[i].points, "max_points", c->points, "passed",
                                              cr[i].passed, "visibility", rubric_visibility_name(c->visibility),
-                                             "feedback", cr[i].feedback));
+                                             "feedback", json_text(cr[i].feedback, strlen(cr[i].feedback))));
         score += cr[i].points;
     }
     json_object_set_new(result, "score", json_real(score));
@@ -241,7 +248,7 @@ static void add_criteria(json_t *result, const struct rubric *rb, const struct c
 static void set_message(json_t *result, const char *fmt_status, const char *msg)
 {
     json_object_set_new(result, "status", json_string(fmt_status));
-    json_object_set_new(result, "message", json_string(msg));
+    json_object_set_new(result, "message", json_text(msg, strlen(msg)));
 }
 
 json_t *grade_result_without_runs(const struct grade_context *ctx, const char *path, const char *status,
@@ -413,7 +420,7 @@ enum grade_exit grade_submission(const struct grade_context *ctx, const char *pa
     for (size_t i = 0; i < rb->ncriteria; i++)
         passed += cr[i].passed;
     snprintf(msg, sizeof msg, "%zu of %zu criteria passed", passed, rb->ncriteria);
-    json_object_set_new(*result, "message", json_string(msg));
+    json_object_set_new(*result, "message", json_text(msg, strlen(msg)));
     criteria_free(cr, rb->ncriteria);
     free(cr);
 out:

@@ -2,6 +2,7 @@
 
 #include "jsontext.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,9 +62,13 @@ static json_t *printable(json_t *v)
         size_t k = 0;
         for (size_t i = 0; i < n; i++) {
             unsigned char c = (unsigned char)in[i];
-            if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
+            /* C1 controls (U+0080-U+009F, 0xC2 0x80-0x9F in UTF-8) too:
+             * some terminals take U+009B for an escape. */
+            bool c1 = c == 0xC2 && i + 1 < n && (unsigned char)in[i + 1] >= 0x80 && (unsigned char)in[i + 1] <= 0x9F;
+            if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f || c1) {
                 memcpy(buf + k, "\xef\xbf\xbd", 3);
                 k += 3;
+                i += c1;
             } else {
                 buf[k++] = (char)c;
             }
