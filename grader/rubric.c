@@ -1088,7 +1088,8 @@ static int read_baseline(struct loader *ld, const yaml_node_t *v, char **out)
     else if (!abs || stat(abs, &st) != 0)
         rc = fail(ld, v, "baseline '%s' cannot be read (%s): %s", buf, shown, strerror(errno));
     else if (!S_ISREG(st.st_mode))
-        rc = fail(ld, v, "baseline '%s' is not a regular file (%s)", buf, shown);
+        rc = fail(ld, v, "baseline '%s' is not a regular file (%s)", buf,
+                  excerpt(abs, strlen(abs), shown, sizeof shown));
     free(joined);
     if (rc)
         free(abs);
