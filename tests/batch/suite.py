@@ -1505,6 +1505,51 @@ def exported():
     return shared("export", build)
 
 
+@test("what a killed grader left (a box, an export folder, a token, a cgroup) is removed by the next grader, "
+      "and only when its pid is gone")
+def _(c):
+    dead = subprocess.Popen(["true"])
+    dead.wait()   # a pid no process holds any more
+    alive = os.getpid()
+    tmp = tempfile.gettempdir() if not os.environ.get("TMPDIR") else os.environ["TMPDIR"]
+    made = []
+    for pid in (dead.pid, alive):
+        for kind in ("grader-box-%d-zz", "grader-export-%d-zz", "grader-token-%d-zz"):
+            p = os.path.join(tmp, kind % pid)
+            if kind.startswith("grader-token"):
+                write(p, b"0123")
+            else:
+                os.makedirs(os.path.join(p, "sub"), exist_ok=True)
+                write(os.path.join(p, "sub", "f"), b"x")
+            made.append((p, pid))
+    cg = "/sys/fs/cgroup/pids/grader-%d-0-zz" % dead.pid
+    has_cg = False
+    if os.geteuid() == 0 and os.path.isdir("/sys/fs/cgroup/pids"):
+        try:
+            os.mkdir(cg)
+            has_cg = True
+        except OSError:
+            pass
+    try:
+        klass = make_class("sweep-class", {"one": variant("fix", "sweep-one")})
+        must(batch([klass], os.path.join(make_dir("sweep-out"), "out")), "batch")
+        for p, pid in made:
+            if pid == dead.pid:
+                c(not os.path.lexists(p), "%s (pid %d is gone) was not removed" % (p, pid))
+            else:
+                c(os.path.lexists(p), "%s (pid %d is alive) was removed" % (p, pid))
+        if has_cg:
+            c(not os.path.isdir(cg), "the cgroup %s of a dead grader was not removed" % cg)
+    finally:
+        for p, _ in made:
+            if os.path.isdir(p):
+                shutil.rmtree(p, ignore_errors=True)
+            elif os.path.lexists(p):
+                os.unlink(p)
+        if has_cg and os.path.isdir(cg):
+            os.rmdir(cg)
+
+
 @test("export gradescope: setup.sh and run_autograder executable at the zip's root, rubric/weakref-leak.yaml and "
       "rubric/baselines/leaky_app.py as bundled, grader-src/; byte-identical when exported twice")
 def _(c):
