@@ -38,7 +38,7 @@ UNIT_SAN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests-san/%)
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps grade test unit unit-san runtime integration hostile git-tests batch-tests report-tests bench coverage install uninstall clean help
+.PHONY: all deps grade test unit unit-san runtime integration hostile git-tests batch-tests report-tests fuzz bench coverage install uninstall clean help
 
 all: $(BUILD)/grader
 
@@ -133,6 +133,12 @@ test: $(BUILD)/grader $(TEST_DEPS_STAMP)
 	@$(MAKE) --no-print-directory git-tests
 	@$(MAKE) --no-print-directory batch-tests
 	@$(MAKE) --no-print-directory report-tests
+
+# libFuzzer targets (tests/fuzz/), FUZZ_SECONDS each, then every saved
+# regression input once.
+FUZZ_SECONDS ?= 10
+fuzz: $(DEPS_STAMP) $(TEST_DEPS_STAMP)
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 # Line and branch coverage (gcov + gcovr) of grader/ and sandbox/.
 coverage: $(DEPS_STAMP) $(TEST_DEPS_STAMP)

@@ -22,6 +22,15 @@ static const char *kind_of(mode_t mode)
 
 /* "a.py, notes.txt and 3 more": what the folder holds instead, so the
  * student sees at once that they named the file leaky-app.py. */
+/* A name the student chose goes into a message: no control character (an
+ * escape sequence, a newline) may ride along (found by fuzzing). */
+static void printable_name(char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            *s = '?';
+}
+
 static void list_folder(const char *dir, char *out, size_t len)
 {
     out[0] = '\0';
@@ -40,10 +49,8 @@ static void list_folder(const char *dir, char *out, size_t len)
              * escape sequence, a newline) reaches a message (found by
              * fuzzing). */
             char name[256];
-            size_t k = 0;
-            for (const char *c = e->d_name; *c && k < sizeof name - 1; c++)
-                name[k++] = ((unsigned char)*c < 0x20 || *c == 0x7f) ? '?' : *c;
-            name[k] = '\0';
+            snprintf(name, sizeof name, "%s", e->d_name);
+            printable_name(name);
             int n = snprintf(out + used, len - used, "%s%s", shown ? ", " : "", name);
             if (n < 0 || (size_t)n >= len - used)
                 break;
@@ -149,6 +156,7 @@ enum submission_status submission_open(const char *path, const char *entry, stru
             if (S_ISLNK(est.st_mode)) {
                 ssize_t n = readlink(entry_path, target, sizeof target - 1);
                 target[n > 0 ? n : 0] = '\0';
+                printable_name(target);
                 snprintf(msg, msglen, "expected %s to be a regular file, but it is a symbolic link to %s; "
                          "put the script itself in the folder", entry, target);
             } else {

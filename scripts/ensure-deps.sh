@@ -27,6 +27,10 @@ if [ "${1:-}" = test ]; then
     need_cmd chromium chromium
     need_cmd xmllint libxml2-utils
     need_cmd gcovr gcovr
+    # libFuzzer: clang 14 and its runtime (make fuzz)
+    need_cmd clang clang
+    ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 ||
+        missing="$missing libclang-rt-14-dev"
 fi
 
 [ -z "$missing" ] && exit 0

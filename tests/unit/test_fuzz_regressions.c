@@ -9,7 +9,8 @@
  *   T1  result: student text drives the terminal (escape sequences; T1b:
  *       the C1 controls U+0080..U+009F, CSI among them, which xterm obeys)
  *   T2  result: wrapping cuts a UTF-8 character in half
- *   S1  submission: the folder listing prints file names unescaped
+ *   S1  submission: the folder listing prints file names unescaped; S1c:
+ *       the target of a leaky_app.py that is a symbolic link too
  *   S2  gitsub: libgit2's messages quote names unescaped
  *   G2  gitsub: a commit or tree replaced by a damaged object whose header
  *       says "blob" reaches libgit2's reader unchecked (heap overflow, hang);
@@ -288,6 +289,18 @@ START_TEST(s1_folder_listing_escapes_names)
 }
 END_TEST
 
+START_TEST(s1c_entry_link_target_is_escaped)
+{
+    char p[PATH_MAX], msg[2048];
+    snprintf(p, sizeof p, "%s/leaky_app.py", root);
+    ck_assert_int_eq(symlink("\x1b]0;owned\x07\x1b[2J/etc/shadow", p), 0);
+    struct submission sub;
+    ck_assert_int_eq(submission_open(root, "leaky_app.py", &sub, msg, sizeof msg), SUBMISSION_INVALID);
+    assert_no_control("submission_open", msg, strlen(msg), false);
+    submission_free(&sub);
+}
+END_TEST
+
 #define GIT_OK(call) ck_assert_msg((call) >= 0, "%s: %s", #call, git_error_last() ? git_error_last()->message : "?")
 
 /* A repository with one commit holding leaky_app.py; *commit and *tree get
@@ -417,6 +430,7 @@ static Suite *fuzz_regressions_suite(void)
     tcase_add_test(tc, t2_wrapping_keeps_utf8_characters_whole);
     tcase_add_test(tc, g3_default_reason_keeps_utf8_characters_whole);
     tcase_add_test(tc, s1_folder_listing_escapes_names);
+    tcase_add_test(tc, s1c_entry_link_target_is_escaped);
     tcase_add_test(tc, s2_libgit2_messages_are_escaped);
     tcase_add_test(tc, g2_commit_replaced_by_blob_understating_its_size);
     tcase_add_test(tc, g2_tree_replaced_by_blob_understating_its_size);
