@@ -69,7 +69,7 @@ json_t *runs_parse_channel(const char *data, size_t len, bool truncated, const c
             found = p + plen;
             found_len = linelen - plen;
         }
-        p += linelen + 1;
+        p = nl ? nl + 1 : end;
     }
     if (matches > 1) {
         /* The runtime writes exactly one record; a second one means the

@@ -371,6 +371,14 @@ static void run_git(const uint8_t *data, size_t size)
         if (strtoull(stated, NULL, 10) > GITSUB_DEFAULT_MAX_BLOB)
             return;
     }
+    /* Known finding L2: libgit2 1.5.1 allocates for the entry count an
+     * index states before reading any entry (8 GiB for an 84-byte file). */
+    if (fz_known("libgit2-index-count") && strcmp(f->rel, "index") == 0 && in.left >= 12 &&
+        memcmp(in.p, "DIRC", 4) == 0) {
+        uint32_t count = (uint32_t)in.p[8] << 24 | (uint32_t)in.p[9] << 16 | (uint32_t)in.p[10] << 8 | in.p[11];
+        if (count > (in.left - 12) / 62)
+            return;
+    }
     if (flags & 0x40) {
         size_t n = 0;
         unsigned char *z = deflate_bytes((const char *)in.p, in.left, cut, &n);
