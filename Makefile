@@ -10,12 +10,16 @@ BUILD      := build
 CC         ?= cc
 
 PKGS       := libgit2 libpcre2-8 yaml-0.1 libseccomp jansson libcrypto zlib libzip
+# Opened with dlopen when first used, not linked into grader (grader/lazylib.h).
+LAZY_PKGS  := libgit2 libcrypto libzip
 TEST_PKGS  := check
 
 # Backquotes, not $(shell ...): pkg-config runs when a recipe runs, after
 # scripts/ensure-deps.sh may have installed the packages it asks about.
 PKG_CFLAGS = `pkg-config --cflags $(PKGS)`
 PKG_LIBS   = `pkg-config --libs $(PKGS)` -lm
+GRADER_LIBS = `pkg-config --libs $(filter-out $(LAZY_PKGS),$(PKGS))` -lm -ldl
+SONAMES    = `sh scripts/sonames.sh`
 CHECK_CFLAGS = `pkg-config --cflags $(TEST_PKGS)`
 CHECK_LIBS   = `pkg-config --libs $(TEST_PKGS)`
 
@@ -38,7 +42,7 @@ UNIT_SAN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests-san/%)
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps grade test unit unit-san runtime integration hostile git-tests batch-tests report-tests fuzz bench coverage install uninstall clean help
+.PHONY: all deps grade test unit unit-san runtime integration integration-san hostile git-tests batch-tests report-tests fuzz bench coverage install uninstall clean help
 
 all: $(BUILD)/grader
 
@@ -61,7 +65,7 @@ $(TEST_DEPS_STAMP): scripts/ensure-deps.sh
 	@mkdir -p $(BUILD) && touch $@
 
 $(BUILD)/grader: $(DEPS_STAMP) $(BUILD)/obj/grader/main.o $(BUILD)/libgrader.a
-	$(CC) $(CFLAGS) -o $@ $(BUILD)/obj/grader/main.o $(BUILD)/libgrader.a $(PKG_LIBS)
+	$(CC) $(CFLAGS) -o $@ $(BUILD)/obj/grader/main.o $(BUILD)/libgrader.a $(GRADER_LIBS)
 
 $(BUILD)/libgrader.a: $(LIB_OBJ)
 	@rm -f $@
@@ -70,6 +74,9 @@ $(BUILD)/libgrader.a: $(LIB_OBJ)
 $(BUILD)/obj/%.o: %.c $(HEADERS) $(DEPS_STAMP) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+# Only lazylib.c needs the sonames; scripts/sonames.sh reads them.
+$(BUILD)/obj/grader/lazylib.o $(BUILD)/san/grader/lazylib.o: CPPFLAGS += $(SONAMES)
 
 $(BUILD)/san/%.o: %.c $(HEADERS) $(DEPS_STAMP) Makefile
 	@mkdir -p $(dir $@)
@@ -88,7 +95,7 @@ $(BUILD)/tests-san/%: tests/unit/%.c tests/unit/check_main.h $(BUILD)/libgrader-
 	$(CC) $(CPPFLAGS) -Itests/unit -std=c11 $(WARN) $(PKG_CFLAGS) $(SAN_FLAGS) $(CHECK_CFLAGS) -o $@ $< $(BUILD)/libgrader-san.a $(PKG_LIBS) $(CHECK_LIBS)
 
 $(BUILD)/grader-san: $(BUILD)/san/grader/main.o $(BUILD)/libgrader-san.a
-	$(CC) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(GRADER_LIBS)
 
 grade: $(BUILD)/grader
 	@sh scripts/grade-samples.sh $(BUILD)/grader
@@ -124,11 +131,18 @@ git-tests: $(BUILD)/grader
 integration: $(BUILD)/grader $(BUILD)/grader-san
 	@sh tests/integration/run.sh $(BUILD)/grader $(BUILD)/grader-san
 
+# The whole integration suite again, with the ASan+UBSan build as the
+# grader: a sanitizer report in any command's output fails the suite.
+integration-san: $(BUILD)/grader-san
+	@INTEGRATION_SANITIZED=1 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		sh tests/integration/run.sh $(BUILD)/grader-san $(BUILD)/grader-san
+
 test: $(BUILD)/grader $(TEST_DEPS_STAMP)
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory unit-san
 	@$(MAKE) --no-print-directory runtime
 	@$(MAKE) --no-print-directory integration
+	@$(MAKE) --no-print-directory integration-san
 	@$(MAKE) --no-print-directory hostile
 	@$(MAKE) --no-print-directory git-tests
 	@$(MAKE) --no-print-directory batch-tests

@@ -2,7 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
+#include "lazylib_crypto.h"
 #include <stdio.h>
 #include <unistd.h>
 

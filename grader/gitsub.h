@@ -32,6 +32,7 @@
 #define GITSUB_DEFAULT_MAX_TOTAL ((uint64_t)64 * 1024 * 1024)
 #define GITSUB_DEFAULT_MAX_FILES ((size_t)10000)
 #define GITSUB_DEFAULT_MAX_BLOB ((uint64_t)8 * 1024 * 1024)
+#define GITSUB_DEFAULT_MAX_LOOSE ((uint64_t)256 * 1024 * 1024)
 #define GITSUB_MAX_SKIPPED 100 /* skipped paths recorded; skipped_total counts them all */
 
 enum gitsub_status {
@@ -61,6 +62,8 @@ struct gitsub_options {
     uint64_t max_total_bytes; /* of all exported files; 0: GITSUB_DEFAULT_MAX_TOTAL */
     size_t max_files;         /* exported entries of any kind (files, folders, links, submodules) */
     uint64_t max_blob_bytes;  /* one exported file; the entry file is also held to SUBMISSION_MAX_SOURCE */
+    uint64_t max_loose_bytes; /* all loose objects together, inflated to be checked before libgit2
+                                 reads them; 0: GITSUB_DEFAULT_MAX_LOOSE */
     int trust_owner;          /* read a repository owned by another user (see gitsub.c) */
     const char *index_path;   /* GITSUB_FROM_INDEX: NULL for the repository's index, else this
                                  index file (git runs a pre-commit hook of `git commit -a` or

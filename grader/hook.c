@@ -4,7 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <git2.h>
+#include "lazylib_git2.h"
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +25,8 @@ static const char *git_says(void)
 
 int hook_locate(const char *path, enum hook_kind kind, char *hook_path, size_t len, char *err, size_t errlen)
 {
+    if (lazylib_open(LAZYLIB_GIT2, err, errlen) < 0)
+        return -1;
     git_libgit2_init();
     git_repository *repo = NULL;
     git_config *cfg = NULL;

@@ -67,7 +67,7 @@ VERSION=$(sed -n 's/^VERSION *:= *//p' Makefile)
 PKG_CFLAGS=$(pkg-config --cflags $PKGS) || exit 1
 PKG_LIBS="$(pkg-config --libs $PKGS) -lm"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
-CFLAGS_COMMON="-std=c11 -pthread -g -O1 -D_GNU_SOURCE -Igrader -Isandbox $PKG_CFLAGS"
+CFLAGS_COMMON="-std=c11 -pthread -g -O1 -D_GNU_SOURCE -Igrader -Isandbox $PKG_CFLAGS $(sh scripts/sonames.sh)"
 WARN="-Wall -Wextra -Wshadow -Wstrict-prototypes -Wvla"
 
 # cc ARGS...: the compiler with the common flags (the version macro is one

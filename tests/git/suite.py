@@ -1597,6 +1597,36 @@ def cleanup():
         shutil.rmtree(TMP, ignore_errors=True)
 
 
+@test("libgit2 is opened only when needed: an unloadable one makes a git submission a grader error (exit 3) "
+      "that names it, while a folder submission and `grader sandbox` still work")
+def _(c):
+    r, _ = three_commits()
+    bad = os.path.join(TMP, "unloadable-libgit2")
+    os.makedirs(bad, exist_ok=True)
+    ld = subprocess.run(["sh", os.path.join(REPO, "scripts", "sonames.sh")], stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE, universal_newlines=True)
+    m = re.search(r'LAZYLIB_SONAME_GIT2="([^"]+)"', ld.stdout)
+    if not m:
+        raise Failed("scripts/sonames.sh gave no libgit2 soname: %s %s" % (ld.stdout, ld.stderr))
+    soname = m.group(1)
+    with open(os.path.join(bad, soname), "wb") as f:
+        f.write(b"not a shared object\n")
+    env = {"LD_LIBRARY_PATH": bad}
+    p = grader(["grade", "--python", PY, "--format", "json", r.path], env_extra=env)
+    c.eq(p.rc, 3, "exit status of grade on a git submission without a loadable libgit2")
+    c("cannot load %s" % soname in p.stdout + p.stderr,
+      "the error does not name %s: %s" % (soname, short(p.stdout + p.stderr)))
+    folder = os.path.join(TMP, "lazy-folder")
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, ENTRY), "wb") as f:
+        f.write(DATA["fix"])
+    p = grader(["grade", "--python", PY, "--format", "json", folder], env_extra=env)
+    c.eq(p.rc, 0, "exit status of grade on a folder without a loadable libgit2")
+    c(p.rc == 0 and p.json().get("score") == 100, "the folder's score is not 100: %s" % short(p.stdout))
+    p = grader(["sandbox", "--", "/bin/true"], env_extra=env)
+    c.eq(p.rc, 0, "exit status of `grader sandbox -- /bin/true` without a loadable libgit2")
+
+
 def main(argv):
     global GRADER, TMP, HOME
     if len(argv) != 2:

@@ -72,6 +72,13 @@ GRADER = GRADER_SAN = None
 TMP = None
 VERSION = None
 
+# INTEGRATION_SANITIZED=1: GRADER is a sanitizer build (`make
+# integration-san`); every command's output is searched for a sanitizer
+# report, whatever test ran it, and each report fails the suite.
+SANITIZED = os.environ.get("INTEGRATION_SANITIZED") == "1"
+SAN_FINDINGS = []
+_san_lock = threading.Lock()
+
 
 # --------------------------------------------------------------------------
 # Running commands
@@ -121,6 +128,19 @@ class Proc:
 
 
 def run(cmd, cwd=REPO, env=None, stdin_data=None, heavy=False, use_tty=False, timeout=TIMEOUT):
+    proc = _run(cmd, cwd, env, stdin_data, heavy, use_tty, timeout)
+    if SANITIZED:
+        text = proc.stderr + proc.stdout
+        found = sanitizer_report(text)
+        if found:
+            at = min(text.find(pat) for pat in found)
+            with _san_lock:
+                SAN_FINDINGS.append("%s: %s" % (" ".join(os.path.basename(str(a)) for a in cmd[:4]),
+                                                text[max(0, at - 200):at + 1500]))
+    return proc
+
+
+def _run(cmd, cwd, env, stdin_data, heavy, use_tty, timeout):
     if env is None:
         env = base_env()
     if heavy:
@@ -1486,6 +1506,12 @@ def main(argv):
             futs = [ex.submit(run_test, n, f) for n, f in tests]
             for fut in futs:
                 report(*fut.result())
+
+    if SANITIZED:
+        for finding in SAN_FINDINGS:
+            report("not ok", "sanitizer report", finding)
+        if not SAN_FINDINGS:
+            report("ok", "no sanitizer report in any command of the suite (%s)" % os.path.basename(GRADER), "")
 
     if details:
         log = os.path.join(TMP, "details.log")

@@ -1340,6 +1340,66 @@ START_TEST(repository_owned_by_another_user)
 }
 END_TEST
 
+/* A branch whose commit is not in the repository, or a full id of no
+ * object: libgit2 says "not found" for both, and so did we ("no revision
+ * lost"), which sent the student looking for a typo. */
+START_TEST(revision_leading_to_a_missing_object)
+{
+    git_repository *repo = new_repo("alice", 0);
+    git_oid ids[3];
+    three_commits(repo, ids);
+    git_repository_free(repo);
+
+    const char *absent = "0123456789abcdef0123456789abcdef01234567";
+    char p[PATH_MAX], msg[MSG], want[256];
+    snprintf(want, sizeof want, "%s\n", absent);
+    write_file(under(p, "alice/.git/refs/heads/lost"), want);
+    struct gitsub s;
+    struct gitsub_options o = {.rev = "lost"};
+    ck_assert_int_eq(open_at("alice", &o, &s, msg), GITSUB_INVALID);
+    snprintf(want, sizeof want, "lost (refs/heads/lost) points to object %s, which the repository does not hold",
+             absent);
+    assert_has(msg, want);
+    gitsub_free(&s);
+
+    o.rev = absent;
+    ck_assert_int_eq(open_at("alice", &o, &s, msg), GITSUB_INVALID);
+    snprintf(want, sizeof want, "the repository holds no object %s", absent);
+    assert_has(msg, want);
+    gitsub_free(&s);
+
+    o.rev = "no-such-branch";
+    ck_assert_int_eq(open_at("alice", &o, &s, msg), GITSUB_INVALID);
+    assert_has(msg, "no revision no-such-branch (no branch, tag or commit by that name)");
+    gitsub_free(&s);
+}
+END_TEST
+
+/* Every loose object is inflated before libgit2 reads it; all of them
+ * together are held to max_loose_bytes, so that thousands of objects each
+ * under its own cap cannot keep a batch busy for minutes. */
+START_TEST(loose_objects_capped_in_total)
+{
+    git_repository *repo = new_repo("alice", 0);
+    git_oid ids[3];
+    three_commits(repo, ids);
+    git_repository_free(repo);
+
+    char msg[MSG];
+    struct gitsub s;
+    struct gitsub_options o = {.max_loose_bytes = 200};
+    ck_assert_int_eq(open_at("alice", &o, &s, msg), GITSUB_INVALID);
+    assert_has(msg, "the repository's loose objects hold more than 200 bytes in all");
+    assert_has(msg, "git gc");
+    gitsub_free(&s);
+
+    o.max_loose_bytes = 0; /* the default is far above three small commits */
+    ck_assert_int_eq(open_at("alice", &o, &s, msg), GITSUB_OK);
+    ck_assert_str_eq(s.entry, "v3\n");
+    gitsub_free(&s);
+}
+END_TEST
+
 static Suite *gitsub_suite(void)
 {
     Suite *s = suite_create("gitsub");
@@ -1369,6 +1429,8 @@ static Suite *gitsub_suite(void)
     tcase_add_test(tc, empty_repository);
     tcase_add_test(tc, git_folder_that_leads_elsewhere);
     tcase_add_test(tc, repository_owned_by_another_user);
+    tcase_add_test(tc, revision_leading_to_a_missing_object);
+    tcase_add_test(tc, loose_objects_capped_in_total);
     suite_add_tcase(s, tc);
     return s;
 }
