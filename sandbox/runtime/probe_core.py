@@ -43,7 +43,10 @@ import atexit
 import io
 import types
 import fcntl
-import signal
+# The C module, not signal.py: on 3.11 importing signal.py builds its enums
+# (enum._convert_) in about 9 ms, more than the student's whole script, and
+# leaves a module in sys.modules that an unprobed run does not have.
+import _signal
 import array
 import time
 
@@ -112,9 +115,9 @@ _environ = os.environ
 _fcntl = fcntl.fcntl
 _F_DUPFD_CLOEXEC = getattr(fcntl, "F_DUPFD_CLOEXEC", None)
 _F_DUPFD = fcntl.F_DUPFD
-_signal = signal.signal
-_SIGINT = signal.SIGINT
-_SIG_DFL = signal.SIG_DFL
+_signal_handler = _signal.signal
+_SIGINT = _signal.SIGINT
+_SIG_DFL = _signal.SIG_DFL
 _atexit_register = atexit.register
 _atexit_run = getattr(atexit, "_run_exitfuncs", None)
 _StringIO = io.StringIO
@@ -2630,6 +2633,6 @@ def main(bootstrap_files):
             _sys.stdout.flush()
         except BaseException:
             pass
-        _signal(_SIGINT, _SIG_DFL)
+        _signal_handler(_SIGINT, _SIG_DFL)
         _os_kill(_os_getpid(), _SIGINT)
     raise SystemExit(final_raise)
