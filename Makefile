@@ -42,7 +42,7 @@ UNIT_SAN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests-san/%)
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps grade test unit unit-san runtime integration integration-san hostile git-tests batch-tests report-tests fuzz bench coverage install uninstall clean help
+.PHONY: all deps grade test lint format unit unit-san runtime integration integration-san hostile git-tests batch-tests report-tests fuzz bench coverage install uninstall clean help
 
 all: $(BUILD)/grader
 
@@ -51,6 +51,10 @@ help:
 	@echo "make grade      install missing packages, build, grade every sample in submissions/"
 	@echo "make test       install missing packages, build, run unit tests (plain, ASan+UBSan), runtime and integration tests"
 	@echo "make bench      time grading against plain python3, our sandbox against bwrap"
+	@echo "make lint       cppcheck, clang-tidy, clang-format check: zero findings"
+	@echo "make format     apply .clang-format to every C source"
+	@echo "make fuzz       every libFuzzer target for FUZZ_SECONDS (default 10) each"
+	@echo "make coverage   line and branch coverage of grader/ and sandbox/"
 	@echo "make install    install into PREFIX (default /usr/local)"
 
 $(DEPS_STAMP): scripts/ensure-deps.sh
@@ -153,6 +157,20 @@ test: $(BUILD)/grader $(TEST_DEPS_STAMP)
 FUZZ_SECONDS ?= 10
 fuzz: $(DEPS_STAMP) $(TEST_DEPS_STAMP)
 	@sh tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+LINT_DEPS_STAMP := $(BUILD)/.lint-deps-ok
+$(LINT_DEPS_STAMP): scripts/ensure-deps.sh
+	@sh scripts/ensure-deps.sh lint
+	@mkdir -p $(BUILD) && touch $@
+
+# cppcheck, clang-tidy and clang-format --dry-run with the checked-in
+# .cppcheck-suppressions, .clang-tidy and .clang-format: any finding fails.
+lint: $(DEPS_STAMP) $(TEST_DEPS_STAMP) $(LINT_DEPS_STAMP)
+	@sh scripts/lint.sh
+
+# Formats every C source in place with .clang-format.
+format: $(LINT_DEPS_STAMP)
+	@sh scripts/format.sh
 
 # Line and branch coverage (gcov + gcovr) of grader/ and sandbox/.
 coverage: $(DEPS_STAMP) $(TEST_DEPS_STAMP)

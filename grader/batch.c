@@ -51,10 +51,9 @@ static char *make_id(const char *name)
         return NULL;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)name[i];
-        id[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
-                        c == '_'
-                    ? (char)c
-                    : '_';
+        bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                    c == '-' || c == '_';
+        id[i] = (char)(keep ? c : '_');
     }
     id[n] = '\0';
     if (n == 0 || strcmp(id, ".") == 0 || strcmp(id, "..") == 0) {
@@ -301,6 +300,7 @@ static void manifest_add(struct manifest *m, const char *fmt, ...)
 
 /* Every file beneath `dir` (never following a link; .git skipped, as the
  * runs skip it), in name order: path, kind, mode and content digest. */
+// NOLINTNEXTLINE(misc-no-recursion): depth stops at 64
 static void manifest_dir(struct manifest *m, const char *dir, const char *rel, int depth)
 {
     if (depth > 64 || m->too_big)
@@ -1083,6 +1083,7 @@ int batch_finish(const struct rubric *rb, const char *outdir, char *err, size_t 
 int batch_merge(const struct rubric *rb, const char *const *shards, size_t n, const char *outdir, char *err,
                 size_t errlen)
 {
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers
     FILE **srcs = calloc(n ? n : 1, sizeof *srcs);
     struct rows rows = {.slim = json_array()};
     int rc = -1;

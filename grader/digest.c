@@ -10,8 +10,8 @@ static void to_hex(const unsigned char *md, unsigned int n, char out[DIGEST_HEX_
 {
     static const char hex[] = "0123456789abcdef";
     for (unsigned int i = 0; i < n && i < 32; i++) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 15];
+        out[2 * (size_t)i] = hex[md[i] >> 4];
+        out[2 * (size_t)i + 1] = hex[md[i] & 15];
     }
     out[64] = '\0';
 }

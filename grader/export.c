@@ -136,6 +136,7 @@ static int cmp_str(const void *a, const void *b)
 
 /* Adds the regular files beneath root/rel as prefix/rel/..., in name order,
  * leaving out build products and hidden files. */
+// NOLINTNEXTLINE(misc-no-recursion): depth stops at 8
 static int add_tree(zip_t *za, const char *root, const char *rel, const char *prefix, int depth, char *err,
                     size_t errlen)
 {

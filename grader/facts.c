@@ -59,6 +59,9 @@ json_t *facts_run_json(const struct run_record *rec)
     const char *limit = sandbox_limit_name(sb->limit);
     const char *err = sb->err.data ? sb->err.data : "";
     size_t tail = sb->err.len > STDERR_TAIL ? sb->err.len - STDERR_TAIL : 0;
+    /* One key and its value, or two, a line: bin-packed, keys and values
+     * would be hard to pair. */
+    // clang-format off
     return json_pack("{s:i, s:i, s:b, s:o, s:I, s:I, s:I, s:I, s:b, s:I, s:b, s:o}",
                      "exit_code", sb->exit_code, "signal", sb->signal, "timed_out", sb->timed_out,
                      "limit", limit ? json_string(limit) : json_null(),
@@ -67,6 +70,7 @@ json_t *facts_run_json(const struct run_record *rec)
                      "stdout_bytes", (json_int_t)sb->out.total, "stdout_truncated", sb->out.truncated,
                      "stderr_bytes", (json_int_t)sb->err.total, "stderr_truncated", sb->err.truncated,
                      "stderr_tail", json_text(err + tail, sb->err.len - tail));
+    // clang-format on
 }
 
 static json_t *tm_summary(const struct tm_stats *stats, const char *entry)

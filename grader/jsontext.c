@@ -48,6 +48,7 @@ json_t *json_text(const char *bytes, size_t len)
             o += n;
             i += n;
         } else {
+            // NOLINTNEXTLINE(bugprone-not-null-terminated-result): U+FFFD into a counted buffer
             memcpy(out + o, REPLACEMENT, 3);
             o += 3;
             i++;

@@ -32,9 +32,15 @@ void *lazylib_sym(enum lazylib lib, const char *name, void **slot);
 
 /* Used by the lazylib_*.h headers: `fn` keeps the type of the library's
  * own declaration (a macro does not expand itself again). */
+#ifdef __CPPCHECK__
+/* scripts/lint.sh: cppcheck cannot follow the statement expression (it
+ * takes the call's result for a constant), so it sees a direct call. */
+#define LAZYLIB_FN(lib, fn) fn
+#else
 #define LAZYLIB_FN(lib, fn)                                                                                       \
     (__extension__({                                                                                              \
         static void *lazylib_slot_;                                                                               \
-        (__typeof__(&fn))lazylib_sym(lib, #fn, &lazylib_slot_);                                                   \
+        (__typeof__(&(fn)))lazylib_sym(lib, #fn, &lazylib_slot_);                                                 \
     }))
+#endif
 #endif

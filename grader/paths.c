@@ -199,9 +199,10 @@ void paths_sweep_stale(void)
     while ((de = readdir(d)) != NULL) {
         for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
             size_t n = strlen(kinds[k]);
-            int pid = 0;
-            if (strncmp(de->d_name, kinds[k], n) != 0 || sscanf(de->d_name + n, "%d-", &pid) != 1 || pid <= 0 ||
-                pid == (int)getpid() || kill(pid, 0) == 0 || errno != ESRCH)
+            /* strtol, not sscanf's %d, which is undefined when the number
+             * overflows, and anyone can name a file here. */
+            long pid = strncmp(de->d_name, kinds[k], n) == 0 ? strtol(de->d_name + n, NULL, 10) : 0;
+            if (pid <= 0 || pid > INT_MAX || pid == getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
                 continue;
             char path[PATH_MAX];
             if ((size_t)snprintf(path, sizeof path, "%s/%s", tmp, de->d_name) < sizeof path)

@@ -15,8 +15,6 @@
 #include "digest.h"
 #include "paths.h"
 
-extern char **environ;
-
 /* Run by the interpreter itself: bytecode is only valid for its own magic
  * number.  Written to a temporary name and renamed, so concurrent graders
  * never read half a file. */

@@ -16,8 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-extern char **environ;
-
 /* -S skips site (and whatever .pth files it imports): a quarter of the
  * start-up time, and all we need is in sys. */
 static const char QUERY[] =
@@ -175,10 +173,18 @@ int python_resolve(const char *requested, struct python_info *info, char *err, s
     }
     snprintf(info->version, sizeof info->version, "%s", ver);
     snprintf(info->implementation, sizeof info->implementation, "%s", impl);
-    if (sscanf(ver, "%d.%d", &info->major, &info->minor) != 2) {
+    /* strtol, not sscanf's %d, which is undefined when the number
+     * overflows: the version is whatever the program printed. */
+    char *end;
+    long major = strtol(ver, &end, 10), minor = -1;
+    if (end != ver && *end == '.' && end[1] >= '0' && end[1] <= '9')
+        minor = strtol(end + 1, NULL, 10);
+    if (major < 0 || major > INT_MAX || minor < 0 || minor > INT_MAX) {
         snprintf(err, errlen, "%s reports an unreadable version '%s'", found, ver);
         return -1;
     }
+    info->major = (int)major;
+    info->minor = (int)minor;
     if (info->major != 3 || info->minor < 8) {
         snprintf(err, errlen, "%s is Python %s; the grader needs CPython 3.8 or newer", info->executable, ver);
         return -1;

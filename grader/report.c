@@ -329,6 +329,13 @@ static int status_of(json_t *r)
     return -1;
 }
 
+/* STATUS_NAMES[st]; results are checked on the way in (check_result), so
+ * "unknown" is never written, but an index is never out of bounds. */
+static const char *status_name(int st)
+{
+    return st >= 0 && st < 3 ? STATUS_NAMES[st] : "unknown";
+}
+
 bool report_id_valid(const char *id)
 {
     if (!id)
@@ -404,6 +411,7 @@ static int batch_open(const struct rubric *rb, json_t *results, struct batch *b,
     if (!json_is_array(results))
         return fail(err, errlen, "results: not a JSON array");
     b->n = json_array_size(results);
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers
     b->items = calloc(b->n ? b->n : 1, sizeof *b->items);
     if (!b->items)
         return fail(err, errlen, "out of memory");
@@ -417,6 +425,7 @@ static int batch_open(const struct rubric *rb, json_t *results, struct batch *b,
             return -1;
         }
     }
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers
     qsort(b->items, b->n, sizeof *b->items, cmp_id);
     for (size_t i = 1; i < b->n; i++)
         if (strcmp(id_of(b->items[i - 1]), id_of(b->items[i])) == 0) {
@@ -518,7 +527,7 @@ int report_grades_csv(const struct rubric *rb, json_t *results, FILE *out, char 
         fputc(',', out);
         if (st != ST_ERROR)
             fputs(num("%g", num_of(r, "score")).s, out);
-        fprintf(out, ",%s,%s", num("%g", num_of(r, "max_score")).s, STATUS_NAMES[st]);
+        fprintf(out, ",%s,%s", num("%g", num_of(r, "max_score")).s, status_name(st));
         for (size_t k = 0; k < rb->ncriteria; k++) {
             json_t *c = crit_of(r, rb->criteria[k].id);
             fputc(',', out);
@@ -637,7 +646,7 @@ int report_junit_xml(const struct rubric *rb, json_t *results, FILE *out, char *
                 c.failures, c.errors, c.skipped, num("%.3f", ms / 1000).s);
         fputs("    <properties>\n", out);
         const char *pi = "      ";
-        xml_property(out, pi, "status", STATUS_NAMES[st]);
+        xml_property(out, pi, "status", status_name(st));
         xml_property_json(out, pi, "score", get(r, "score"));
         xml_property_json(out, pi, "max_score", get(r, "max_score"));
         xml_property_json(out, pi, "message", get(r, "message"));
@@ -665,7 +674,7 @@ int report_junit_xml(const struct rubric *rb, json_t *results, FILE *out, char *
             if (st != ST_GRADED) {
                 fputs("      <error message=\"", out);
                 put_esc_json(out, get(r, "message"), ESC_ATTR);
-                fprintf(out, "\" type=\"%s\">", STATUS_NAMES[st]);
+                fprintf(out, "\" type=\"%s\">", status_name(st));
                 put_esc_json(out, get(r, "message"), ESC_TEXT);
                 fputs("</error>\n", out);
             } else if (!cj) {
@@ -963,7 +972,7 @@ json_t *report_gradescope_json(const struct rubric *rb, json_t *r, char *err, si
         return NULL;
     int st = status_of(r);
     json_t *sub = get(r, "submission");
-    json_t *extra = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "id", id_of(r), "status", STATUS_NAMES[st],
+    json_t *extra = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "id", id_of(r), "status", status_name(st),
                               "commit", nullable_text(get(sub, "commit")), "late", nullable_text(get(sub, "late")),
                               "grader_version", nullable_text(get(get(r, "grader"), "version")), "rubric_sha256",
                               nullable_text(get(get(r, "rubric"), "sha256")), "python_version",
@@ -1259,7 +1268,8 @@ static void html_summary(FILE *out, struct html *h)
             scores[n++] = s, sum += s;
             full += s >= num_of(h->b.items[i], "max_score");
         }
-    qsort(scores, n, sizeof *scores, cmp_double);
+    if (n > 1)
+        qsort(scores, n, sizeof *scores, cmp_double);
     fputs("<div class=\"stats\">\n", out);
     fprintf(out, "<div class=\"stat\" id=\"sum-submissions\"><b>%zu</b><span>submissions</span></div>\n", h->b.n);
     fprintf(out, "<div class=\"stat graded\" id=\"sum-graded\"><b>%zu</b><span>graded</span></div>\n", h->graded);
@@ -1502,7 +1512,7 @@ static void html_failing(FILE *out, struct html *h)
         fprintf(out, "<tr data-id=\"%s\"><td>", id_of(r)); /* ids are safe characters only */
         h_id_link(out, r);
         fprintf(out, "</td><td><span class=\"badge %s\">%s</span></td><td class=\"num\">%s</td><td>",
-                STATUS_NAMES[st], STATUS_NAMES[st],
+                status_name(st), status_name(st),
                 st == ST_ERROR ? "&#8212;" : num("%g", num_of(r, "score")).s);
         if (st == ST_GRADED) {
             size_t shown = 0;
@@ -1555,7 +1565,7 @@ static void html_table(FILE *out, struct html *h)
         else
             fprintf(out, "<td class=\"num\" data-v=\"%s\">%s</td>", num("%g", num_of(r, "score")).s,
                     num("%g", num_of(r, "score")).s);
-        fprintf(out, "<td><span class=\"badge %s\">%s</span></td>", STATUS_NAMES[st], STATUS_NAMES[st]);
+        fprintf(out, "<td><span class=\"badge %s\">%s</span></td>", status_name(st), status_name(st));
         for (size_t k = 0; k < rb->ncriteria; k++) {
             signed char c = cell(h, i, k);
             if (c == CELL_NONE) {
@@ -1609,7 +1619,7 @@ int report_html(const struct rubric *rb, json_t *results, FILE *out, char *err, 
         h.graded += st == ST_GRADED, h.invalid += st == ST_INVALID, h.error += st == ST_ERROR;
         for (size_t k = 0; k < nc; k++) {
             json_t *c = crit_of(r, rb->criteria[k].id);
-            h.cells[i * nc + k] = !c ? CELL_NONE : passed(c) ? CELL_PASS : CELL_FAIL;
+            h.cells[i * nc + k] = (signed char)(!c ? CELL_NONE : passed(c) ? CELL_PASS : CELL_FAIL);
         }
         const char *sha = str(get(r, "rubric"), "sha256");
         other_rubric += rb->sha256 && *sha && strcmp(sha, rb->sha256) != 0;
@@ -1669,6 +1679,7 @@ static mode_t current_umask(void)
     unsigned mask = 022;
     char line[256];
     while (f && fgets(line, sizeof line, f))
+        // NOLINTNEXTLINE(cert-err34-c): the kernel writes it, four octal digits
         if (sscanf(line, "Umask: %o", &mask) == 1)
             break;
     if (f)

@@ -51,6 +51,7 @@ static const char *str(json_t *obj, const char *key)
  * sequence (ESC, a carriage return...) in them would rewrite the
  * instructor's screen (found by fuzzing).  Control characters other than
  * newline and tab become U+FFFD, as invalid bytes already are. */
+// NOLINTNEXTLINE(misc-no-recursion): as deep as jansson parses, 2048 levels at most
 static json_t *printable(json_t *v)
 {
     if (json_is_string(v)) {
@@ -66,6 +67,7 @@ static json_t *printable(json_t *v)
              * some terminals take U+009B for an escape. */
             bool c1 = c == 0xC2 && i + 1 < n && (unsigned char)in[i + 1] >= 0x80 && (unsigned char)in[i + 1] <= 0x9F;
             if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f || c1) {
+                // NOLINTNEXTLINE(bugprone-not-null-terminated-result): U+FFFD into a counted buffer
                 memcpy(buf + k, "\xef\xbf\xbd", 3);
                 k += 3;
                 i += c1;

@@ -32,7 +32,7 @@
 
 /* A rubric is a short hand-written file; the cap stops a wrong path (a log,
  * a core dump) from being read whole. */
-#define RUBRIC_MAX_BYTES (1024 * 1024)
+#define RUBRIC_MAX_BYTES (1 << 20) /* 1 MiB */
 /* Aliases let a small file repeat one long check list under many criteria
  * ("billion laughs"); this bounds how many regexes such a file can make us
  * compile. */
@@ -223,31 +223,36 @@ static int vfail_at(struct loader *ld, const yaml_mark_t *mark, const char *fmt,
 }
 
 /* Records "path:line:column: message" (or "path: message" when mark is
- * NULL) and returns -1, so callers can `return fail_at(...)`. */
-static int fail_at(struct loader *ld, const yaml_mark_t *mark, const char *fmt, ...)
+ * NULL). */
+static void record_at(struct loader *ld, const yaml_mark_t *mark, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static int fail_at(struct loader *ld, const yaml_mark_t *mark, const char *fmt, ...)
+static void record_at(struct loader *ld, const yaml_mark_t *mark, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     vfail_at(ld, mark, fmt, ap);
     va_end(ap);
-    return -1;
 }
 
-/* fail_at() at the start of `node`. */
-static int fail(struct loader *ld, const yaml_node_t *node, const char *fmt, ...)
+/* record_at() at the start of `node`. */
+static void record(struct loader *ld, const yaml_node_t *node, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static int fail(struct loader *ld, const yaml_node_t *node, const char *fmt, ...)
+static void record(struct loader *ld, const yaml_node_t *node, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     vfail_at(ld, &node->start_mark, fmt, ap);
     va_end(ap);
-    return -1;
 }
+
+/* record_at() or record(), then -1, so callers can `return fail(...)`.
+ * Macros, so that the -1 is in sight at every call: clang's static analyzer
+ * does not follow calls to variadic functions, and would take each `return
+ * fail(...)` for a possible success. */
+#define fail_at(...) (record_at(__VA_ARGS__), -1)
+#define fail(...) (record(__VA_ARGS__), -1)
 
 static int out_of_memory(struct loader *ld)
 {
@@ -459,7 +464,7 @@ static yaml_node_t *need(struct loader *ld, const yaml_node_t *map, const char *
 {
     yaml_node_t *v = map_get(ld, map, key);
     if (!v)
-        fail(ld, map, "missing required key '%s' %s", key, where);
+        record(ld, map, "missing required key '%s' %s", key, where);
     return v;
 }
 
@@ -651,13 +656,14 @@ static int opt_enum(struct loader *ld, const yaml_node_t *map, const char *key,
 /* [a-z0-9_-]+: ids end up in file names, JSON keys and URLs unquoted. */
 static int read_id(struct loader *ld, const yaml_node_t *v, const char *key, char **out)
 {
-    char buf[96];
     if (read_text(ld, v, key, false, out))
         return -1;
-    if (!all_in(*out, "abcdefghijklmnopqrstuvwxyz0123456789_-"))
+    if (!all_in(*out, "abcdefghijklmnopqrstuvwxyz0123456789_-")) {
+        char buf[96];
         return fail(ld, v,
                     "'%s' must use only lowercase letters, digits, '_' and '-', not '%s'", key,
                     excerpt(*out, strlen(*out), buf, sizeof buf));
+    }
     return 0;
 }
 
@@ -718,7 +724,9 @@ static char *json_float(const char *s)
                 *o++ = *p++;
         }
     }
-    strcpy(o, p); /* the exponent, if any, is already valid JSON */
+    /* The exponent, if any, is already valid JSON.  out has room: it is at
+     * most one byte longer than s (a '0' before a leading '.'). */
+    strcpy(o, p); // NOLINT(clang-analyzer-security.insecureAPI.strcpy)
     return out;
 }
 
@@ -871,15 +879,16 @@ static bool is_number(const yaml_node_t *v)
 
 static int parse_fact(struct loader *ld, const yaml_node_t *map, struct rubric_check *ck)
 {
-    char buf[96];
     const yaml_node_t *v = need(ld, map, "fact", "in this check of kind 'fact'");
     if (!v || read_text(ld, v, "fact", false, &ck->fact))
         return -1;
-    if (!valid_fact_path(ck->fact))
+    if (!valid_fact_path(ck->fact)) {
+        char buf[96];
         return fail(ld, v,
                     "'fact' must be a dotted path such as probe.selftest.freed_by_refcount "
                     "(letters, digits and '_', parts joined by '.'), not '%s'",
                     excerpt(ck->fact, strlen(ck->fact), buf, sizeof buf));
+    }
 
     /* Exactly one comparison; a second one is reported where it stands. */
     const yaml_node_t *cmp_key = NULL, *cmp_value = NULL;
@@ -908,10 +917,11 @@ static int parse_fact(struct loader *ld, const yaml_node_t *map, struct rubric_c
 
 static int parse_check(struct loader *ld, const yaml_node_t *map, struct rubric_check *ck)
 {
-    char buf[96], list[256];
-    if (map->type != YAML_MAPPING_NODE)
+    if (map->type != YAML_MAPPING_NODE) {
+        char buf[96];
         return fail(ld, map, "each item of 'checks' must be a mapping with a 'kind', not %s",
                     what_is(map, buf, sizeof buf));
+    }
     ck->line = (int)map->start_mark.line + 1;
     ck->column = (int)map->start_mark.column + 1;
     ck->run = RUN_AFTER;
@@ -923,6 +933,7 @@ static int parse_check(struct loader *ld, const yaml_node_t *map, struct rubric_
         /* A misspelt "knid" is better reported as such than as a missing kind. */
         if (validate_keys(ld, map, CHECK_KEYS, NULL))
             return -1;
+        char list[256];
         join_names(KIND_NAMES, list, sizeof list);
         return fail(ld, map, "missing required key 'kind' in this check (one of %s)", list);
     }
@@ -980,11 +991,12 @@ static int parse_feedback(struct loader *ld, const yaml_node_t *map, struct rubr
 static int parse_criterion(struct loader *ld, const yaml_node_t *map, struct rubric_criterion *c)
 {
     static const char where[] = "in this criterion";
-    char buf[96];
-    if (map->type != YAML_MAPPING_NODE)
+    if (map->type != YAML_MAPPING_NODE) {
+        char buf[96];
         return fail(ld, map, "each item of 'criteria' must be a mapping (id, title, points, "
                              "checks, ...), not %s",
                     what_is(map, buf, sizeof buf));
+    }
     c->line = (int)map->start_mark.line + 1;
     c->column = (int)map->start_mark.column + 1;
     if (validate_keys(ld, map, CRITERION_KEYS, NULL))
@@ -1043,16 +1055,17 @@ static int parse_criteria(struct loader *ld, const yaml_node_t *seq, struct rubr
  * ("src/x.py", "../x.py") would be a different, unchecked lookup. */
 static int read_entry(struct loader *ld, const yaml_node_t *v, char **out)
 {
-    char buf[96];
     if (read_text(ld, v, "entry", false, out))
         return -1;
     const char *s = *out;
     bool plain = strcmp(s, ".") != 0 && strcmp(s, "..") != 0 && !strchr(s, '/');
     for (const char *p = s; plain && *p; p++)
         plain = (unsigned char)*p >= 0x20 && *p != 0x7f;
-    if (!plain)
+    if (!plain) {
+        char buf[96];
         return fail(ld, v, "'entry' must be a plain file name such as leaky_app.py, not '%s'",
                     excerpt(s, strlen(s), buf, sizeof buf));
+    }
     return 0;
 }
 
@@ -1152,11 +1165,12 @@ const char *rubric_guard_name(unsigned bit)
 static int parse_rubric(struct loader *ld, const yaml_node_t *root, struct rubric *r)
 {
     static const char where[] = "in the rubric";
-    char buf[96];
-    if (root->type != YAML_MAPPING_NODE)
+    if (root->type != YAML_MAPPING_NODE) {
+        char buf[96];
         return fail(ld, root, "a rubric must be a mapping of keys (id, title, entry, baseline, "
                               "limits, criteria), not %s",
                     what_is(root, buf, sizeof buf));
+    }
     if (validate_keys(ld, root, TOP_KEYS, NULL))
         return -1;
 

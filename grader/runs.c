@@ -50,7 +50,7 @@ static void make_token(char out[33])
         memcpy(raw, &seed, sizeof seed);
         memcpy(raw + 8, &seed, sizeof seed);
     }
-    for (int i = 0; i < 16; i++)
+    for (size_t i = 0; i < 16; i++)
         snprintf(out + 2 * i, 3, "%02x", raw[i]);
 }
 

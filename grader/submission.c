@@ -152,8 +152,8 @@ enum submission_status submission_open(const char *path, const char *entry, stru
             return SUBMISSION_INVALID;
         }
         if (!S_ISREG(est.st_mode)) {
-            char target[PATH_MAX] = "";
             if (S_ISLNK(est.st_mode)) {
+                char target[PATH_MAX];
                 ssize_t n = readlink(entry_path, target, sizeof target - 1);
                 target[n > 0 ? n : 0] = '\0';
                 printable_name(target);

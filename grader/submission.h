@@ -9,7 +9,7 @@
 
 #include "digest.h"
 
-#define SUBMISSION_MAX_SOURCE (1024 * 1024)
+#define SUBMISSION_MAX_SOURCE (1 << 20) /* 1 MiB */
 
 struct submission {
     char *path;        /* absolute form of what was given */

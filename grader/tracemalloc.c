@@ -161,7 +161,7 @@ static char *dup_bytes(const char *s, size_t n)
  * it does not fit, which only an absurdly long number can cause. */
 static bool copy_size_text(const char *line, const PCRE2_SIZE *ov, int g, char dst[32])
 {
-    size_t start = ov[2 * g], end = ov[2 * (g + 1) + 1];
+    size_t start = ov[2 * (size_t)g], end = ov[2 * (size_t)g + 3];
     if (end - start >= 32)
         return false;
     memcpy(dst, line + start, end - start);
@@ -169,9 +169,9 @@ static bool copy_size_text(const char *line, const PCRE2_SIZE *ov, int g, char d
     return true;
 }
 
-#define GROUP_SET(ov, g)  ((ov)[2 * (g)] != PCRE2_UNSET)
-#define GROUP_PTR(line, ov, g) ((line) + (ov)[2 * (g)])
-#define GROUP_LEN(ov, g)  ((size_t)((ov)[2 * (g) + 1] - (ov)[2 * (g)]))
+#define GROUP_SET(ov, g)  ((ov)[2 * (size_t)(g)] != PCRE2_UNSET)
+#define GROUP_PTR(line, ov, g) ((line) + (ov)[2 * (size_t)(g)])
+#define GROUP_LEN(ov, g)  ((size_t)((ov)[2 * (size_t)(g) + 1] - (ov)[2 * (size_t)(g)]))
 
 /* The work of tm_parse_line with caller-supplied match data, so that
  * tm_parse_buffer allocates it once per buffer. */
@@ -253,7 +253,7 @@ int tm_parse_line(const char *line, size_t len, struct tm_stat *out)
     return rc;
 }
 
-static int stats_push(struct tm_stats *stats, struct tm_stat *st)
+static int stats_push(struct tm_stats *stats, const struct tm_stat *st)
 {
     if (stats->len == stats->cap) {
         size_t cap = stats->cap ? stats->cap * 2 : 16;

@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -234,10 +235,12 @@ static void sweep_dead(const char *own)
         return;
     struct dirent *de;
     while ((de = readdir(d)) != NULL) {
-        int pid = 0;
-        if (sscanf(de->d_name, "grader-%d-", &pid) != 1 || pid <= 0 || pid == (int)getpid())
+        /* strtol, not sscanf's %d, which is undefined when the number
+         * overflows. */
+        long pid = strncmp(de->d_name, "grader-", 7) == 0 ? strtol(de->d_name + 7, NULL, 10) : 0;
+        if (pid <= 0 || pid > INT_MAX || pid == getpid())
             continue;
-        if (kill(pid, 0) == 0 || errno != ESRCH)
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
             continue;
         char path[PATH_MAX];
         if ((size_t)snprintf(path, sizeof path, "%s/%s", own, de->d_name) < sizeof path)
@@ -522,6 +525,7 @@ static int kill_procs(const char *dir)
         return 0;
     int n = 0;
     long pid;
+    // NOLINTNEXTLINE(cert-err34-c): the kernel writes cgroup.procs, one pid a line
     while (fscanf(f, "%ld", &pid) == 1) {
         if (pid > 0) {
             kill((pid_t)pid, SIGKILL);
@@ -566,7 +570,7 @@ int sb_cgroup_destroy(struct sb_cgroup *cg, char *err, size_t errlen)
         }
         if (!left)
             return 0;
-        struct timespec ts = {0, 5 * 1000 * 1000};
+        struct timespec ts = {0, 5L * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
     for (int i = 0; i < SB_CG_NDIRS; i++) {

@@ -72,8 +72,6 @@ struct sb_child {
     int fd_errpipe, fd_status, fd_sync;
     unsigned long ns_flags;                 /* CLONE_NEW* the init was created with */
     bool subreaper;                         /* no PID ns: init must sweep orphans itself */
-    bool hold_after_ready;                  /* strict mode: after READY, wait for a second
-                                               byte on fd_sync before forking the payload */
     struct sb_rlim rl[8];
     int nrl;
     int fd_landlock;                        /* -1, or a Landlock ruleset to enforce */

@@ -45,6 +45,7 @@
 #define LL_SCOPE_SIGNAL (1ULL << 1)
 
 struct ll_ruleset_attr {
+    // cppcheck-suppress unusedStructMember ; the kernel reads it
     uint64_t handled_access_fs;
     uint64_t handled_access_net;
     uint64_t scoped;

@@ -19,10 +19,10 @@ const void *sb_seccomp_program(char *why, size_t whylen);
 /* The Landlock ABI of this kernel (probed once), or 0 with why set. */
 int sb_landlock_abi(char *why, size_t whylen);
 
-/* A ruleset: read and execute everywhere, write beneath `box` only (plus
+/* A ruleset for Landlock ABI v: read and execute everywhere, write beneath `box` only (plus
  * /dev/null, and regular files in /dev/shm for POSIX semaphores); no TCP from ABI 4, abstract unix sockets and signals scoped from ABI
  * 6.  Returns a CLOEXEC descriptor, or -1 with why set. */
-int sb_landlock_ruleset(int abi, const char *box, char *why, size_t whylen);
+int sb_landlock_ruleset(int v, const char *box, char *why, size_t whylen);
 
 /* What a rule added by the init allows beneath a path. */
 enum sb_ll_kind {

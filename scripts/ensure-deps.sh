@@ -32,6 +32,12 @@ if [ "${1:-}" = test ]; then
     ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 ||
         missing="$missing libclang-rt-14-dev"
 fi
+if [ "${1:-}" = lint ]; then
+    # make lint (scripts/lint.sh), make format
+    need_cmd cppcheck cppcheck
+    need_cmd clang-tidy clang-tidy
+    need_cmd clang-format clang-format
+fi
 
 [ -z "$missing" ] && exit 0
 
