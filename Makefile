@@ -42,7 +42,7 @@ UNIT_SAN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests-san/%)
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps grade test lint format unit unit-san runtime integration integration-san hostile git-tests batch-tests report-tests fuzz bench coverage install uninstall clean help
+.PHONY: all deps grade test lint format valgrind unit unit-san runtime integration integration-san hostile git-tests batch-tests report-tests fuzz bench coverage install uninstall clean help
 
 all: $(BUILD)/grader
 
@@ -51,6 +51,7 @@ help:
 	@echo "make grade      install missing packages, build, grade every sample in submissions/"
 	@echo "make test       install missing packages, build, run unit tests (plain, ASan+UBSan), runtime and integration tests"
 	@echo "make bench      time grading against plain python3, our sandbox against bwrap"
+	@echo "make valgrind   the end-to-end suites under valgrind's memcheck (about 5 min)"
 	@echo "make lint       cppcheck, clang-tidy, clang-format check: zero findings"
 	@echo "make format     apply .clang-format to every C source"
 	@echo "make fuzz       every libFuzzer target for FUZZ_SECONDS (default 10) each"
@@ -157,6 +158,11 @@ test: $(BUILD)/grader $(TEST_DEPS_STAMP)
 FUZZ_SECONDS ?= 10
 fuzz: $(DEPS_STAMP) $(TEST_DEPS_STAMP)
 	@sh tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# The end-to-end suites (integration, git, batch, hostile) with grader
+# under valgrind's memcheck (tests/valgrind/README.md); about 5 minutes.
+valgrind: $(BUILD)/grader $(TEST_DEPS_STAMP)
+	@sh tests/valgrind/run.sh $(BUILD)/grader
 
 LINT_DEPS_STAMP := $(BUILD)/.lint-deps-ok
 $(LINT_DEPS_STAMP): scripts/ensure-deps.sh

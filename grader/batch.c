@@ -817,6 +817,8 @@ int batch_run(const struct batch_options *o, struct batch_summary *sum, char *er
         seterr(err, errlen, "out of memory");
         goto out;
     }
+    /* libgit2 stays started while the workers live: see gitsub_hold. */
+    bool git_held = gitsub_hold() == 0;
     for (unsigned j = 0; j < jobs; j++)
         started[j] = pthread_create(&th[j], NULL, worker, &sh) == 0;
     bool any = false;
@@ -827,6 +829,8 @@ int batch_run(const struct batch_options *o, struct batch_summary *sum, char *er
     for (unsigned j = 0; j < jobs; j++)
         if (started[j])
             pthread_join(th[j], NULL);
+    if (git_held)
+        gitsub_release();
     free(th);
     free(started);
     pthread_mutex_lock(&sh.lock);

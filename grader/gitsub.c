@@ -1657,6 +1657,19 @@ static void free_commit(struct gitsub_commit *commit)
     free(commit->summary);
 }
 
+int gitsub_hold(void)
+{
+    char err[256];
+    if (lazylib_open(LAZYLIB_GIT2, err, sizeof err) < 0)
+        return -1;
+    return git_libgit2_init() < 0 ? -1 : 0;
+}
+
+void gitsub_release(void)
+{
+    git_libgit2_shutdown();
+}
+
 void gitsub_free(struct gitsub *sub)
 {
     free(sub->path);

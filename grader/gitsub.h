@@ -132,4 +132,16 @@ int gitsub_is_repository(const char *path);
 enum gitsub_status gitsub_open(const char *path, const char *entry, const struct gitsub_options *opts,
                                struct gitsub *sub, char *msg, size_t msglen);
 void gitsub_free(struct gitsub *sub);
+
+/* Keeps libgit2 started from gitsub_hold to gitsub_release: around threads
+ * that call gitsub_open, taken before they start and released after they
+ * are joined.  libgit2 keeps each thread's error state under a thread-local
+ * key that lives while it is started; gitsub_open starts and shuts it down
+ * around each repository, and the last shutdown deletes the key after
+ * freeing its own caller's state only, so another thread's state leaked.
+ * Held, the key outlives the threads, and each thread's state is freed when
+ * it exits.  gitsub_hold returns 0, or -1 when libgit2 cannot be loaded or
+ * started (then do not release; gitsub_open says why for each repository). */
+int gitsub_hold(void);
+void gitsub_release(void);
 #endif

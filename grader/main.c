@@ -262,10 +262,15 @@ static int source_option(const char *cmd, int c, const char *arg, struct grade_s
     }
 }
 
-#define SOURCE_OPTIONS                                                                                               \
-    {"rev", required_argument, NULL, 'R'}, {"deadline", required_argument, NULL, 'D'},                              \
-        {"before", required_argument, NULL, 'B'}, {"worktree", no_argument, NULL, 'W'},                             \
-        {"index", no_argument, NULL, 'I'}, {"trust-owner", no_argument, NULL, 'T'}
+// clang-format off
+#define SOURCE_OPTIONS                                 \
+    {"rev", required_argument, NULL, 'R'},             \
+    {"deadline", required_argument, NULL, 'D'},        \
+    {"before", required_argument, NULL, 'B'},          \
+    {"worktree", no_argument, NULL, 'W'},              \
+    {"index", no_argument, NULL, 'I'},                 \
+    {"trust-owner", no_argument, NULL, 'T'}
+// clang-format on
 
 static int cmd_grade(int argc, char **argv)
 {

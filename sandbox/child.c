@@ -41,9 +41,10 @@
  * payload end in _exit or execve, which never write gcov's counts, so they
  * write them themselves: cov_flush() before every _exit, execve and error
  * report (what runs after it, the _exit itself, is never counted).  Init
- * and payload start with the counts of the process they were copied from,
- * which are thus counted again: the hit counts grow, what is covered does
- * not change.  In the minimal root the folder is bound at COV_MOUNT
+ * starts counting from zero (see sb_init_main); the payload, a fork of
+ * the single-threaded init, starts with init's counts, which are thus
+ * counted twice: the hit counts grow, what is covered does not change.
+ * In the minimal root the folder is bound at COV_MOUNT
  * (root.c) and gcov is sent there through GCOV_PREFIX and
  * GCOV_PREFIX_STRIP, in an environment array of our own (no malloc: see
  * child.h); the run's own environment (c->envp) is untouched.  A Landlock
@@ -61,10 +62,15 @@ static char cov_strip[40] = "GCOV_PREFIX_STRIP=";
 
 /* Writes the counts gathered since the last flush, when the folder can be
  * reached from here, and starts counting afresh (one line: the count of a
- * line after the dump would be lost). */
+ * line after the dump would be lost).  Not under the run's own small
+ * limits (a payload after setrlimit): a .gcda cut short by RLIMIT_FSIZE
+ * would spoil every later count. */
 static void cov_flush(void)
 {
-    if (access(cov_dir, F_OK) == 0) {
+    struct rlimit fsize, as;
+    bool roomy = !(getrlimit(RLIMIT_FSIZE, &fsize) == 0 && fsize.rlim_cur < ((rlim_t)1 << 20)) &&
+                 !(getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur < ((rlim_t)64 << 20));
+    if (roomy && access(cov_dir, F_OK) == 0) {
         __gcov_dump(); __gcov_reset();
     }
 }
@@ -218,6 +224,28 @@ static void clear_capabilities(void)
     syscall(SYS_capset, &hdr, data);
 }
 
+/* setrlimit, with one exception.  Linux never refuses to lower a hard
+ * limit, but valgrind refuses (EPERM) an RLIMIT_NOFILE whose hard limit is
+ * not the one it shows, since it keeps descriptors of its own above it:
+ * then the soft limit alone is lowered.  Only under valgrind, where it is
+ * valgrind's bookkeeping and never reaches the kernel: the payload it
+ * execs keeps the grader's RLIMIT_NOFILE (tests/valgrind/README.md). */
+static int set_rlimit(const struct sb_rlim *rl)
+{
+    if (setrlimit(RLIMIT_RESOURCE(rl->resource), &rl->lim) == 0)
+        return 0;
+    int e = errno;
+    struct rlimit cur;
+    if (e == EPERM && rl->resource == RLIMIT_NOFILE && getrlimit(RLIMIT_NOFILE, &cur) == 0 &&
+        rl->lim.rlim_max <= cur.rlim_max) {
+        cur.rlim_cur = rl->lim.rlim_cur < cur.rlim_max ? rl->lim.rlim_cur : cur.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &cur) == 0)
+            return 0;
+    }
+    errno = e;
+    return -1;
+}
+
 static _Noreturn void payload_main(const struct sb_child *c, pid_t init_pid, bool in_root)
 {
     int errfd = c->fd_errpipe;
@@ -261,7 +289,7 @@ static _Noreturn void payload_main(const struct sb_child *c, pid_t init_pid, boo
     if (chdir(in_root ? SB_ROOT_WORKDIR : c->cwd) < 0)
         fail(errfd, SB_STAGE_CHDIR, errno, 0);
     for (int i = 0; i < c->nrl; i++)
-        if (setrlimit(RLIMIT_RESOURCE(c->rl[i].resource), &c->rl[i].lim) < 0)
+        if (set_rlimit(&c->rl[i]) < 0)
             fail(errfd, SB_STAGE_RLIMIT, errno, c->rl[i].resource);
     drop_bounding_set();
     /* A uid of the run's own: the host's files are then judged by their
@@ -451,6 +479,12 @@ static unsigned private_tmp(const struct sb_child *c)
 
 _Noreturn void sb_init_main(const struct sb_child *c)
 {
+#ifdef GRADER_COVERAGE
+    /* The counts copied from the grader include other threads' caught in
+     * the middle of a basic block, which gcov cannot make sense of: the
+     * grader writes its own; init starts from zero. */
+    __gcov_reset();
+#endif
     /* The grader's signal mask and ignored signals would otherwise reach
      * the payload: both survive execve. */
     sigset_t none;

@@ -21,12 +21,14 @@ need_pc libzip libzip-dev
 need_pc check check
 need_cmd python3 python3
 need_cmd git git
+need_cmd objdump binutils   # scripts/sonames.sh
 if [ "${1:-}" = test ]; then
     # Only the tests need these: report.html is checked in headless
     # Chromium, junit.xml with xmllint.
     need_cmd chromium chromium
     need_cmd xmllint libxml2-utils
     need_cmd gcovr gcovr
+    need_cmd valgrind valgrind  # make valgrind
     # libFuzzer: clang 14 and its runtime (make fuzz)
     need_cmd clang clang
     ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 ||

@@ -156,7 +156,8 @@ static bool fz_valid_utf8(const char *buf, size_t len)
         if (c < 0x80) {
             i++;
             continue;
-        } else if (c >= 0xC2 && c <= 0xDF) {
+        }
+        if (c >= 0xC2 && c <= 0xDF) {
             n = 2;
         } else if (c >= 0xE0 && c <= 0xEF) {
             n = 3;

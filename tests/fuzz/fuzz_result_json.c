@@ -31,6 +31,7 @@ static struct grade_context ctx;
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+// NOLINTNEXTLINE(readability-non-const-parameter): the signature libFuzzer calls
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
@@ -79,7 +80,7 @@ static size_t seq_len(const unsigned char *p, size_t left)
 
 static char *expected_text(const char *s, size_t len, size_t *outlen)
 {
-    char *out = malloc(len * 3 + 1);
+    char *out = calloc(len * 3 + 1, 1);
     size_t o = 0;
     if (!out)
         abort();

@@ -33,6 +33,7 @@ static pcre2_match_context *mctx;
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+// NOLINTNEXTLINE(readability-non-const-parameter): the signature libFuzzer calls
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;

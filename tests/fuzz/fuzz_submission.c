@@ -341,8 +341,8 @@ static void check_base_listing(void)
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         const char *n = e->d_name;
-        if (strcmp(n, ".") && strcmp(n, "..") && strcmp(n, "tree") && strcmp(n, "repo") && strcmp(n, "packed") &&
-            strcmp(n, "export"))
+        if (strcmp(n, ".") != 0 && strcmp(n, "..") != 0 && strcmp(n, "tree") != 0 && strcmp(n, "repo") != 0 &&
+            strcmp(n, "packed") != 0 && strcmp(n, "export") != 0)
             fz_fail("something wrote %s/%s", base, n);
     }
     closedir(d);
@@ -475,14 +475,16 @@ static void record_path(const char *name, size_t len, char *out, size_t outlen)
     int depth = 0;
     out[0] = '\0';
     for (size_t i = 0; i <= len; i++) {
-        char ch = i < len ? name[i] : '/';
+        char ch = '/';
+        if (i < len)
+            ch = name[i];
         if (ch != '/') {
             if (clen < 200)
-                comp[clen++] = ch ? ch : 'x';
+                comp[clen++] = (char)(ch ? ch : 'x');
             continue;
         }
         comp[clen] = '\0';
-        if (clen && strcmp(comp, ".") && strcmp(comp, "..") && depth < 8 && used + clen + 2 < outlen) {
+        if (clen && strcmp(comp, ".") != 0 && strcmp(comp, "..") != 0 && depth < 8 && used + clen + 2 < outlen) {
             used += (size_t)snprintf(out + used, outlen - used, "%s%s", used ? "/" : "", comp);
             depth++;
         }
@@ -682,7 +684,7 @@ static void dump_repo_seeds(const char *dir, const struct repo *r, uint8_t which
         char safe[128];
         size_t k = 0;
         for (const char *c = label; *c && k + 1 < sizeof safe; c++)
-            safe[k++] = *c == '/' ? '-' : *c;
+            safe[k++] = (char)(*c == '/' ? '-' : *c);
         safe[k] = '\0';
         if (f->object) {
             /* An object the packed repository lacks: the loose one's bytes. */
@@ -770,6 +772,7 @@ static void dump_seeds(const char *dir)
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+// NOLINTNEXTLINE(readability-non-const-parameter): the signature libFuzzer calls
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;

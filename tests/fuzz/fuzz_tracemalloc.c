@@ -29,6 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
+// NOLINTNEXTLINE(readability-non-const-parameter): the signature libFuzzer calls
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;

@@ -596,10 +596,10 @@ END_TEST
 START_TEST(prairielearn_under_1mb)
 {
     json_t *r = fixture("unfixed");
-    size_t big = 3 * 1000 * 1000;
+    size_t big = (size_t)3 * 1000 * 1000;
     char *huge = malloc(big + 1);
     for (size_t i = 0; i < big; i++)
-        huge[i] = i % 3 == 2 ? '\xc3' : i % 3 == 0 ? '\xa9' : 'x'; /* "x", then "é" split across the cut */
+        huge[i] = (char)(i % 3 == 2 ? 0xc3 : i % 3 == 0 ? 0xa9 : 'x'); /* "x", then "é" split across the cut */
     huge[0] = 'x';
     huge[big] = 0;
     json_object_set_new(crit(r, "freed"), "feedback", json_stringn_nocheck(huge, big));

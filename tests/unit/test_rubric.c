@@ -488,7 +488,7 @@ END_TEST
 START_TEST(test_alias_expansion_capped)
 {
     char path[64], abs_baseline[PATH_MAX], expect[512];
-    size_t cap = 64 * 1024, used = 0;
+    size_t cap = (size_t)64 * 1024, used = 0;
     char *text = malloc(cap);
     struct rubric r;
     ck_assert_ptr_nonnull(text);
