@@ -135,12 +135,14 @@ git-tests: $(BUILD)/grader
 
 integration: $(BUILD)/grader $(BUILD)/grader-san
 	@sh tests/integration/run.sh $(BUILD)/grader $(BUILD)/grader-san
+	@/usr/bin/python3 -B tests/integration/cli_cases.py $(BUILD)/grader
 
 # The whole integration suite again, with the ASan+UBSan build as the
 # grader: a sanitizer report in any command's output fails the suite.
 integration-san: $(BUILD)/grader-san
 	@INTEGRATION_SANITIZED=1 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		sh tests/integration/run.sh $(BUILD)/grader-san $(BUILD)/grader-san
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 /usr/bin/python3 -B tests/integration/cli_cases.py $(BUILD)/grader-san
 
 test: $(BUILD)/grader $(TEST_DEPS_STAMP)
 	@$(MAKE) --no-print-directory unit

@@ -654,7 +654,11 @@ static int push_line(const char *line, char *sha, size_t shalen, char *ref, size
     char lref[1024], lsha[128], rref[1024], rsha[128];
     if (sscanf(line, "%1023s %127s %1023s %127s", lref, lsha, rref, rsha) != 4)
         return 0;
-    if (strspn(lsha, "0") == strlen(lsha))
+    /* git sends object names: 40 hex digits (SHA-1) or 64 (SHA-256). */
+    size_t n = strlen(lsha);
+    if ((n != 40 && n != 64) || strspn(lsha, "0123456789abcdef") != n)
+        return 0;
+    if (strspn(lsha, "0") == n)
         return 0;   /* deleting a remote ref: nothing to grade */
     snprintf(sha, shalen, "%s", lsha);
     snprintf(ref, reflen, "%s", rref);

