@@ -428,6 +428,13 @@ void sb_cgroup_create(struct sb_cgroup *cg, const struct sandbox_limits *lim)
     free(h);
 }
 
+int sb_cgroup_v2_fd(const struct sb_cgroup *cg)
+{
+    if (!cg->dir[SB_CG_V2][0])
+        return -1;
+    return open(cg->dir[SB_CG_V2], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
 int sb_cgroup_attach(struct sb_cgroup *cg, pid_t pid)
 {
     char num[32];
@@ -436,6 +443,10 @@ int sb_cgroup_attach(struct sb_cgroup *cg, pid_t pid)
     for (int i = 0; i < SB_CG_NDIRS; i++) {
         if (!cg->dir[i][0])
             continue;
+        if (i == SB_CG_V2 && cg->v2_placed) {
+            n++;
+            continue;
+        }
         int e = write_file(cg->dir[i], "cgroup.procs", num);
         if (e < 0) {
             if (i == SB_CG_V2 && cg->v2_limits)

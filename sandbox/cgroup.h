@@ -30,6 +30,7 @@ struct sb_cgroup {
     int cpu_fd;                       /* cpuacct.usage or cpu.stat, -1 */
     bool cpu_is_v2;
     bool limits_memory, limits_pids;  /* the limit is enforced by the cgroup */
+    bool v2_placed;                   /* the init was created in dir[SB_CG_V2]: not moved there */
     char desc[128];                   /* for result->isolation */
 };
 
@@ -37,7 +38,11 @@ struct sb_cgroup {
  * not be set up is left out and desc says so. */
 void sb_cgroup_create(struct sb_cgroup *cg, const struct sandbox_limits *lim);
 
-/* Moves `pid` into every cgroup of the run.  A cgroup that refuses is
+/* dir[SB_CG_V2] open for CLONE_INTO_CGROUP, or -1 (none, or unopenable). */
+int sb_cgroup_v2_fd(const struct sb_cgroup *cg);
+
+/* Moves `pid` into every cgroup of the run (but dir[SB_CG_V2] when
+ * v2_placed).  A cgroup that refuses is
  * dropped (and said in desc); returns how many remain. */
 int sb_cgroup_attach(struct sb_cgroup *cg, pid_t pid);
 
