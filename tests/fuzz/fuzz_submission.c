@@ -703,8 +703,8 @@ static void dump_repo_seeds(const char *dir, const struct repo *r, uint8_t which
             uint8_t h1[3] = {which | 0x01 | 0x40, (uint8_t)i, 0};
             snprintf(name, sizeof name, "%s-%02zu-%s-%s", which ? "packed" : "git", i, type, safe);
             write_seed(dir, name, h1, 3, raw, n);
-            uint8_t h3[3] = {which | 0x01 | 0x40 | 0x20 | 0x04, (uint8_t)i, 0x80};
             if (strcmp(type, "blob") != 0) {
+                uint8_t h3[3] = {which | 0x01 | 0x40 | 0x20 | 0x04, (uint8_t)i, 0x80};
                 snprintf(name, sizeof name, "%s-%02zu-%s-forged-export-first", which ? "packed" : "git", i, type);
                 write_seed(dir, name, h3, 3, raw, n);
             }

@@ -143,6 +143,14 @@ static struct sandbox_spec spec_of(const char *copy_dir)
 
 /* sb_box_create fails with exactly `want` (or, want ending in '*', with
  * that prefix) and leaves nothing. */
+/* The one extra file of `s`, through a pointer: the spec reads it later. */
+static void put_one(struct sandbox_spec *s, struct sandbox_file *one, const char *from, const char *to)
+{
+    *one = (struct sandbox_file){from, to};
+    s->files = one;
+    s->nfiles = 1;
+}
+
 static void expect_refused(const struct sandbox_spec *s, const char *want)
 {
     struct sb_box box;
@@ -283,14 +291,12 @@ START_TEST(extra_files_never_go_through_the_submission)
     at(f, sizeof f, "probe.py");
     struct sandbox_spec s = spec_of(at(src, sizeof src, "sub"));
     struct sandbox_file one;
-    s.files = &one;
-    s.nfiles = 1;
 
-    one = (struct sandbox_file){f, "leaky_app.py"};
+    put_one(&s, &one, f, "leaky_app.py");
     snprintf(want, sizeof want, "cannot copy %s to leaky_app.py: the submission has a directory there", f);
     expect_refused(&s, want);
 
-    one = (struct sandbox_file){f, "tests/probe.py"};
+    put_one(&s, &one, f, "tests/probe.py");
     snprintf(want, sizeof want, "cannot copy %s to tests/probe.py: tests in the box is not a plain directory", f);
     expect_refused(&s, want);
     DIR *d = opendir(outside);
@@ -302,7 +308,7 @@ START_TEST(extra_files_never_go_through_the_submission)
     closedir(d);
     ck_assert_int_eq(entries, 0);   /* nothing written through the link */
 
-    one = (struct sandbox_file){f, "data/probe.py"};
+    put_one(&s, &one, f, "data/probe.py");
     snprintf(want, sizeof want, "cannot copy %s to data/probe.py: data in the box is not a plain directory", f);
     expect_refused(&s, want);
 }
@@ -315,19 +321,17 @@ START_TEST(extra_files_must_be_named_plainly)
     at(f, sizeof f, "probe.py");
     struct sandbox_spec s = spec_of(NULL);
     struct sandbox_file one;
-    s.files = &one;
-    s.nfiles = 1;
     char longname[NAME_MAX + 8];
     memset(longname, 'n', NAME_MAX + 1);
     longname[NAME_MAX + 1] = '\0';
     const char *bad[] = {"", "/abs.py", "../up.py", "a/../b.py", "./a.py", "a//b.py", "dir/", ".", "..", longname,
                          NULL};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        one = (struct sandbox_file){f, bad[i]};
+        put_one(&s, &one, f, bad[i]);
         snprintf(want, sizeof want, "invalid file entry: source %s, name %s", f, bad[i] ? bad[i] : "(null)");
         expect_refused(&s, want);
     }
-    one = (struct sandbox_file){NULL, "x.py"};
+    put_one(&s, &one, NULL, "x.py");
     expect_refused(&s, "invalid file entry: source (null), name x.py");
 }
 END_TEST
@@ -337,27 +341,25 @@ START_TEST(extra_files_must_be_regular_files)
     char p[PATH_MAX], want[PATH_MAX * 2];
     struct sandbox_spec s = spec_of(NULL);
     struct sandbox_file one;
-    s.files = &one;
-    s.nfiles = 1;
 
-    one = (struct sandbox_file){at(p, sizeof p, "missing.py"), "x.py"};
+    put_one(&s, &one, at(p, sizeof p, "missing.py"), "x.py");
     snprintf(want, sizeof want, "cannot open %s: %s", p, strerror(ENOENT));
     expect_refused(&s, want);
 
     put("real.py", "x\n", 0644);
     ck_assert_int_eq(symlink("real.py", at(p, sizeof p, "link.py")), 0);
-    one = (struct sandbox_file){p, "x.py"};
+    put_one(&s, &one, p, "x.py");
     snprintf(want, sizeof want, "%s is a symbolic link; refusing to follow it", p);
     expect_refused(&s, want);
 
     mk("folder");
-    one = (struct sandbox_file){at(p, sizeof p, "folder"), "x.py"};
+    put_one(&s, &one, at(p, sizeof p, "folder"), "x.py");
     snprintf(want, sizeof want, "%s is not a regular file", p);
     expect_refused(&s, want);
 
     /* A FIFO is opened without blocking, then refused. */
     ck_assert_int_eq(mkfifo(at(p, sizeof p, "fifo"), 0600), 0);
-    one = (struct sandbox_file){p, "x.py"};
+    put_one(&s, &one, p, "x.py");
     snprintf(want, sizeof want, "%s is not a regular file", p);
     expect_refused(&s, want);
 }
@@ -428,9 +430,10 @@ START_TEST(copy_limits_files_depth_bytes)
 
     /* 65 folders deep: one more than is copied. */
     char deep[PATH_MAX] = "deep";
+    size_t dl = strlen(deep);
     for (int i = 0; i < 65; i++)
-        strcat(deep, "/d");
-    strcat(deep, "/f.py");
+        dl += (size_t)snprintf(deep + dl, sizeof deep - dl, "/d");
+    snprintf(deep + dl, sizeof deep - dl, "/f.py");
     put(deep, "x\n", 0644);
     s = spec_of(at(src, sizeof src, "deep"));
     snprintf(want, sizeof want, "the submission is nested deeper than 64 directories (at %s/d*", src);

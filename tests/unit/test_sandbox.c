@@ -577,7 +577,7 @@ START_TEST(test_memory_bomb_hits_memory_limit)
                   r.signal, r.err.data);
     ck_assert_str_eq(sandbox_limit_name(r.limit), "memory");
     if (has_layer(&r, "memory"))
-        ck_assert_msg(r.max_rss_kb >= 50 * 1024, "peak %ld KB", r.max_rss_kb);
+        ck_assert_msg(r.max_rss_kb >= 50L * 1024, "peak %ld KB", r.max_rss_kb);
     sandbox_result_free(&r);
 }
 END_TEST
@@ -976,7 +976,7 @@ START_TEST(test_stopped_payload_still_killed)
 END_TEST
 
 struct unpriv_report {
-    int rc, exit_code, limit, left;
+    int rc, exit_code, limit;
     char out[128], iso[256], error[512];
 };
 
@@ -1728,7 +1728,7 @@ START_TEST(test_private_tmp_size_cap)
     ck_assert_str_eq(layer(&r, "private_tmp")->detail, "tmpfs 262144 bytes");
     ck_assert_msg(r.exit_code == 0, "exit %d stderr: %s", r.exit_code, r.err.data);
     ck_assert_msg(strncmp(r.out.data, "errno 28 after ", 15) == 0, "out: %s", r.out.data);
-    ck_assert_msg(atol(r.out.data + 15) <= (256l << 10), "out: %s", r.out.data);
+    ck_assert_msg(atol(r.out.data + 15) <= (256L << 10), "out: %s", r.out.data);
     sandbox_result_free(&r);
 }
 END_TEST
