@@ -134,8 +134,8 @@ void batch_items_free(struct batch_item *items, size_t count)
     free(items);
 }
 
-int batch_discover(const char *const *paths, size_t npaths, const char *entry, struct batch_item **items,
-                   size_t *count, char *err, size_t errlen)
+int batch_discover(const char *const *paths, size_t npaths, const char *entry, struct batch_item **items, size_t *count,
+                   char *err, size_t errlen)
 {
     struct item_list l = {0};
     *items = NULL;
@@ -483,20 +483,20 @@ static json_t *parse_row(const char *line, size_t len)
 
 struct shared {
     const struct batch_options *o;
-    struct grade_context ctx;            /* with the shared baseline */
+    struct grade_context ctx; /* with the shared baseline */
     pthread_mutex_t lock;
-    size_t next;                         /* index of the next item to take */
-    char **done_ids;                     /* sorted: rows results.jsonl already holds */
+    size_t next;     /* index of the next item to take */
+    char **done_ids; /* sorted: rows results.jsonl already holds */
     size_t ndone;
-    size_t todo;                         /* items this run must produce rows for */
-    int out_fd;                          /* results.jsonl, O_APPEND */
+    size_t todo; /* items this run must produce rows for */
+    int out_fd;  /* results.jsonl, O_APPEND */
     char cache_dir[PATH_MAX];
     struct batch_summary *sum;
-    size_t finished;                     /* rows this run appended */
-    size_t failures;                     /* of them, not "graded" */
+    size_t finished; /* rows this run appended */
+    size_t failures; /* of them, not "graded" */
     struct timespec t0;
     long long last_line_ms;
-    int write_errno;                     /* the first failure to write a row */
+    int write_errno; /* the first failure to write a row */
 };
 
 static long long ms_since(const struct timespec *t0)
@@ -529,8 +529,8 @@ static void progress(struct shared *sh, bool final)
         for (int i = 0; i < width; i++)
             bar[i] = i < filled ? '#' : '.';
         bar[width] = '\0';
-        fprintf(o->log, "\r[%s] %zu/%zu  %.1f/s  %s left  %zu not graded ", bar, sh->finished, sh->todo, rate,
-                eta_text, sh->failures);
+        fprintf(o->log, "\r[%s] %zu/%zu  %.1f/s  %s left  %zu not graded ", bar, sh->finished, sh->todo, rate, eta_text,
+                sh->failures);
         if (final)
             fputc('\n', o->log);
     } else {
@@ -555,7 +555,7 @@ static void append_row(struct shared *sh, json_t *row)
         return;
     }
     size_t n = strlen(line);
-    line[n] = '\n';   /* json_dumps's NUL becomes the line's end: one write */
+    line[n] = '\n'; /* json_dumps's NUL becomes the line's end: one write */
     size_t off = 0;
     while (off < n + 1) {
         ssize_t w = write(sh->out_fd, line + off, n + 1 - off);
@@ -691,10 +691,10 @@ static int load_done(struct shared *sh, const char *path, char *err, size_t errl
     while ((l = getline(&line, &cap, f)) > 0) {
         end += l;
         if (line[l - 1] != '\n')
-            break;   /* no newline: cut short by a crash */
+            break; /* no newline: cut short by a crash */
         json_t *row = parse_row(line, (size_t)l - 1);
         if (!row)
-            break;   /* everything after a damaged line is suspect */
+            break; /* everything after a damaged line is suspect */
         const char *why = row_mismatch(&sh->ctx, row);
         if (why) {
             seterr(err, errlen,
@@ -825,7 +825,7 @@ int batch_run(const struct batch_options *o, struct batch_summary *sum, char *er
     for (unsigned j = 0; j < jobs; j++)
         any |= started[j];
     if (!any)
-        worker(&sh);   /* no thread could start: grade in this one */
+        worker(&sh); /* no thread could start: grade in this one */
     for (unsigned j = 0; j < jobs; j++)
         if (started[j])
             pthread_join(th[j], NULL);
@@ -865,7 +865,7 @@ struct row_ref {
     size_t src;
     off_t off;
     size_t len;
-    size_t slim;           /* its index in rows.slim */
+    size_t slim; /* its index in rows.slim */
 };
 
 static int cmp_row(const void *a, const void *b)
@@ -878,8 +878,8 @@ static int cmp_row(const void *a, const void *b)
  * full rows stay on disk and are copied, not parsed, into the sorted file. */
 static json_t *slim(json_t *row)
 {
-    static const char *const keep[] = {"id",     "status", "message", "score",  "max_score", "criteria",
-                                       "submission", "rubric", "python", "grader"};
+    static const char *const keep[] = {"id",       "status",     "message", "score",  "max_score",
+                                       "criteria", "submission", "rubric",  "python", "grader"};
     static const char *const run_keep[] = {"wall_ms", "cpu_ms", "exit_code", "signal", "limit", "timed_out"};
     json_t *s = json_object();
     for (size_t i = 0; s && i < sizeof keep / sizeof *keep; i++) {
@@ -910,7 +910,7 @@ static json_t *slim(json_t *row)
 struct rows {
     struct row_ref *refs;
     size_t n, cap;
-    json_t *slim;          /* array, in file order */
+    json_t *slim; /* array, in file order */
 };
 
 static void rows_free(struct rows *r)
@@ -1040,8 +1040,8 @@ static int finish_rows(const struct rubric *rb, const char *outdir, struct rows 
             buf = b;
             bufcap = r->len + 1;
         }
-        ok = pread(fileno(srcs[r->src]), buf, r->len, r->off) == (ssize_t)r->len && fwrite(buf, 1, r->len, out) == r->len &&
-             fputc('\n', out) != EOF;
+        ok = pread(fileno(srcs[r->src]), buf, r->len, r->off) == (ssize_t)r->len &&
+             fwrite(buf, 1, r->len, out) == r->len && fputc('\n', out) != EOF;
     }
     free(buf);
     if (!ok || fflush(out) != 0 || fsync(fileno(out)) != 0) {

@@ -22,8 +22,8 @@
 #include "grade.h"
 
 struct batch_item {
-    char *id;     /* the student id: the folder's or repository's name, made safe */
-    char *path;   /* what is graded */
+    char *id;   /* the student id: the folder's or repository's name, made safe */
+    char *path; /* what is graded */
 };
 
 /* Turns PATH arguments into submissions.  A PATH that is a submission (a
@@ -33,8 +33,8 @@ struct batch_item {
  * Classroom clone leaves them.  Ids keep [A-Za-z0-9._-] (other bytes
  * become '_', a ".git" suffix goes); two submissions with one id are
  * refused.  Sorted by id.  0, or -1 with err set. */
-int batch_discover(const char *const *paths, size_t npaths, const char *entry, struct batch_item **items,
-                   size_t *count, char *err, size_t errlen);
+int batch_discover(const char *const *paths, size_t npaths, const char *entry, struct batch_item **items, size_t *count,
+                   char *err, size_t errlen);
 void batch_items_free(struct batch_item *items, size_t count);
 
 /* Whether `id` falls in shard k of n (1 <= k <= n): a stable hash of the
@@ -42,28 +42,28 @@ void batch_items_free(struct batch_item *items, size_t count);
 bool batch_in_shard(const char *id, unsigned k, unsigned n);
 
 struct batch_options {
-    const struct grade_context *ctx;  /* rubric, interpreter, sandbox, source */
+    const struct grade_context *ctx; /* rubric, interpreter, sandbox, source */
     const struct batch_item *items;
     size_t count;
     const char *outdir;
-    const char *cache_dir;            /* NULL: OUTDIR/cache; shards of one class may share one */
-    unsigned jobs;                    /* workers; 0: one per core */
-    bool resume;                      /* keep the rows results.jsonl already has */
-    bool auto_strict;                 /* refuse degraded runs once the baseline ran
-                                         with full isolation */
-    bool progress_bar;                /* a bar on a terminal, else periodic lines */
-    FILE *log;                        /* progress and notes */
-    volatile sig_atomic_t *stop;      /* set (by a signal handler): finish what runs, start nothing */
+    const char *cache_dir;       /* NULL: OUTDIR/cache; shards of one class may share one */
+    unsigned jobs;               /* workers; 0: one per core */
+    bool resume;                 /* keep the rows results.jsonl already has */
+    bool auto_strict;            /* refuse degraded runs once the baseline ran
+                                    with full isolation */
+    bool progress_bar;           /* a bar on a terminal, else periodic lines */
+    FILE *log;                   /* progress and notes */
+    volatile sig_atomic_t *stop; /* set (by a signal handler): finish what runs, start nothing */
 };
 
 struct batch_summary {
-    size_t total;        /* submissions in this batch (this shard) */
-    size_t done;         /* rows in results.jsonl at the end */
+    size_t total; /* submissions in this batch (this shard) */
+    size_t done;  /* rows in results.jsonl at the end */
     size_t graded, invalid, errors;
-    size_t from_cache;   /* reused without running */
-    size_t resumed;      /* rows kept from an earlier run */
+    size_t from_cache; /* reused without running */
+    size_t resumed;    /* rows kept from an earlier run */
     bool interrupted;
-    bool strict;         /* ran in strict isolation */
+    bool strict; /* ran in strict isolation */
 };
 
 /* Runs the batch.  With `resume`, the rows already there must come from

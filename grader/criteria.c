@@ -162,9 +162,8 @@ static bool check_fact(const struct rubric_check *c, json_t *facts)
     case CMP_EQUALS:
     case CMP_NOT_EQUALS: {
         /* 5 and 5.0 are the same number to a rubric author, not to jansson. */
-        bool same = json_is_number(have) && json_is_number(want)
-                        ? json_number_value(have) == json_number_value(want)
-                        : have && json_equal(have, want);
+        bool same = json_is_number(have) && json_is_number(want) ? json_number_value(have) == json_number_value(want)
+                                                                 : have && json_equal(have, want);
         ok = have && (c->cmp == CMP_EQUALS ? same : !same);
         break;
     }

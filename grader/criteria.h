@@ -14,16 +14,16 @@
 
 struct criteria_input {
     json_t *facts;
-    const char *source;           /* the submission's entry file */
+    const char *source; /* the submission's entry file */
     size_t source_len;
-    const char *output[2][2];     /* [RUN_AFTER/RUN_BEFORE][STREAM_STDOUT/STDERR] */
+    const char *output[2][2]; /* [RUN_AFTER/RUN_BEFORE][STREAM_STDOUT/STDERR] */
     size_t output_len[2][2];
 };
 
 struct criterion_result {
     bool passed;
     double points;
-    char *feedback;               /* owned */
+    char *feedback; /* owned */
 };
 
 /* Fills out[0..rubric->ncriteria).  Returns 0, or -1 when out of memory. */

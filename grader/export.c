@@ -195,8 +195,7 @@ static int add_tree(zip_t *za, const char *root, const char *rel, const char *pr
     return rc;
 }
 
-int export_gradescope(const char *zip_path, const char *source_root, const struct rubric *rb, char *err,
-                      size_t errlen)
+int export_gradescope(const char *zip_path, const char *source_root, const struct rubric *rb, char *err, size_t errlen)
 {
     if (lazylib_open(LAZYLIB_ZIP, err, errlen) < 0)
         return -1;

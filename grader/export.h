@@ -17,6 +17,5 @@
 
 /* Writes the zip at zip_path from the source checkout at source_root.
  * 0, or -1 with err set (no partial zip is left). */
-int export_gradescope(const char *zip_path, const char *source_root, const struct rubric *rb, char *err,
-                      size_t errlen);
+int export_gradescope(const char *zip_path, const char *source_root, const struct rubric *rb, char *err, size_t errlen);
 #endif

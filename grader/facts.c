@@ -83,8 +83,8 @@ static json_t *tm_summary(const struct tm_stats *stats, const char *entry)
         on_entry++;
         retained |= is_retained(&stats->items[i]);
     }
-    return json_pack("{s:I, s:I, s:b}", "statistics", (json_int_t)stats->len, "entry_statistics",
-                     (json_int_t)on_entry, "entry_retained", retained);
+    return json_pack("{s:I, s:I, s:b}", "statistics", (json_int_t)stats->len, "entry_statistics", (json_int_t)on_entry,
+                     "entry_retained", retained);
 }
 
 /* Lines where the probe saw the submission create a Game or a Player. */
@@ -115,8 +115,8 @@ static size_t creation_lines(json_t *probe, long *lines, size_t max)
  * retained.  One Player may legitimately survive a correct fix (the `player`
  * loop variable), which prints as released ("count=2 (-8)"), not retained. */
 static void released_vs_baseline(json_t *tm, const struct submission *sub, const char *baseline_source,
-                                 const struct run_record *before, const struct run_record *after,
-                                 json_t *probe, const char *entry)
+                                 const struct run_record *before, const struct run_record *after, json_t *probe,
+                                 const char *entry)
 {
     char detail[1024] = "";
     size_t dlen = 0;
@@ -196,14 +196,15 @@ static void agreement(json_t *tm, const struct run_record *probe_run, json_t *pr
     char detail[600];
     int ok = 0;
     if (nsnaps < 2)
-        snprintf(detail, sizeof detail, "the script took %zu tracemalloc snapshot%s; comparing needs two",
-                 nsnaps, nsnaps == 1 ? "" : "s");
+        snprintf(detail, sizeof detail, "the script took %zu tracemalloc snapshot%s; comparing needs two", nsnaps,
+                 nsnaps == 1 ? "" : "s");
     else if (printed == 0)
         snprintf(detail, sizeof detail, "the report printed no statistic about %s", entry);
     else if (unmatched)
-        snprintf(detail, sizeof detail,
-                 "%zu of %zu printed statistics about %s match no comparison of the snapshots the script took, e.g. '%s'",
-                 unmatched, printed, entry, first_bad);
+        snprintf(
+            detail, sizeof detail,
+            "%zu of %zu printed statistics about %s match no comparison of the snapshots the script took, e.g. '%s'",
+            unmatched, printed, entry, first_bad);
     else {
         ok = 1;
         snprintf(detail, sizeof detail, "all %zu printed statistics about %s come from the script's own snapshots",
@@ -265,8 +266,8 @@ json_t *facts_build(const struct rubric *rubric, const struct submission *sub, c
     const struct run_record *probe_run = &records[RUN_PROBE_KIND];
     json_t *probe = probe_run->probe;
 
-    json_t *tm = json_pack("{s:o, s:o}", "before", tm_summary(&before->stats, entry), "after",
-                           tm_summary(&after->stats, entry));
+    json_t *tm =
+        json_pack("{s:o, s:o}", "before", tm_summary(&before->stats, entry), "after", tm_summary(&after->stats, entry));
     json_t *facts = json_pack("{s:s, s:{s:o, s:o, s:o}, s:O, s:o, s:o}", "entry", entry, "runs", "before",
                               facts_run_json(before), "after", facts_run_json(after), "probe",
                               facts_run_json(probe_run), "probe", probe ? probe : json_null(), "probe_error",

@@ -28,11 +28,11 @@
 
 /* Far beyond any real assignment, low enough that a forged repository
  * cannot keep us busy for long or overflow the stack. */
-#define MAX_DEPTH 64             /* folders within folders, exported or scanned */
-#define MAX_HISTORY 1000000      /* first-parent commits walked */
+#define MAX_DEPTH 64        /* folders within folders, exported or scanned */
+#define MAX_HISTORY 1000000 /* first-parent commits walked */
 #define MAX_GITDIR_ENTRIES 1000000
 #define MAX_NONBLOB ((uint64_t)16 * 1024 * 1024) /* one commit, tree or tag */
-#define SHORT_HEX 8              /* 7 hex digits and a NUL, as git shows them */
+#define SHORT_HEX 8                              /* 7 hex digits and a NUL, as git shows them */
 
 /* Repositories owned by someone else.
  *
@@ -75,12 +75,12 @@ struct ctx {
     uint64_t max_total, max_blob, max_entry;
     uint64_t loose_left; /* bytes the loose-object check may still inflate */
     size_t max_files;
-    size_t entries;   /* exported entries of any kind */
-    char where[64];   /* "commit 1a2b3c4" or "the index", for messages */
+    size_t entries; /* exported entries of any kind */
+    char where[64]; /* "commit 1a2b3c4" or "the index", for messages */
 };
 
-__attribute__((format(printf, 3, 4)))
-static enum gitsub_status fail(struct ctx *c, enum gitsub_status st, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static enum gitsub_status fail(struct ctx *c, enum gitsub_status st,
+                                                                     const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -146,8 +146,7 @@ static enum gitsub_status classify(int rc)
     }
 }
 
-__attribute__((format(printf, 3, 4)))
-static enum gitsub_status git_fail(struct ctx *c, int rc, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static enum gitsub_status git_fail(struct ctx *c, int rc, const char *fmt, ...)
 {
     char what[512];
     va_list ap;
@@ -220,10 +219,14 @@ static void set_where_commit(struct ctx *c, git_commit *commit)
 
 static const char *kind_of(mode_t mode)
 {
-    if (S_ISLNK(mode)) return "a symbolic link";
-    if (S_ISFIFO(mode)) return "a named pipe";
-    if (S_ISSOCK(mode)) return "a socket";
-    if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
+    if (S_ISLNK(mode))
+        return "a symbolic link";
+    if (S_ISFIFO(mode))
+        return "a named pipe";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    if (S_ISCHR(mode) || S_ISBLK(mode))
+        return "a device";
     return "neither a file nor a folder";
 }
 
@@ -273,7 +276,8 @@ static enum gitsub_status locate_in(struct ctx *c, int dfd)
             printable(shown, sizeof shown, raw, n > 0 ? (size_t)n : 0);
             return fail(c, GITSUB_INVALID,
                         "%s/.git is a symbolic link to %s; the grader reads only a repository stored in the "
-                        "submission itself, so submit a clone", sub->path, shown);
+                        "submission itself, so submit a clone",
+                        sub->path, shown);
         }
         if (S_ISREG(g.st_mode)) {
             int fd = openat(dfd, ".git", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
@@ -288,14 +292,16 @@ static enum gitsub_status locate_in(struct ctx *c, int dfd)
             return fail(c, GITSUB_INVALID,
                         "%s/.git is a file pointing to another git directory (%s), as in a linked worktree or a "
                         "submodule's checkout; the grader reads only a repository stored in the submission "
-                        "itself, so submit a clone", sub->path, shown);
+                        "itself, so submit a clone",
+                        sub->path, shown);
         }
         return fail(c, GITSUB_INVALID, "%s/.git is %s, not a git folder", sub->path, kind_of(g.st_mode));
     }
     if (!looks_bare(dfd))
         return fail(c, GITSUB_INVALID,
                     "expected a git repository in %s (a folder holding .git, or a bare repository), "
-                    "but it has no .git", sub->path);
+                    "but it has no .git",
+                    sub->path);
     sub->gitdir = strdup(sub->path);
     if (!sub->gitdir)
         return oom(c);
@@ -331,8 +337,8 @@ static enum gitsub_status locate(struct ctx *c, const char *path)
 
     struct stat st;
     if (lstat(sub->path, &st) < 0)
-        return fail(c, errno == ENOENT || errno == ENOTDIR ? GITSUB_NOT_FOUND : GITSUB_ERROR, "%s: %s",
-                    path, strerror(errno));
+        return fail(c, errno == ENOENT || errno == ENOTDIR ? GITSUB_NOT_FOUND : GITSUB_ERROR, "%s: %s", path,
+                    strerror(errno));
     if (S_ISLNK(st.st_mode))
         return fail(c, GITSUB_INVALID,
                     "expected a git repository, but %s is a symbolic link; give the repository itself", path);
@@ -360,7 +366,8 @@ static enum gitsub_status check_owner(struct ctx *c, const char *dir, bool *fore
     return fail(c, GITSUB_UNTRUSTED,
                 "%s belongs to uid %u, not to you (uid %u); like git, the grader reads another user's "
                 "repository only when told to: allow it when grading students' copies (trust_owner), "
-                "or make it yours (chown -R, or clone it)", dir, (unsigned)st.st_uid, (unsigned)me);
+                "or make it yours (chown -R, or clone it)",
+                dir, (unsigned)st.st_uid, (unsigned)me);
 }
 
 /* ---- refusing what would lead libgit2 out of the repository ------------ */
@@ -380,7 +387,8 @@ static enum gitsub_status odd_file(struct ctx *c, int dfd, const char *name, con
     printable(target, sizeof target, raw, n > 0 ? (size_t)n : 0);
     return fail(c, GITSUB_INVALID,
                 "the repository's %s is a symbolic link to %s; a repository must hold its own files "
-                "(the grader never follows a link out of it)", shown, target);
+                "(the grader never follows a link out of it)",
+                shown, target);
 }
 
 // NOLINTNEXTLINE(misc-no-recursion): depth stops at MAX_DEPTH
@@ -453,11 +461,13 @@ static enum gitsub_status scan_gitdir(struct ctx *c)
     if (st == GITSUB_OK && fstatat(g, "commondir", &sb, AT_SYMLINK_NOFOLLOW) == 0)
         st = fail(c, GITSUB_INVALID,
                   "%s is the git folder of a linked worktree (it has a commondir file): its commits live in "
-                  "another repository; submit the main repository or a clone", sub->gitdir);
+                  "another repository; submit the main repository or a clone",
+                  sub->gitdir);
     if (st == GITSUB_OK && fstatat(g, "objects/info/alternates", &sb, AT_SYMLINK_NOFOLLOW) == 0)
         st = fail(c, GITSUB_INVALID,
                   "the repository borrows objects from another one (%sobjects/info/alternates); make it "
-                  "self-contained with git repack -a -d and delete that file, or submit a plain clone", prefix);
+                  "self-contained with git repack -a -d and delete that file, or submit a plain clone",
+                  prefix);
     static const char *const trees[] = {"refs", "objects"};
     size_t seen = 0;
     for (size_t i = 0; st == GITSUB_OK && i < sizeof trees / sizeof trees[0]; i++) {
@@ -652,8 +662,8 @@ static enum gitsub_status loose_fail(struct ctx *c, enum loose_verdict v, const 
     }
 }
 
-static enum gitsub_status check_loose_fd(struct ctx *c, int fd, const char *hex, const char *what,
-                                         uint64_t blob_cap, uint64_t limit)
+static enum gitsub_status check_loose_fd(struct ctx *c, int fd, const char *hex, const char *what, uint64_t blob_cap,
+                                         uint64_t limit)
 {
     struct loose_info info = {"", 0};
     const char *why = NULL;
@@ -679,12 +689,12 @@ static enum gitsub_status check_loose_counted(struct ctx *c, int fd, const char 
     }
     uint64_t own_cap = strcmp(info.type, "blob") == 0 ? c->max_total : MAX_NONBLOB;
     if (v == LOOSE_TOO_BIG && info.size <= own_cap)
-        return fail(c, GITSUB_INVALID,
-                    "the repository's loose objects hold more than %llu bytes in all (object %s is a %s of %llu "
-                    "bytes); pack them with git gc and submit again",
-                    (unsigned long long)(c->opts->max_loose_bytes ? c->opts->max_loose_bytes
-                                                                  : GITSUB_DEFAULT_MAX_LOOSE),
-                    hex, info.type, (unsigned long long)info.size);
+        return fail(
+            c, GITSUB_INVALID,
+            "the repository's loose objects hold more than %llu bytes in all (object %s is a %s of %llu "
+            "bytes); pack them with git gc and submit again",
+            (unsigned long long)(c->opts->max_loose_bytes ? c->opts->max_loose_bytes : GITSUB_DEFAULT_MAX_LOOSE), hex,
+            info.type, (unsigned long long)info.size);
     return loose_fail(c, v, &info, why, hex, "an object of the repository", own_cap);
 }
 
@@ -775,19 +785,20 @@ static enum gitsub_status load_blob(struct ctx *c, const git_oid *id, const char
     if (rc == GIT_ENOTFOUND)
         return fail(c, GITSUB_INVALID,
                     "%s in %s is missing from the repository (object %s); the repository is damaged: "
-                    "git fsck lists what is lost", path, c->where, hex);
+                    "git fsck lists what is lost",
+                    path, c->where, hex);
     if (rc < 0)
         return git_fail(c, rc, "cannot read %s in %s (object %s)", path, c->where, hex);
     if (type != GIT_OBJECT_BLOB)
-        return fail(c, GITSUB_INVALID, "%s in %s is recorded as a file, but object %s is a %s", path, c->where,
-                    hex, git_object_type2string(type));
+        return fail(c, GITSUB_INVALID, "%s in %s is recorded as a file, but object %s is a %s", path, c->where, hex,
+                    git_object_type2string(type));
     uint64_t limit = script ? c->max_entry : c->max_blob;
     if ((uint64_t)size > limit)
-        return fail(c, GITSUB_INVALID, "%s in %s is %zu bytes; the limit is %llu bytes for one %s", path,
-                    c->where, size, (unsigned long long)limit, script ? "script" : "file");
+        return fail(c, GITSUB_INVALID, "%s in %s is %zu bytes; the limit is %llu bytes for one %s", path, c->where,
+                    size, (unsigned long long)limit, script ? "script" : "file");
     if (!script && c->sub->bytes_exported + size > c->max_total)
-        return fail(c, GITSUB_INVALID, "the files in %s add up to more than %llu bytes, the limit (at %s)",
-                    c->where, (unsigned long long)c->max_total, path);
+        return fail(c, GITSUB_INVALID, "the files in %s add up to more than %llu bytes, the limit (at %s)", c->where,
+                    (unsigned long long)c->max_total, path);
     char what[PATH_MAX + 80];
     snprintf(what, sizeof what, "%s in %s", path, c->where);
     enum gitsub_status st = check_loose_id(c, id, what, limit);
@@ -799,8 +810,8 @@ static enum gitsub_status load_blob(struct ctx *c, const git_oid *id, const char
     if ((uint64_t)git_blob_rawsize(*out) != (uint64_t)size) {
         git_blob_free(*out);
         *out = NULL;
-        return fail(c, GITSUB_INVALID, "object %s (%s in %s) is damaged: its size does not match its header",
-                    hex, path, c->where);
+        return fail(c, GITSUB_INVALID, "object %s (%s in %s) is damaged: its size does not match its header", hex, path,
+                    c->where);
     }
     return GITSUB_OK;
 }
@@ -941,14 +952,14 @@ static enum gitsub_status refuse_path(struct ctx *c, const char *path, const cha
     printable(shown, sizeof shown, path, strlen(path));
     return fail(c, GITSUB_INVALID,
                 "%s holds the path %s, with %s; git never creates such a path, and the grader refuses it "
-                "because it could write outside the submission's folder", c->where, shown, why);
+                "because it could write outside the submission's folder",
+                c->where, shown, why);
 }
 
 static enum gitsub_status count_entry(struct ctx *c)
 {
     if (++c->entries > c->max_files)
-        return fail(c, GITSUB_INVALID, "%s holds more than %zu files and folders, the limit", c->where,
-                    c->max_files);
+        return fail(c, GITSUB_INVALID, "%s holds more than %zu files and folders, the limit", c->where, c->max_files);
     return GITSUB_OK;
 }
 
@@ -972,8 +983,8 @@ static enum gitsub_status skip(struct ctx *c, enum gitsub_skip_kind kind, const 
     return GITSUB_OK;
 }
 
-static enum gitsub_status export_blob(struct ctx *c, int dfd, const char *name, const git_oid *id,
-                                      const char *path, bool exec)
+static enum gitsub_status export_blob(struct ctx *c, int dfd, const char *name, const git_oid *id, const char *path,
+                                      bool exec)
 {
     git_blob *blob = NULL;
     enum gitsub_status st = load_blob(c, id, path, false, &blob);
@@ -1017,8 +1028,7 @@ static enum gitsub_status export_blob(struct ctx *c, int dfd, const char *name, 
 
 /* Opens (making it if needed) the folder `name` in `dfd`, never through a
  * link.  `fresh` demands that it did not exist. */
-static enum gitsub_status enter_dir(struct ctx *c, int dfd, const char *name, const char *path, bool fresh,
-                                    int *out)
+static enum gitsub_status enter_dir(struct ctx *c, int dfd, const char *name, const char *path, bool fresh, int *out)
 {
     bool made = mkdirat(dfd, name, 0700) == 0;
     if (!made && (errno != EEXIST || fresh)) {
@@ -1036,8 +1046,7 @@ static enum gitsub_status enter_dir(struct ctx *c, int dfd, const char *name, co
         int err = errno;
         close(*out);
         *out = -1;
-        return fail(c, GITSUB_ERROR, "cannot set the mode of %s in %s: %s", path, c->opts->export_dir,
-                    strerror(err));
+        return fail(c, GITSUB_ERROR, "cannot set the mode of %s in %s: %s", path, c->opts->export_dir, strerror(err));
     }
     return GITSUB_OK;
 }
@@ -1057,7 +1066,8 @@ static enum gitsub_status export_subtree(struct ctx *c, const git_tree_entry *te
         if (rc == GIT_ENOTFOUND && !git_odb_exists(c->odb, git_tree_entry_id(te)))
             return fail(c, GITSUB_INVALID,
                         "the folder %s in %s is missing from the repository (object %s); the repository is "
-                        "damaged: git fsck lists what is lost", rel, c->where, hex);
+                        "damaged: git fsck lists what is lost",
+                        rel, c->where, hex);
         return git_fail(c, rc, "cannot read the folder %s in %s (object %s)", rel, c->where, hex);
     }
     int sfd = -1;
@@ -1167,8 +1177,7 @@ static enum gitsub_status export_index_entry(struct ctx *c, int root, const git_
     for (char *slash; st == GITSUB_OK && (slash = strchr(comp, '/')) != NULL; comp = slash + 1) {
         *slash = '\0';
         if (++depth > MAX_DEPTH) {
-            st = fail(c, GITSUB_INVALID, "%s in %s is nested more than %d folders deep", e->path, c->where,
-                      MAX_DEPTH);
+            st = fail(c, GITSUB_INVALID, "%s in %s is nested more than %d folders deep", e->path, c->where, MAX_DEPTH);
             break;
         }
         int next = -1;
@@ -1244,8 +1253,7 @@ static enum gitsub_status export_index(struct ctx *c, git_index *idx)
             st = skip(c, GITSUB_SKIP_SUBMODULE, e->path);
             break;
         default:
-            st = fail(c, GITSUB_INVALID, "%s in the index has an unknown file mode, %06o", e->path,
-                      (unsigned)e->mode);
+            st = fail(c, GITSUB_INVALID, "%s in the index has an unknown file mode, %06o", e->path, (unsigned)e->mode);
             break;
         }
     }
@@ -1275,8 +1283,10 @@ static enum gitsub_status head_commit(struct ctx *c, git_commit **out, bool *unb
                 printable(branch, sizeof branch, t, strlen(t));
             git_reference_free(h);
         }
-        return fail(c, GITSUB_INVALID, "the repository has no commits yet (HEAD names %s, which does not exist); "
-                    "commit %s first", branch, c->entry);
+        return fail(c, GITSUB_INVALID,
+                    "the repository has no commits yet (HEAD names %s, which does not exist); "
+                    "commit %s first",
+                    branch, c->entry);
     }
     if (rc < 0)
         return git_fail(c, rc, "cannot read the repository's HEAD");
@@ -1401,7 +1411,8 @@ static enum gitsub_status select_by_deadline(struct ctx *c, git_commit **io, con
             short_id(hex, git_commit_id(cur));
             st = fail(c, GITSUB_INVALID,
                       "no commit in the %shistory of %s is at or before the deadline %s: the earliest%s, %s, "
-                      "was made at %s%s", c->sub->truncated ? "part of the " : "", from, dl,
+                      "was made at %s%s",
+                      c->sub->truncated ? "part of the " : "", from, dl,
                       c->sub->truncated ? " this shallow clone holds" : "", hex, when,
                       c->sub->truncated ? "; fetch the whole history (git fetch --unshallow)" : "");
         }
@@ -1534,8 +1545,9 @@ static enum gitsub_status read_index(struct ctx *c)
         }
         close(ifd);
         if (lies)
-            return fail(c, GITSUB_INVALID, "the index (staged files) is damaged: it claims more entries than it "
-                                           "holds; git reset rebuilds it from the last commit");
+            return fail(c, GITSUB_INVALID,
+                        "the index (staged files) is damaged: it claims more entries than it "
+                        "holds; git reset rebuilds it from the last commit");
     }
     git_index *idx = NULL;
     int rc = c->opts->index_path ? git_index_open(&idx, c->opts->index_path) : git_repository_index(&idx, c->repo);
@@ -1581,8 +1593,7 @@ static enum gitsub_status read_repository(struct ctx *c, bool foreign)
         break;
     case GITSUB_FROM_WORKTREE:
         st = sub->workdir ? GITSUB_OK
-                          : fail(c, GITSUB_INVALID, "%s is a bare repository: it has no work tree to read",
-                                 sub->path);
+                          : fail(c, GITSUB_INVALID, "%s is a bare repository: it has no work tree to read", sub->path);
         break;
     default:
         return read_commit(c);

@@ -52,13 +52,13 @@ enum gitsub_source {
 /* All zero means: HEAD, no deadline, no export, the default caps. */
 struct gitsub_options {
     enum gitsub_source source;
-    const char *rev;        /* start from this revision instead of HEAD (git_revparse_single syntax) */
+    const char *rev; /* start from this revision instead of HEAD (git_revparse_single syntax) */
     int has_deadline;
-    time_t deadline;        /* the last commit whose committer time is not after this instant wins */
-    int deadline_offset;    /* minutes east of UTC, only to write the deadline in messages */
-    int want_first;         /* also find the oldest first-parent commit holding the entry file */
-    const char *export_dir; /* an existing empty folder to receive every regular file, or NULL;
-                               on anything but OK it may hold part of the tree: discard it */
+    time_t deadline;          /* the last commit whose committer time is not after this instant wins */
+    int deadline_offset;      /* minutes east of UTC, only to write the deadline in messages */
+    int want_first;           /* also find the oldest first-parent commit holding the entry file */
+    const char *export_dir;   /* an existing empty folder to receive every regular file, or NULL;
+                                 on anything but OK it may hold part of the tree: discard it */
     uint64_t max_total_bytes; /* of all exported files; 0: GITSUB_DEFAULT_MAX_TOTAL */
     size_t max_files;         /* exported entries of any kind (files, folders, links, submodules) */
     uint64_t max_blob_bytes;  /* one exported file; the entry file is also held to SUBMISSION_MAX_SOURCE */
@@ -77,7 +77,7 @@ struct gitsub_commit {
     char time_iso[GITSUB_TIME_LEN]; /* in that offset: 2026-11-20T23:59:00+01:00 */
     char *author_name;              /* the student's bytes: not necessarily UTF-8 */
     char *author_email;
-    char *summary;                  /* first paragraph of the message, on one line */
+    char *summary; /* first paragraph of the message, on one line */
 };
 
 enum gitsub_skip_kind {
@@ -96,20 +96,20 @@ struct gitsub {
     char *workdir; /* the work tree, or NULL for a bare repository */
     enum gitsub_source source;
 
-    int has_commit;              /* source COMMIT: `commit` is what is graded */
+    int has_commit; /* source COMMIT: `commit` is what is graded */
     struct gitsub_commit commit;
-    int late;                    /* commits after `commit` exist on the history searched */
-    size_t later_commits;        /* how many (0 without a deadline) */
+    int late;             /* commits after `commit` exist on the history searched */
+    size_t later_commits; /* how many (0 without a deadline) */
 
     char *entry; /* the entry file's bytes, NUL-terminated (NULL for WORKTREE) */
     size_t entry_len;
     char sha256[DIGEST_HEX_LEN];
 
-    int has_first;               /* want_first and some first-parent commit holds the entry file */
-    struct gitsub_commit first;  /* the oldest such commit: where the student started */
+    int has_first;              /* want_first and some first-parent commit holds the entry file */
+    struct gitsub_commit first; /* the oldest such commit: where the student started */
     char *first_entry;
     size_t first_entry_len;
-    int truncated;               /* a shallow clone: history stopped where the clone was cut */
+    int truncated; /* a shallow clone: history stopped where the clone was cut */
 
     size_t files_exported;
     uint64_t bytes_exported;

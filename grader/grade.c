@@ -43,8 +43,8 @@ static char *read_small_file(const char *path)
 struct git_source {
     bool used;
     struct gitsub g;
-    char export_dir[PATH_MAX];   /* the commit's (or index's) files, or "" */
-    char first_path[PATH_MAX];   /* the first committed entry file, or "" */
+    char export_dir[PATH_MAX]; /* the commit's (or index's) files, or "" */
+    char first_path[PATH_MAX]; /* the first committed entry file, or "" */
     bool starter_modified;
 };
 
@@ -121,9 +121,12 @@ static enum submission_status read_repository(const struct rubric *rb, const cha
     gs->used = true;
     enum gitsub_status st = gitsub_open(path, rb->entry, &o, &gs->g, msg, msglen);
     switch (st) {
-    case GITSUB_OK: break;
-    case GITSUB_INVALID: return SUBMISSION_INVALID;
-    case GITSUB_NOT_FOUND: return SUBMISSION_NOT_FOUND;
+    case GITSUB_OK:
+        break;
+    case GITSUB_INVALID:
+        return SUBMISSION_INVALID;
+    case GITSUB_NOT_FOUND:
+        return SUBMISSION_NOT_FOUND;
     case GITSUB_UNTRUSTED: {
         size_t n = strlen(msg);
         snprintf(msg + n, msglen - n,
@@ -132,11 +135,13 @@ static enum submission_status read_repository(const struct rubric *rb, const cha
         return SUBMISSION_ERROR;
     }
     case GITSUB_ERROR:
-    default: return SUBMISSION_ERROR;
+    default:
+        return SUBMISSION_ERROR;
     }
     if (src && src->before_first) {
         if (!gs->g.has_first) {
-            snprintf(msg, msglen, "--before first: no commit on the first-parent history holds %s as a file", rb->entry);
+            snprintf(msg, msglen, "--before first: no commit on the first-parent history holds %s as a file",
+                     rb->entry);
             return SUBMISSION_INVALID;
         }
         char dir[PATH_MAX];
@@ -189,7 +194,8 @@ static void add_source_fields(json_t *result, const char *kind, const struct git
     bool first = src && src->before_first;
     json_object_set_new(o, "before", json_string(first ? "first" : "baseline"));
     json_object_set_new(o, "first_commit", g && first && g->has_first ? json_string(g->first.id) : json_null());
-    json_object_set_new(o, "starter_modified", g && first && g->has_first ? json_boolean(gs->starter_modified) : json_null());
+    json_object_set_new(o, "starter_modified",
+                        g && first && g->has_first ? json_boolean(gs->starter_modified) : json_null());
 }
 
 /* The skeleton every result has, whatever its status. */
@@ -201,16 +207,15 @@ static json_t *result_new(const struct grade_context *ctx, const struct submissi
      * rubric's author): json_text keeps a result whose bytes are not UTF-8
      * instead of losing it (found by fuzzing). */
     const char *subpath = sub ? sub->path : NULL;
-    json_t *r = json_pack("{s:s, s:o, s:f, s:f, s:[], s:{}, s:{s:s, s:s, s:o}, s:{s:o, s:s?}, s:o, s:{s:s}}",
-                          "status", status, "message", json_text(message, strlen(message)), "score", 0.0,
-                          "max_score", rb->max_score, "criteria", "runs", "rubric", "id", rb->id, "sha256",
-                          rb->sha256, "path", json_text(rb->path, strlen(rb->path)), "submission", "path",
-                          subpath ? json_text(subpath, strlen(subpath)) : json_null(), "sha256",
-                          sub && sub->source ? sub->sha256 : NULL, "python",
-                          ctx->python ? json_pack("{s:s, s:s}", "executable", ctx->python->executable, "version",
-                                                  ctx->python->version)
-                                      : json_null(),
-                          "grader", "version", GRADER_VERSION);
+    json_t *r = json_pack(
+        "{s:s, s:o, s:f, s:f, s:[], s:{}, s:{s:s, s:s, s:o}, s:{s:o, s:s?}, s:o, s:{s:s}}", "status", status, "message",
+        json_text(message, strlen(message)), "score", 0.0, "max_score", rb->max_score, "criteria", "runs", "rubric",
+        "id", rb->id, "sha256", rb->sha256, "path", json_text(rb->path, strlen(rb->path)), "submission", "path",
+        subpath ? json_text(subpath, strlen(subpath)) : json_null(), "sha256", sub && sub->source ? sub->sha256 : NULL,
+        "python",
+        ctx->python ? json_pack("{s:s, s:s}", "executable", ctx->python->executable, "version", ctx->python->version)
+                    : json_null(),
+        "grader", "version", GRADER_VERSION);
     return r;
 }
 
@@ -237,9 +242,9 @@ static void add_criteria(json_t *result, const struct rubric *rb, const struct c
         /* Feedback quotes the student's output and names: json_text never
          * lets a byte that is not UTF-8 drop the criterion. */
         json_array_append_new(arr, json_pack("{s:s, s:s, s:f, s:f, s:b, s:s, s:o}", "id", c->id, "title", c->title,
-                                             "points", cr[i].points, "max_points", c->points, "passed",
-                                             cr[i].passed, "visibility", rubric_visibility_name(c->visibility),
-                                             "feedback", json_text(cr[i].feedback, strlen(cr[i].feedback))));
+                                             "points", cr[i].points, "max_points", c->points, "passed", cr[i].passed,
+                                             "visibility", rubric_visibility_name(c->visibility), "feedback",
+                                             json_text(cr[i].feedback, strlen(cr[i].feedback))));
         score += cr[i].points;
     }
     json_object_set_new(result, "score", json_real(score));

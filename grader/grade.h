@@ -16,9 +16,9 @@
 
 /* Exit statuses of `grader grade`, documented in --help and README. */
 enum grade_exit {
-    GRADE_EXIT_VERDICT = 0,   /* a verdict: graded or invalid, whatever the score */
-    GRADE_EXIT_USAGE = 2,     /* bad usage or bad input to the grader itself */
-    GRADE_EXIT_INTERNAL = 3,  /* the grader failed: sandbox, baseline, interpreter */
+    GRADE_EXIT_VERDICT = 0,  /* a verdict: graded or invalid, whatever the score */
+    GRADE_EXIT_USAGE = 2,    /* bad usage or bad input to the grader itself */
+    GRADE_EXIT_INTERNAL = 3, /* the grader failed: sandbox, baseline, interpreter */
 };
 
 /* Where a submission's files come from.  A git repository is read from
@@ -27,28 +27,28 @@ enum grade_exit {
 struct run_record;
 
 struct grade_source {
-    const char *rev;          /* a revision instead of HEAD, or NULL */
-    bool has_deadline;        /* the last first-parent commit not after: */
+    const char *rev;   /* a revision instead of HEAD, or NULL */
+    bool has_deadline; /* the last first-parent commit not after: */
     time_t deadline;
-    int deadline_offset;      /* minutes east of UTC, for messages */
-    bool before_first;        /* the before run is the student's first
-                                 committed version, not the baseline */
-    bool worktree;            /* the folder on disk, even in a repository */
-    bool index;               /* the staged content (pre-commit hooks) */
-    const char *index_path;   /* with index: this index file instead of the
-                                 repository's (a hook's GIT_INDEX_FILE) */
-    bool trust_owner;         /* read a repository owned by another user */
+    int deadline_offset;    /* minutes east of UTC, for messages */
+    bool before_first;      /* the before run is the student's first
+                               committed version, not the baseline */
+    bool worktree;          /* the folder on disk, even in a repository */
+    bool index;             /* the staged content (pre-commit hooks) */
+    const char *index_path; /* with index: this index file instead of the
+                               repository's (a hook's GIT_INDEX_FILE) */
+    bool trust_owner;       /* read a repository owned by another user */
 };
 
 struct grade_context {
     const struct rubric *rubric;
-    const struct python_info *python;   /* NULL when it could not be resolved */
-    const char *python_error;           /* why, when python is NULL */
+    const struct python_info *python; /* NULL when it could not be resolved */
+    const char *python_error;         /* why, when python is NULL */
     const char *probe_script;
-    const char *probe_code;             /* NULL, or the precompiled runtime */
-    bool require_full;                  /* --isolation strict */
-    unsigned sandbox_disable;           /* GRADER_SANDBOX_DISABLE */
-    const struct grade_source *source;  /* NULL: HEAD of a repository, else the folder */
+    const char *probe_code;                 /* NULL, or the precompiled runtime */
+    bool require_full;                      /* --isolation strict */
+    unsigned sandbox_disable;               /* GRADER_SANDBOX_DISABLE */
+    const struct grade_source *source;      /* NULL: HEAD of a repository, else the folder */
     const struct run_record *shared_before; /* a batch's baseline run, reused
                                            (ignored with --before first) */
 };

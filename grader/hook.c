@@ -35,12 +35,12 @@ int hook_locate(const char *path, enum hook_kind kind, char *hook_path, size_t l
         snprintf(err, errlen, "%s is not in a git repository (%s)", path, git_says());
         goto out;
     }
-    const char *gitdir = git_repository_path(repo);   /* ends with '/' */
-    const char *top = git_repository_workdir(repo);   /* NULL when bare */
+    const char *gitdir = git_repository_path(repo); /* ends with '/' */
+    const char *top = git_repository_workdir(repo); /* NULL when bare */
     char dir[PATH_MAX];
     const char *hooks_path = NULL;
-    if (git_repository_config_snapshot(&cfg, repo) == 0 && git_config_get_string(&hooks_path, cfg, "core.hooksPath") == 0 &&
-        hooks_path[0]) {
+    if (git_repository_config_snapshot(&cfg, repo) == 0 &&
+        git_config_get_string(&hooks_path, cfg, "core.hooksPath") == 0 && hooks_path[0]) {
         const char *home = getenv("HOME");
         if (hooks_path[0] == '/')
             snprintf(dir, sizeof dir, "%s", hooks_path);

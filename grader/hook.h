@@ -14,10 +14,10 @@
 enum hook_kind { HOOK_PRE_COMMIT, HOOK_PRE_PUSH };
 
 enum hook_outcome {
-    HOOK_DONE,      /* installed, or removed */
-    HOOK_REFUSED,   /* someone else's hook is there; msg says what */
-    HOOK_ABSENT,    /* uninstall: there was no hook of ours */
-    HOOK_FAILED,    /* msg says why */
+    HOOK_DONE,    /* installed, or removed */
+    HOOK_REFUSED, /* someone else's hook is there; msg says what */
+    HOOK_ABSENT,  /* uninstall: there was no hook of ours */
+    HOOK_FAILED,  /* msg says why */
 };
 
 /* "pre-commit" or "pre-push". */

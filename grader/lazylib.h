@@ -37,10 +37,10 @@ void *lazylib_sym(enum lazylib lib, const char *name, void **slot);
  * takes the call's result for a constant), so it sees a direct call. */
 #define LAZYLIB_FN(lib, fn) fn
 #else
-#define LAZYLIB_FN(lib, fn)                                                                                       \
-    (__extension__({                                                                                              \
-        static void *lazylib_slot_;                                                                               \
-        (__typeof__(&(fn)))lazylib_sym(lib, #fn, &lazylib_slot_);                                                 \
+#define LAZYLIB_FN(lib, fn)                                                                                            \
+    (__extension__({                                                                                                   \
+        static void *lazylib_slot_;                                                                                    \
+        (__typeof__(&(fn)))lazylib_sym(lib, #fn, &lazylib_slot_);                                                      \
     }))
 #endif
 #endif

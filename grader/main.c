@@ -223,7 +223,7 @@ static int parse_deadline(const char *text, time_t *when, int *offset_min)
         return -1;
     struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = sec};
     time_t t = timegm(&tm);
-    if (t == (time_t)-1 || tm.tm_mday != d)   /* 2026-02-30 normalised away */
+    if (t == (time_t)-1 || tm.tm_mday != d) /* 2026-02-30 normalised away */
         return -1;
     *when = t - (time_t)off * 60;
     *offset_min = off;
@@ -236,7 +236,9 @@ static int parse_deadline(const char *text, time_t *when, int *offset_min)
 static int source_option(const char *cmd, int c, const char *arg, struct grade_source *src)
 {
     switch (c) {
-    case 'R': src->rev = arg; return 1;
+    case 'R':
+        src->rev = arg;
+        return 1;
     case 'D':
         if (parse_deadline(arg, &src->deadline, &src->deadline_offset) < 0) {
             fprintf(stderr,
@@ -255,10 +257,17 @@ static int source_option(const char *cmd, int c, const char *arg, struct grade_s
             return -1;
         }
         return 1;
-    case 'W': src->worktree = true; return 1;
-    case 'I': src->index = true; return 1;
-    case 'T': src->trust_owner = true; return 1;
-    default: return 0;
+    case 'W':
+        src->worktree = true;
+        return 1;
+    case 'I':
+        src->index = true;
+        return 1;
+    case 'T':
+        src->trust_owner = true;
+        return 1;
+    default:
+        return 0;
     }
 }
 
@@ -274,11 +283,13 @@ static int source_option(const char *cmd, int c, const char *arg, struct grade_s
 
 static int cmd_grade(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"rubric", required_argument, NULL, 'r'}, {"format", required_argument, NULL, 'f'},
-        {"python", required_argument, NULL, 'p'}, {"isolation", required_argument, NULL, 'i'},
-        {"help", no_argument, NULL, 'h'},        SOURCE_OPTIONS,
-        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"rubric", required_argument, NULL, 'r'},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {"python", required_argument, NULL, 'p'},
+                                         {"isolation", required_argument, NULL, 'i'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         SOURCE_OPTIONS,
+                                         {NULL, 0, NULL, 0}};
     const char *rubric_path = NULL, *format = "text", *python = NULL, *isolation = "auto";
     struct grade_source src = {0};
     int c;
@@ -290,12 +301,24 @@ static int cmd_grade(int argc, char **argv)
         if (so > 0)
             continue;
         switch (c) {
-        case 'r': rubric_path = optarg; break;
-        case 'f': format = optarg; break;
-        case 'p': python = optarg; break;
-        case 'i': isolation = optarg; break;
-        case 'h': usage_grade(stdout); return 0;
-        default: usage_grade(stderr); return EXIT_USAGE;
+        case 'r':
+            rubric_path = optarg;
+            break;
+        case 'f':
+            format = optarg;
+            break;
+        case 'p':
+            python = optarg;
+            break;
+        case 'i':
+            isolation = optarg;
+            break;
+        case 'h':
+            usage_grade(stdout);
+            return 0;
+        default:
+            usage_grade(stderr);
+            return EXIT_USAGE;
         }
     }
     if (src.worktree && src.index) {
@@ -356,7 +379,6 @@ static int cmd_grade(int argc, char **argv)
     session_close(&se);
     return rc;
 }
-
 
 /* ---- grader check, and the hooks that run it -------------------------- */
 
@@ -424,11 +446,14 @@ static void usage_check(FILE *out)
 
 static int cmd_check(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"rubric", required_argument, NULL, 'r'},    {"format", required_argument, NULL, 'f'},
-        {"python", required_argument, NULL, 'p'},    {"isolation", required_argument, NULL, 'i'},
-        {"min-score", required_argument, NULL, 'm'}, {"index", no_argument, NULL, 'I'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"rubric", required_argument, NULL, 'r'},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {"python", required_argument, NULL, 'p'},
+                                         {"isolation", required_argument, NULL, 'i'},
+                                         {"min-score", required_argument, NULL, 'm'},
+                                         {"index", no_argument, NULL, 'I'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     const char *rubric_path = NULL, *format = "text", *python = NULL, *isolation = "auto";
     double min_score = -1;
     struct grade_source src = {.worktree = true};
@@ -436,14 +461,31 @@ static int cmd_check(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'r': rubric_path = optarg; break;
-        case 'f': format = optarg; break;
-        case 'p': python = optarg; break;
-        case 'i': isolation = optarg; break;
-        case 'm': min_score = parse_min_score("check", optarg, &bad); break;
-        case 'I': src.index = true; src.worktree = false; break;
-        case 'h': usage_check(stdout); return 0;
-        default: usage_check(stderr); return EXIT_USAGE;
+        case 'r':
+            rubric_path = optarg;
+            break;
+        case 'f':
+            format = optarg;
+            break;
+        case 'p':
+            python = optarg;
+            break;
+        case 'i':
+            isolation = optarg;
+            break;
+        case 'm':
+            min_score = parse_min_score("check", optarg, &bad);
+            break;
+        case 'I':
+            src.index = true;
+            src.worktree = false;
+            break;
+        case 'h':
+            usage_check(stdout);
+            return 0;
+        default:
+            usage_check(stderr);
+            return EXIT_USAGE;
         }
     }
     if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
@@ -530,25 +572,45 @@ static void sh_append(char *buf, size_t len, const char *word)
 
 static int hook_install_cmd(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"pre-commit", no_argument, NULL, 'c'},      {"pre-push", no_argument, NULL, 'u'},
-        {"min-score", required_argument, NULL, 'm'}, {"rubric", required_argument, NULL, 'r'},
-        {"python", required_argument, NULL, 'p'},    {"force", no_argument, NULL, 'F'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"pre-commit", no_argument, NULL, 'c'},
+                                         {"pre-push", no_argument, NULL, 'u'},
+                                         {"min-score", required_argument, NULL, 'm'},
+                                         {"rubric", required_argument, NULL, 'r'},
+                                         {"python", required_argument, NULL, 'p'},
+                                         {"force", no_argument, NULL, 'F'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     bool pre_commit = false, pre_push = false, force = false;
     const char *min = NULL, *rubric = NULL, *python = NULL;
     int c, bad = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'c': pre_commit = true; break;
-        case 'u': pre_push = true; break;
-        case 'm': min = optarg; parse_min_score("hook install", optarg, &bad); break;
-        case 'r': rubric = optarg; break;
-        case 'p': python = optarg; break;
-        case 'F': force = true; break;
-        case 'h': usage_hook(stdout); return 0;
-        default: usage_hook(stderr); return EXIT_USAGE;
+        case 'c':
+            pre_commit = true;
+            break;
+        case 'u':
+            pre_push = true;
+            break;
+        case 'm':
+            min = optarg;
+            parse_min_score("hook install", optarg, &bad);
+            break;
+        case 'r':
+            rubric = optarg;
+            break;
+        case 'p':
+            python = optarg;
+            break;
+        case 'F':
+            force = true;
+            break;
+        case 'h':
+            usage_hook(stdout);
+            return 0;
+        default:
+            usage_hook(stderr);
+            return EXIT_USAGE;
         }
     }
     if (argc - optind > 1) {
@@ -605,7 +667,8 @@ static int hook_install_cmd(int argc, char **argv)
         }
         char script[5 * PATH_MAX];
         snprintf(script, sizeof script,
-                 "#!/bin/sh\n" HOOK_MARKER " %s: it grades what you %s with 'grader check'.\n"
+                 "#!/bin/sh\n" HOOK_MARKER
+                 " %s: it grades what you %s with 'grader check'.\n"
                  "# 'grader hook uninstall' removes it; 'git %s --no-verify' skips it once.\n"
                  "%s \"$@\"\n",
                  GRADER_VERSION, kind == HOOK_PRE_COMMIT ? "commit" : "push",
@@ -659,7 +722,7 @@ static int push_line(const char *line, char *sha, size_t shalen, char *ref, size
     if ((n != 40 && n != 64) || strspn(lsha, "0123456789abcdef") != n)
         return 0;
     if (strspn(lsha, "0") == n)
-        return 0;   /* deleting a remote ref: nothing to grade */
+        return 0; /* deleting a remote ref: nothing to grade */
     snprintf(sha, shalen, "%s", lsha);
     snprintf(ref, reflen, "%s", rref);
     return 1;
@@ -686,11 +749,21 @@ static int hook_run_cmd(int argc, char **argv)
     /* '+': git passes the remote's name and URL after our options. */
     while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
         switch (c) {
-        case 'm': min_score = parse_min_score("hook run", optarg, &bad); break;
-        case 'r': rubric = optarg; break;
-        case 'p': python = optarg; break;
-        case 'h': usage_hook(stdout); return 0;
-        default: usage_hook(stderr); return EXIT_USAGE;
+        case 'm':
+            min_score = parse_min_score("hook run", optarg, &bad);
+            break;
+        case 'r':
+            rubric = optarg;
+            break;
+        case 'p':
+            python = optarg;
+            break;
+        case 'h':
+            usage_hook(stdout);
+            return 0;
+        default:
+            usage_hook(stderr);
+            return EXIT_USAGE;
         }
     }
     if (bad)
@@ -725,11 +798,12 @@ static int hook_run_cmd(int argc, char **argv)
         }
         json_decref(result);
         if (rc == CHECK_FAIL)
-            printf("\nCommit stopped by grader's pre-commit hook. Fix the failures above, or commit with "
-                   "--no-verify to skip the check.\n");
+            printf(
+                "\nCommit stopped by grader's pre-commit hook. Fix the failures above, or commit with "
+                "--no-verify to skip the check.\n");
     } else {
         char line[4096], sha[128], ref[1024];
-        const char *to_ref = getenv("PRE_COMMIT_TO_REF");   /* the pre-commit framework's pre-push */
+        const char *to_ref = getenv("PRE_COMMIT_TO_REF"); /* the pre-commit framework's pre-push */
         bool any = false;
         while (rc != EXIT_INTERNAL) {
             if (to_ref && *to_ref) {
@@ -761,8 +835,9 @@ static int hook_run_cmd(int argc, char **argv)
             putchar('\n');
         }
         if (rc == CHECK_FAIL)
-            printf("Push stopped by grader's pre-push hook. Fix the failures above, or push with --no-verify "
-                   "to skip the check.\n");
+            printf(
+                "Push stopped by grader's pre-push hook. Fix the failures above, or push with --no-verify "
+                "to skip the check.\n");
     }
     session_close(&se);
     return rc;
@@ -783,7 +858,6 @@ static int cmd_hook(int argc, char **argv)
     fprintf(stderr, "grader hook: unknown action '%s'; use install, uninstall or run\n", argv[1]);
     return EXIT_USAGE;
 }
-
 
 /* ---- grader batch and grader merge ------------------------------------- */
 
@@ -832,13 +906,17 @@ static double parse_positive(const char *opt, const char *text, int *bad);
 
 static int cmd_batch(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"rubric", required_argument, NULL, 'r'},    {"python", required_argument, NULL, 'p'},
-        {"jobs", required_argument, NULL, 'j'},      {"output", required_argument, NULL, 'o'},
-        {"resume", no_argument, NULL, 'u'},          {"shard", required_argument, NULL, 's'},
-        {"isolation", required_argument, NULL, 'i'}, {"help", no_argument, NULL, 'h'},
-        {"cache", required_argument, NULL, 'C'},     SOURCE_OPTIONS,
-        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"rubric", required_argument, NULL, 'r'},
+                                         {"python", required_argument, NULL, 'p'},
+                                         {"jobs", required_argument, NULL, 'j'},
+                                         {"output", required_argument, NULL, 'o'},
+                                         {"resume", no_argument, NULL, 'u'},
+                                         {"shard", required_argument, NULL, 's'},
+                                         {"isolation", required_argument, NULL, 'i'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {"cache", required_argument, NULL, 'C'},
+                                         SOURCE_OPTIONS,
+                                         {NULL, 0, NULL, 0}};
     const char *rubric_path = NULL, *python = NULL, *outdir = "grader-results", *isolation = NULL, *cache = NULL;
     unsigned jobs = 0, shard_k = 0, shard_n = 0;
     bool resume = false;
@@ -852,12 +930,24 @@ static int cmd_batch(int argc, char **argv)
         if (so > 0)
             continue;
         switch (c) {
-        case 'r': rubric_path = optarg; break;
-        case 'p': python = optarg; break;
-        case 'j': jobs = (unsigned)parse_positive("-j", optarg, &bad); break;
-        case 'o': outdir = optarg; break;
-        case 'u': resume = true; break;
-        case 'C': cache = optarg; break;
+        case 'r':
+            rubric_path = optarg;
+            break;
+        case 'p':
+            python = optarg;
+            break;
+        case 'j':
+            jobs = (unsigned)parse_positive("-j", optarg, &bad);
+            break;
+        case 'o':
+            outdir = optarg;
+            break;
+        case 'u':
+            resume = true;
+            break;
+        case 'C':
+            cache = optarg;
+            break;
         case 's':
             /* Nine digits at most: "%u" alone is undefined when it overflows. */
             // NOLINTNEXTLINE(cert-err34-c)
@@ -866,9 +956,15 @@ static int cmd_batch(int argc, char **argv)
                 bad = 1;
             }
             break;
-        case 'i': isolation = optarg; break;
-        case 'h': usage_batch(stdout); return 0;
-        default: usage_batch(stderr); return EXIT_USAGE;
+        case 'i':
+            isolation = optarg;
+            break;
+        case 'h':
+            usage_batch(stdout);
+            return 0;
+        default:
+            usage_batch(stderr);
+            return EXIT_USAGE;
         }
     }
     if (isolation && strcmp(isolation, "auto") != 0 && strcmp(isolation, "strict") != 0) {
@@ -943,8 +1039,7 @@ static int cmd_batch(int argc, char **argv)
         fprintf(stderr, "grader batch: %s\n", err);
         rc = br == -2 ? EXIT_USAGE : EXIT_INTERNAL;
     } else if (batch_finish(&se.rb, outdir, err, sizeof err) < 0) {
-        fprintf(stderr, "grader batch: the results are in %s/results.jsonl, but the reports failed: %s\n", outdir,
-                err);
+        fprintf(stderr, "grader batch: the results are in %s/results.jsonl, but the reports failed: %s\n", outdir, err);
         rc = EXIT_INTERNAL;
     } else {
         fprintf(stderr,
@@ -970,8 +1065,12 @@ static int cmd_merge(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         switch (c) {
-        case 'r': rubric_path = optarg; break;
-        case 'o': outdir = optarg; break;
+        case 'r':
+            rubric_path = optarg;
+            break;
+        case 'o':
+            outdir = optarg;
+            break;
         case 'h':
         default:
             fprintf(c == 'h' ? stdout : stderr,
@@ -1018,8 +1117,12 @@ static int cmd_export(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         switch (c) {
-        case 'r': rubric_path = optarg; break;
-        case 'o': out = optarg; break;
+        case 'r':
+            rubric_path = optarg;
+            break;
+        case 'o':
+            out = optarg;
+            break;
         case 'h':
         default:
             fprintf(c == 'h' ? stdout : stderr,
@@ -1058,10 +1161,11 @@ static int cmd_export(int argc, char **argv)
 static int cmd_parse_tracemalloc(int argc, char **argv)
 {
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        printf("usage: grader parse-tracemalloc [FILE]\n\n"
-               "Reads tracemalloc output (a script's stdout) from FILE or standard input and\n"
-               "prints every Statistic/StatisticDiff line found as a JSON array; other lines\n"
-               "are skipped.  Exit status 0, or 2 when FILE cannot be read.\n");
+        printf(
+            "usage: grader parse-tracemalloc [FILE]\n\n"
+            "Reads tracemalloc output (a script's stdout) from FILE or standard input and\n"
+            "prints every Statistic/StatisticDiff line found as a JSON array; other lines\n"
+            "are skipped.  Exit status 0, or 2 when FILE cannot be read.\n");
         return 0;
     }
     if (argc > 2) {
@@ -1114,9 +1218,10 @@ static int cmd_parse_tracemalloc(int argc, char **argv)
 static int cmd_rubric(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        printf("usage: grader rubric check FILE\n\n"
-               "Validates a rubric; prints 'FILE: ok (N criteria, M points)' or\n"
-               "'FILE:LINE:COLUMN: what is wrong'.  Exit status 0 when valid, 2 otherwise.\n");
+        printf(
+            "usage: grader rubric check FILE\n\n"
+            "Validates a rubric; prints 'FILE: ok (N criteria, M points)' or\n"
+            "'FILE:LINE:COLUMN: what is wrong'.  Exit status 0 when valid, 2 otherwise.\n");
         return argc < 2 ? EXIT_USAGE : 0;
     }
     if (strcmp(argv[1], "check") != 0 || argc != 3) {
@@ -1135,7 +1240,6 @@ static int cmd_rubric(int argc, char **argv)
     rubric_free(&rb);
     return 0;
 }
-
 
 static void usage_sandbox(FILE *out)
 {
@@ -1212,31 +1316,53 @@ static int repeat_runs(const struct sandbox_spec *spec, unsigned n)
 
 static int cmd_sandbox(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"time", required_argument, NULL, 't'},      {"wall", required_argument, NULL, 'w'},
-        {"memory", required_argument, NULL, 'm'},    {"processes", required_argument, NULL, 'n'},
-        {"output", required_argument, NULL, 'o'},    {"format", required_argument, NULL, 'f'},
-        {"isolation", required_argument, NULL, 'i'}, {"help", no_argument, NULL, 'h'},
-        {"ro", required_argument, NULL, 'r'},        {"repeat", required_argument, NULL, 'R'},
-        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"time", required_argument, NULL, 't'},
+                                         {"wall", required_argument, NULL, 'w'},
+                                         {"memory", required_argument, NULL, 'm'},
+                                         {"processes", required_argument, NULL, 'n'},
+                                         {"output", required_argument, NULL, 'o'},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {"isolation", required_argument, NULL, 'i'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {"ro", required_argument, NULL, 'r'},
+                                         {"repeat", required_argument, NULL, 'R'},
+                                         {NULL, 0, NULL, 0}};
     unsigned repeat = 1;
     const char *ro_paths[9] = {NULL};
     int nro = 0;
-    struct sandbox_limits lim = {.cpu_seconds = 10, .wall_seconds = 20, .memory_bytes = 512u << 20,
-                                 .processes = 64, .file_size_bytes = 16u << 20, .output_bytes = 256u << 10};
+    struct sandbox_limits lim = {.cpu_seconds = 10,
+                                 .wall_seconds = 20,
+                                 .memory_bytes = 512u << 20,
+                                 .processes = 64,
+                                 .file_size_bytes = 16u << 20,
+                                 .output_bytes = 256u << 10};
     const char *format = "text", *isolation = "auto";
     int c, bad = 0;
     optind = 1;
     /* '+': stop at the first non-option so COMMAND's own flags stay its own. */
     while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
         switch (c) {
-        case 't': lim.cpu_seconds = parse_positive("--time", optarg, &bad); break;
-        case 'w': lim.wall_seconds = parse_positive("--wall", optarg, &bad); break;
-        case 'm': lim.memory_bytes = (size_t)(parse_positive("--memory", optarg, &bad) * 1024 * 1024); break;
-        case 'n': lim.processes = (unsigned)parse_positive("--processes", optarg, &bad); break;
-        case 'o': lim.output_bytes = (size_t)(parse_positive("--output", optarg, &bad) * 1024); break;
-        case 'f': format = optarg; break;
-        case 'i': isolation = optarg; break;
+        case 't':
+            lim.cpu_seconds = parse_positive("--time", optarg, &bad);
+            break;
+        case 'w':
+            lim.wall_seconds = parse_positive("--wall", optarg, &bad);
+            break;
+        case 'm':
+            lim.memory_bytes = (size_t)(parse_positive("--memory", optarg, &bad) * 1024 * 1024);
+            break;
+        case 'n':
+            lim.processes = (unsigned)parse_positive("--processes", optarg, &bad);
+            break;
+        case 'o':
+            lim.output_bytes = (size_t)(parse_positive("--output", optarg, &bad) * 1024);
+            break;
+        case 'f':
+            format = optarg;
+            break;
+        case 'i':
+            isolation = optarg;
+            break;
         case 'r':
             if (nro >= 8 || optarg[0] != '/') {
                 fprintf(stderr, "grader sandbox: --ro %s: give at most 8 absolute paths\n", optarg);
@@ -1245,9 +1371,15 @@ static int cmd_sandbox(int argc, char **argv)
                 ro_paths[nro++] = optarg;
             }
             break;
-        case 'R': repeat = (unsigned)parse_positive("--repeat", optarg, &bad); break;
-        case 'h': usage_sandbox(stdout); return 0;
-        default: usage_sandbox(stderr); return EXIT_USAGE;
+        case 'R':
+            repeat = (unsigned)parse_positive("--repeat", optarg, &bad);
+            break;
+        case 'h':
+            usage_sandbox(stdout);
+            return 0;
+        default:
+            usage_sandbox(stderr);
+            return EXIT_USAGE;
         }
     }
     if (repeat < 1 || repeat > 100000) {
@@ -1283,9 +1415,13 @@ static int cmd_sandbox(int argc, char **argv)
         fprintf(stderr, "grader sandbox: %s\n", err);
         return EXIT_USAGE;
     }
-    struct sandbox_spec spec = {.argv = (const char *const *)(argv + optind), .envp = envp, .channel_fd = -1,
-                                .limits = lim, .require_full = strcmp(isolation, "strict") == 0,
-                                .disable = disable, .ro_paths = nro ? ro_paths : NULL};
+    struct sandbox_spec spec = {.argv = (const char *const *)(argv + optind),
+                                .envp = envp,
+                                .channel_fd = -1,
+                                .limits = lim,
+                                .require_full = strcmp(isolation, "strict") == 0,
+                                .disable = disable,
+                                .ro_paths = nro ? ro_paths : NULL};
     struct sandbox_result res;
     memset(&res, 0, sizeof res);
     if (repeat > 1)
@@ -1297,13 +1433,13 @@ static int cmd_sandbox(int argc, char **argv)
     }
     const char *limit = sandbox_limit_name(res.limit);
     if (strcmp(format, "json") == 0) {
-        json_t *o = json_pack("{s:i, s:i, s:b, s:s?, s:I, s:I, s:I, s:I, s:b, s:I, s:b, s:o, s:o}",
-                              "exit_code", res.exit_code, "signal", res.signal, "timed_out", res.timed_out, "limit",
-                              limit, "wall_ms", (json_int_t)res.wall_ms, "cpu_ms", (json_int_t)res.cpu_ms,
-                              "max_rss_kb", (json_int_t)res.max_rss_kb, "stdout_bytes", (json_int_t)res.out.total,
-                              "stdout_truncated", res.out.truncated, "stderr_bytes", (json_int_t)res.err.total,
-                              "stderr_truncated", res.err.truncated, "stdout", json_text(res.out.data, res.out.len),
-                              "stderr", json_text(res.err.data, res.err.len));
+        json_t *o = json_pack("{s:i, s:i, s:b, s:s?, s:I, s:I, s:I, s:I, s:b, s:I, s:b, s:o, s:o}", "exit_code",
+                              res.exit_code, "signal", res.signal, "timed_out", res.timed_out, "limit", limit,
+                              "wall_ms", (json_int_t)res.wall_ms, "cpu_ms", (json_int_t)res.cpu_ms, "max_rss_kb",
+                              (json_int_t)res.max_rss_kb, "stdout_bytes", (json_int_t)res.out.total, "stdout_truncated",
+                              res.out.truncated, "stderr_bytes", (json_int_t)res.err.total, "stderr_truncated",
+                              res.err.truncated, "stdout", json_text(res.out.data, res.out.len), "stderr",
+                              json_text(res.err.data, res.err.len));
         json_object_set_new(o, "isolation", result_isolation_json(&res));
         json_dumpf(o, stdout, JSON_INDENT(2));
         putchar('\n');
@@ -1313,10 +1449,11 @@ static int cmd_sandbox(int argc, char **argv)
             fwrite(res.out.data, 1, res.out.len, stdout);
         if (res.err.len)
             fwrite(res.err.data, 1, res.err.len, stderr);
-        fprintf(stderr, "grader sandbox: exit %d, signal %d, limit %s%s, cpu %ld ms, wall %ld ms, max rss %ld KB\n"
-                        "grader sandbox: isolation: %s\n",
-                res.exit_code, res.signal, limit ? limit : "none", res.timed_out ? " (timed out)" : "",
-                res.cpu_ms, res.wall_ms, res.max_rss_kb, res.isolation);
+        fprintf(stderr,
+                "grader sandbox: exit %d, signal %d, limit %s%s, cpu %ld ms, wall %ld ms, max rss %ld KB\n"
+                "grader sandbox: isolation: %s\n",
+                res.exit_code, res.signal, limit ? limit : "none", res.timed_out ? " (timed out)" : "", res.cpu_ms,
+                res.wall_ms, res.max_rss_kb, res.isolation);
     }
     sandbox_result_free(&res);
     return 0;
@@ -1327,17 +1464,21 @@ static int cmd_sandbox(int argc, char **argv)
 static int cmd_doctor(int argc, char **argv)
 {
     if (argc > 1) {
-        printf("usage: grader doctor\n\n"
-               "Runs /bin/true in the sandbox and prints which isolation layers were\n"
-               "active and why any was not, then the Python the grader would use.\n"
-               "Exit status 0, or 3 when the sandbox cannot run at all.\n");
+        printf(
+            "usage: grader doctor\n\n"
+            "Runs /bin/true in the sandbox and prints which isolation layers were\n"
+            "active and why any was not, then the Python the grader would use.\n"
+            "Exit status 0, or 3 when the sandbox cannot run at all.\n");
         return strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ? 0 : EXIT_USAGE;
     }
     const char *targv[] = {"/bin/true", NULL};
     const char *envp[] = {"PATH=/usr/bin:/bin", NULL};
-    struct sandbox_spec spec = {.argv = targv, .envp = envp, .channel_fd = -1,
-                                .limits = {.cpu_seconds = 5, .wall_seconds = 10, .memory_bytes = 256u << 20,
-                                           .processes = 16, .output_bytes = 4096}};
+    struct sandbox_spec spec = {
+        .argv = targv,
+        .envp = envp,
+        .channel_fd = -1,
+        .limits = {
+            .cpu_seconds = 5, .wall_seconds = 10, .memory_bytes = 256u << 20, .processes = 16, .output_bytes = 4096}};
     struct sandbox_result res;
     memset(&res, 0, sizeof res);
     int rc = 0;

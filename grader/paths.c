@@ -59,7 +59,8 @@ int paths_data_dir(char *out, size_t len, char *err, size_t errlen)
     }
     snprintf(err, errlen,
              "cannot find the grader's data (rubrics and runtime) near %s; "
-             "run 'make install' or set GRADER_DATA_DIR", exe);
+             "run 'make install' or set GRADER_DATA_DIR",
+             exe);
     return -1;
 }
 
@@ -130,9 +131,12 @@ int paths_sandbox_disable(unsigned *bits, char *err, size_t errlen)
     static const struct {
         const char *word;
         unsigned bit;
-    } names[] = {{"namespaces", SANDBOX_NO_NAMESPACES}, {"userns", SANDBOX_NO_USERNS},
-                 {"cgroups", SANDBOX_NO_CGROUPS},       {"seccomp", SANDBOX_NO_SECCOMP},
-                 {"landlock", SANDBOX_NO_LANDLOCK},     {"minimal-root", SANDBOX_NO_MINIMAL_ROOT},
+    } names[] = {{"namespaces", SANDBOX_NO_NAMESPACES},
+                 {"userns", SANDBOX_NO_USERNS},
+                 {"cgroups", SANDBOX_NO_CGROUPS},
+                 {"seccomp", SANDBOX_NO_SECCOMP},
+                 {"landlock", SANDBOX_NO_LANDLOCK},
+                 {"minimal-root", SANDBOX_NO_MINIMAL_ROOT},
                  {"uid", SANDBOX_NO_UID}};
     const char *env = getenv("GRADER_SANDBOX_DISABLE");
     *bits = 0;
@@ -143,8 +147,10 @@ int paths_sandbox_disable(unsigned *bits, char *err, size_t errlen)
             if (strlen(names[i].word) == n && strncmp(p, names[i].word, n) == 0)
                 break;
         if (n && i == sizeof names / sizeof *names) {
-            snprintf(err, errlen, "GRADER_SANDBOX_DISABLE: unknown layer '%.*s'; use namespaces, userns, cgroups, "
-                                  "seccomp, landlock, minimal-root or uid", (int)n, p);
+            snprintf(err, errlen,
+                     "GRADER_SANDBOX_DISABLE: unknown layer '%.*s'; use namespaces, userns, cgroups, "
+                     "seccomp, landlock, minimal-root or uid",
+                     (int)n, p);
             return -1;
         }
         if (n)
@@ -206,7 +212,7 @@ void paths_sweep_stale(void)
                 continue;
             char path[PATH_MAX];
             if ((size_t)snprintf(path, sizeof path, "%s/%s", tmp, de->d_name) < sizeof path)
-                paths_remove_tree(path);   /* ours alone: written by a grader */
+                paths_remove_tree(path); /* ours alone: written by a grader */
         }
     }
     closedir(d);

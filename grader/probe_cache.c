@@ -51,8 +51,8 @@ int probe_cache_prepare(const struct python_info *python, const char *probe_scri
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    char *argv[] = {(char *)python->executable, "-E", "-s", "-S", "-B", "-c", (char *)COMPILE, core, out, src_sha,
-                    NULL};
+    char *argv[] = {
+        (char *)python->executable, "-E", "-s", "-S", "-B", "-c", (char *)COMPILE, core, out, src_sha, NULL};
     pid_t pid;
     int rc = posix_spawn(&pid, python->executable, &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);

@@ -190,8 +190,10 @@ int python_resolve(const char *requested, struct python_info *info, char *err, s
         return -1;
     }
     if (strcmp(impl, "cpython") != 0) {
-        snprintf(err, errlen, "%s is %s %s; the grader needs CPython (reference counting and the gc module behave differently elsewhere)",
-                 info->executable, impl, ver);
+        snprintf(
+            err, errlen,
+            "%s is %s %s; the grader needs CPython (reference counting and the gc module behave differently elsewhere)",
+            info->executable, impl, ver);
         return -1;
     }
     return 0;

@@ -13,7 +13,7 @@ struct python_info {
     char executable[PATH_MAX]; /* absolute, symlinks resolved */
     char version[32];          /* "3.11.7" */
     int major, minor;
-    char implementation[32];   /* "cpython" */
+    char implementation[32]; /* "cpython" */
 };
 
 /* Returns 0, or -1 with a message saying what to do. */

@@ -678,9 +678,10 @@ int report_junit_xml(const struct rubric *rb, json_t *results, FILE *out, char *
                 put_esc_json(out, get(r, "message"), ESC_TEXT);
                 fputs("</error>\n", out);
             } else if (!cj) {
-                fputs("      <skipped message=\"this result has no such criterion (graded with another "
-                      "rubric?)\"/>\n",
-                      out);
+                fputs(
+                    "      <skipped message=\"this result has no such criterion (graded with another "
+                    "rubric?)\"/>\n",
+                    out);
             } else if (!passed(cj)) {
                 json_t *fb = get(cj, "feedback");
                 fputs("      <failure message=\"", out);
@@ -745,13 +746,15 @@ static void md_submission(FILE *out, json_t *r)
         if (json_is_true(late)) {
             json_int_t n = json_integer_value(get(sub, "later_commits"));
             if (n > 0)
-                fprintf(out, "- Late: yes. %lld later commit%s %s not graded: the grade is for the last commit "
-                             "before the deadline.\n",
+                fprintf(out,
+                        "- Late: yes. %lld later commit%s %s not graded: the grade is for the last commit "
+                        "before the deadline.\n",
                         (long long)n, n == 1 ? "" : "s", n == 1 ? "was" : "were");
             else
-                fputs("- Late: yes. Later commits were not graded: the grade is for the last commit before the "
-                      "deadline.\n",
-                      out);
+                fputs(
+                    "- Late: yes. Later commits were not graded: the grade is for the last commit before the "
+                    "deadline.\n",
+                    out);
         } else if (json_is_false(late)) {
             fputs("- Late: no.\n", out);
         }
@@ -791,9 +794,10 @@ int report_feedback_md(const struct rubric *rb, json_t *r, FILE *out, char *err,
     put_md(out, rb->title ? rb->title : rb->id ? rb->id : "");
     fputs("\n\n", out);
     if (st == ST_ERROR) {
-        fputs("**The grader failed on your submission. This is not your fault**: your instructor will look into it "
-              "and grade it again.\n\nWhat went wrong: ",
-              out);
+        fputs(
+            "**The grader failed on your submission. This is not your fault**: your instructor will look into it "
+            "and grade it again.\n\nWhat went wrong: ",
+            out);
         put_md_json(out, get(r, "message"), "");
         fputs("\n", out);
     } else if (st == ST_INVALID) {
@@ -822,8 +826,9 @@ int report_feedback_md(const struct rubric *rb, json_t *r, FILE *out, char *err,
         }
     }
     if (s.hid_n)
-        fprintf(out, "\n%zu hidden criteri%s (%s points) %s checked when your instructor grades; %s not described "
-                     "here, and the total is not shown, since it would tell how %s went.\n",
+        fprintf(out,
+                "\n%zu hidden criteri%s (%s points) %s checked when your instructor grades; %s not described "
+                "here, and the total is not shown, since it would tell how %s went.\n",
                 s.hid_n, plural(s.hid_n, "on", "a"), num("%g", s.hid_max).s, plural(s.hid_n, "is", "are"),
                 plural(s.hid_n, "it is", "they are"), plural(s.hid_n, "it", "they"));
     fputs("\n## Submission\n\n", out);
@@ -914,9 +919,10 @@ static json_t *gradescope_output(json_t *r)
         put_md_json(f, get(r, "message"), "");
         fputs("\n\n", f);
     } else if (st == ST_ERROR) {
-        fputs("**The grader failed on your submission. This is not your fault**: your instructor will look into it "
-              "and grade it again. What went wrong: ",
-              f);
+        fputs(
+            "**The grader failed on your submission. This is not your fault**: your instructor will look into it "
+            "and grade it again. What went wrong: ",
+            f);
         put_md_json(f, get(r, "message"), "");
         fputs("\n\n", f);
     }
@@ -934,12 +940,12 @@ static json_t *gradescope_tests(const struct rubric *rb, json_t *r)
     json_t *tests = json_array();
     int st = status_of(r);
     if (st != ST_GRADED) {
-        json_array_append_new(
-            tests, json_pack("{s:s, s:s, s:i, s:o, s:s, s:o, s:s}", "name",
-                             st == ST_INVALID ? "Your submission cannot be graded"
-                                              : "The grader failed (not your fault; it will be regraded)",
-                             "number", "1", "score", 0, "max_score", jnum(rb->max_score), "status", "failed",
-                             "output", jtext(get(r, "message"), 0, ""), "visibility", "visible"));
+        json_array_append_new(tests,
+                              json_pack("{s:s, s:s, s:i, s:o, s:s, s:o, s:s}", "name",
+                                        st == ST_INVALID ? "Your submission cannot be graded"
+                                                         : "The grader failed (not your fault; it will be regraded)",
+                                        "number", "1", "score", 0, "max_score", jnum(rb->max_score), "status", "failed",
+                                        "output", jtext(get(r, "message"), 0, ""), "visibility", "visible"));
         return tests;
     }
     for (size_t k = 0; k < rb->ncriteria; k++) {
@@ -947,8 +953,9 @@ static json_t *gradescope_tests(const struct rubric *rb, json_t *r)
         json_t *c = crit_of(r, cr->id);
         char number[24];
         snprintf(number, sizeof number, "%zu", k + 1);
-        json_t *output = c ? jtext(get(c, "feedback"), 0, "")
-                           : json_string("Not graded: this result has no such criterion (graded with another rubric?).");
+        json_t *output =
+            c ? jtext(get(c, "feedback"), 0, "")
+              : json_string("Not graded: this result has no such criterion (graded with another rubric?).");
         json_array_append_new(
             tests, json_pack("{s:o, s:s, s:o, s:o, s:s, s:o, s:s}", "name",
                              json_text(cr->title ? cr->title : cr->id, strlen(cr->title ? cr->title : cr->id)),
@@ -962,8 +969,9 @@ static json_t *gradescope_tests(const struct rubric *rb, json_t *r)
 
 static json_t *nullable_text(json_t *v)
 {
-    return json_is_string(v) ? jtext(v, 0, "") : json_is_boolean(v) || json_is_number(v) ? json_deep_copy(v)
-                                                                                          : json_null();
+    return json_is_string(v)                         ? jtext(v, 0, "")
+           : json_is_boolean(v) || json_is_number(v) ? json_deep_copy(v)
+                                                     : json_null();
 }
 
 json_t *report_gradescope_json(const struct rubric *rb, json_t *r, char *err, size_t errlen)
@@ -977,11 +985,11 @@ json_t *report_gradescope_json(const struct rubric *rb, json_t *r, char *err, si
                               "grader_version", nullable_text(get(get(r, "grader"), "version")), "rubric_sha256",
                               nullable_text(get(get(r, "rubric"), "sha256")), "python_version",
                               nullable_text(get(get(r, "python"), "version")));
-    json_t *doc = json_pack("{s:o, s:o, s:o, s:s, s:s, s:s, s:o, s:o}", "score",
-                            jnum(st == ST_GRADED ? num_of(r, "score") : 0), "execution_time",
-                            json_real(exec_seconds(r)), "output", gradescope_output(r), "output_format", "md",
-                            "test_output_format", "text", "test_name_format", "text", "tests",
-                            gradescope_tests(rb, r), "extra_data", extra);
+    json_t *doc =
+        json_pack("{s:o, s:o, s:o, s:s, s:s, s:s, s:o, s:o}", "score", jnum(st == ST_GRADED ? num_of(r, "score") : 0),
+                  "execution_time", json_real(exec_seconds(r)), "output", gradescope_output(r), "output_format", "md",
+                  "test_output_format", "text", "test_name_format", "text", "tests", gradescope_tests(rb, r),
+                  "extra_data", extra);
     if (!doc)
         fail(err, errlen, "out of memory");
     return doc;
@@ -1061,8 +1069,11 @@ static json_t *pl_build(const struct rubric *rb, json_t *r, size_t cap, bool wit
             json_array_append_new(
                 tests, json_pack("{s:o, s:s, s:o, s:o, s:o, s:s}", "name", json_text(title, strlen(title)),
                                  "description", desc, "points", jnum(c ? num_of(c, "points") : 0), "max_points",
-                                 jnum(c && get(c, "max_points") ? num_of(c, "max_points") : cr->points), "message",
-                                 m, "output", !c ? "" : passed(c) ? "passed" : "failed"));
+                                 jnum(c && get(c, "max_points") ? num_of(c, "max_points") : cr->points), "message", m,
+                                 "output",
+                                 !c          ? ""
+                                 : passed(c) ? "passed"
+                                             : "failed"));
         }
         if (s.hid_n) {
             char name[96];
@@ -1277,16 +1288,19 @@ static void html_summary(FILE *out, struct html *h)
     fprintf(out, "<div class=\"stat error\" id=\"sum-error\"><b>%zu</b><span>grader errors</span></div>\n", h->error);
     if (n) {
         double median = n % 2 ? scores[n / 2] : (scores[n / 2 - 1] + scores[n / 2]) / 2;
-        fprintf(out, "<div class=\"stat\" id=\"sum-mean\"><b>%s<small> / %s</small></b><span>mean (graded)</span>"
-                     "</div>\n",
+        fprintf(out,
+                "<div class=\"stat\" id=\"sum-mean\"><b>%s<small> / %s</small></b><span>mean (graded)</span>"
+                "</div>\n",
                 num("%.2f", sum / (double)n).s, num("%g", rb->max_score).s);
-        fprintf(out, "<div class=\"stat\" id=\"sum-median\"><b>%s<small> / %s</small></b><span>median (graded)"
-                     "</span></div>\n",
+        fprintf(out,
+                "<div class=\"stat\" id=\"sum-median\"><b>%s<small> / %s</small></b><span>median (graded)"
+                "</span></div>\n",
                 num("%.2f", median).s, num("%g", rb->max_score).s);
     } else {
-        fputs("<div class=\"stat\" id=\"sum-mean\"><b>&#8212;</b><span>mean (graded)</span></div>\n"
-              "<div class=\"stat\" id=\"sum-median\"><b>&#8212;</b><span>median (graded)</span></div>\n",
-              out);
+        fputs(
+            "<div class=\"stat\" id=\"sum-mean\"><b>&#8212;</b><span>mean (graded)</span></div>\n"
+            "<div class=\"stat\" id=\"sum-median\"><b>&#8212;</b><span>median (graded)</span></div>\n",
+            out);
     }
     fprintf(out, "<div class=\"stat\" id=\"sum-full\"><b>%zu</b><span>full marks</span></div>\n", full);
     fputs("</div>\n", out);
@@ -1313,8 +1327,9 @@ static void html_histogram(FILE *out, struct html *h)
     static const char *const colours[10] = {"#cf222e", "#d73a2a", "#e16f24", "#eb8c1f", "#d4a72c",
                                             "#bf8700", "#9aa31f", "#6ca834", "#3d9d3f", "#1a7f37"};
     fputs("<section id=\"histogram\"><h2>Score distribution</h2>\n", out);
-    fprintf(out, "<svg viewBox=\"0 0 570 236\" width=\"100%%\" role=\"img\" aria-label=\"Histogram of the scores of "
-                 "%zu graded submissions in 10 bins from 0 to %s\">\n",
+    fprintf(out,
+            "<svg viewBox=\"0 0 570 236\" width=\"100%%\" role=\"img\" aria-label=\"Histogram of the scores of "
+            "%zu graded submissions in 10 bins from 0 to %s\">\n",
             h->graded, num("%g", rb->max_score).s);
     for (size_t v = 0; v <= ymax; v += step) {
         double y = y1 - (y1 - y0) * (double)v / (double)ymax;
@@ -1329,10 +1344,11 @@ static void html_histogram(FILE *out, struct html *h)
         fprintf(out, "<title>%s to %s%s: %zu</title>", num("%g", max * i / 10).s, num("%g", max * (i + 1) / 10).s,
                 i == 9 ? " (inclusive)" : "", bins[i]);
         if (bins[i])
-            fprintf(out, "<rect x=\"%s\" y=\"%s\" width=\"%s\" height=\"%s\" rx=\"2\" fill=\"%s\"/>"
-                         "<text class=\"n\" x=\"%s\" y=\"%s\" text-anchor=\"middle\">%zu</text>",
-                    num("%.1f", x).s, num("%.1f", y1 - hgt).s, num("%.1f", slot - 8).s, num("%.1f", hgt).s,
-                    colours[i], num("%.1f", x + (slot - 8) / 2).s, num("%.1f", y1 - hgt - 4).s, bins[i]);
+            fprintf(out,
+                    "<rect x=\"%s\" y=\"%s\" width=\"%s\" height=\"%s\" rx=\"2\" fill=\"%s\"/>"
+                    "<text class=\"n\" x=\"%s\" y=\"%s\" text-anchor=\"middle\">%zu</text>",
+                    num("%.1f", x).s, num("%.1f", y1 - hgt).s, num("%.1f", slot - 8).s, num("%.1f", hgt).s, colours[i],
+                    num("%.1f", x + (slot - 8) / 2).s, num("%.1f", y1 - hgt - 4).s, bins[i]);
         fputs("</g>\n", out);
     }
     for (int i = 0; i <= 10; i++)
@@ -1371,8 +1387,9 @@ static void html_pass_rates(FILE *out, struct html *h)
         h_esc(out, cr->id);
         fprintf(out, "</code> &#183; %s points</small></div>", num("%g", cr->points).s);
         if (total)
-            fprintf(out, "<div class=\"bar\"><i style=\"width:%s%%\"></i></div><div class=\"num\">%zu / %zu "
-                         "&#183; %s%%</div></div>\n",
+            fprintf(out,
+                    "<div class=\"bar\"><i style=\"width:%s%%\"></i></div><div class=\"num\">%zu / %zu "
+                    "&#183; %s%%</div></div>\n",
                     num("%.1f", pct).s, pass, total, num("%.1f", pct).s);
         else
             fputs("<div class=\"bar\"></div><div class=\"num none\">not graded</div></div>\n", out);
@@ -1394,9 +1411,10 @@ static void html_cofailure(FILE *out, struct html *h)
                     m[a * nc + c]++;
     for (size_t j = 0; j < nc * nc; j++)
         top = m[j] > top ? m[j] : top;
-    fputs("<section id=\"cofailure\"><h2>Criteria that fail together</h2>\n<table class=\"matrix\"><thead><tr>"
-          "<th></th>",
-          out);
+    fputs(
+        "<section id=\"cofailure\"><h2>Criteria that fail together</h2>\n<table class=\"matrix\"><thead><tr>"
+        "<th></th>",
+        out);
     for (size_t c = 0; c < nc; c++) {
         fputs("<th scope=\"col\" title=\"", out);
         put_esc(out, rb->criteria[c].title ? rb->criteria[c].title : "", ESC_ATTR);
@@ -1427,9 +1445,10 @@ static void html_cofailure(FILE *out, struct html *h)
         }
         fputs("</tr>\n", out);
     }
-    fputs("</tbody></table>\n<p class=\"note\">Each cell: how many graded submissions failed both the row's and the "
-          "column's criterion; the outlined diagonal is how many failed that criterion.</p>\n</section>\n",
-          out);
+    fputs(
+        "</tbody></table>\n<p class=\"note\">Each cell: how many graded submissions failed both the row's and the "
+        "column's criterion; the outlined diagonal is how many failed that criterion.</p>\n</section>\n",
+        out);
     free(m);
 }
 
@@ -1468,9 +1487,10 @@ static void html_slowest(FILE *out, struct html *h)
     if (n == 0) {
         fputs("<p class=\"none\">No submission was run.</p>\n", out);
     } else {
-        fputs("<table><thead><tr><th class=\"num\">#</th><th>Submission</th><th class=\"num\">wall ms</th>"
-              "<th class=\"num\">CPU ms</th><th class=\"num\">exit</th><th>limit</th></tr></thead><tbody>\n",
-              out);
+        fputs(
+            "<table><thead><tr><th class=\"num\">#</th><th>Submission</th><th class=\"num\">wall ms</th>"
+            "<th class=\"num\">CPU ms</th><th class=\"num\">exit</th><th>limit</th></tr></thead><tbody>\n",
+            out);
         for (size_t i = 0; i < n && i < 10; i++) {
             json_t *after = get(get(s[i].r, "runs"), "after");
             fprintf(out, "<tr><td class=\"num\">%zu</td><td>", i + 1);
@@ -1488,9 +1508,10 @@ static void html_slowest(FILE *out, struct html *h)
             }
             fputs("</td></tr>\n", out);
         }
-        fputs("</tbody></table>\n<p class=\"note\">Wall time of the submission's own run "
-              "(<code>runs.after</code>), from the results.</p>\n",
-              out);
+        fputs(
+            "</tbody></table>\n<p class=\"note\">Wall time of the submission's own run "
+            "(<code>runs.after</code>), from the results.</p>\n",
+            out);
     }
     fputs("</section>\n", out);
     free(s);
@@ -1500,9 +1521,10 @@ static void html_failing(FILE *out, struct html *h)
 {
     const struct rubric *rb = h->rb;
     size_t count = 0;
-    fputs("<section id=\"failing\"><h2>Needs attention</h2>\n<table><thead><tr><th>Submission</th><th>status</th>"
-          "<th class=\"num\">score</th><th>what failed</th></tr></thead><tbody>\n",
-          out);
+    fputs(
+        "<section id=\"failing\"><h2>Needs attention</h2>\n<table><thead><tr><th>Submission</th><th>status</th>"
+        "<th class=\"num\">score</th><th>what failed</th></tr></thead><tbody>\n",
+        out);
     for (size_t i = 0; i < h->b.n; i++) {
         json_t *r = h->b.items[i];
         int st = status_of(r);
@@ -1511,9 +1533,8 @@ static void html_failing(FILE *out, struct html *h)
         count++;
         fprintf(out, "<tr data-id=\"%s\"><td>", id_of(r)); /* ids are safe characters only */
         h_id_link(out, r);
-        fprintf(out, "</td><td><span class=\"badge %s\">%s</span></td><td class=\"num\">%s</td><td>",
-                status_name(st), status_name(st),
-                st == ST_ERROR ? "&#8212;" : num("%g", num_of(r, "score")).s);
+        fprintf(out, "</td><td><span class=\"badge %s\">%s</span></td><td class=\"num\">%s</td><td>", status_name(st),
+                status_name(st), st == ST_ERROR ? "&#8212;" : num("%g", num_of(r, "score")).s);
         if (st == ST_GRADED) {
             size_t shown = 0;
             for (size_t k = 0; k < rb->ncriteria; k++)
@@ -1540,10 +1561,11 @@ static void html_failing(FILE *out, struct html *h)
 static void html_table(FILE *out, struct html *h)
 {
     const struct rubric *rb = h->rb;
-    fputs("<section id=\"all\"><h2>Every submission</h2>\n<table id=\"subs\"><thead><tr>"
-          "<th data-type=\"str\">id</th><th data-type=\"num\" class=\"num\">score</th><th data-type=\"str\">status"
-          "</th>",
-          out);
+    fputs(
+        "<section id=\"all\"><h2>Every submission</h2>\n<table id=\"subs\"><thead><tr>"
+        "<th data-type=\"str\">id</th><th data-type=\"num\" class=\"num\">score</th><th data-type=\"str\">status"
+        "</th>",
+        out);
     for (size_t k = 0; k < rb->ncriteria; k++) {
         fputs("<th data-type=\"num\" title=\"", out);
         put_esc(out, rb->criteria[k].title ? rb->criteria[k].title : "", ESC_ATTR);
@@ -1557,8 +1579,9 @@ static void html_table(FILE *out, struct html *h)
         int st = status_of(r);
         const char *id = id_of(r);
         /* ids are [A-Za-z0-9._-]: safe in attributes, names and URLs as they are */
-        fprintf(out, "<tr id=\"s-%s\" data-id=\"%s\"><td data-v=\"%s\"><a href=\"submissions/%s/feedback.md\">%s</a>"
-                     "</td>",
+        fprintf(out,
+                "<tr id=\"s-%s\" data-id=\"%s\"><td data-v=\"%s\"><a href=\"submissions/%s/feedback.md\">%s</a>"
+                "</td>",
                 id, id, id, id, id);
         if (st == ST_ERROR)
             fputs("<td class=\"num\" data-v=\"\">&#8212;</td>", out);
@@ -1591,12 +1614,17 @@ static void html_table(FILE *out, struct html *h)
         }
         json_t *late = get(sub, "late");
         fprintf(out, "</td><td data-v=\"%s\">%s</td></tr>\n",
-                json_is_true(late) ? "1" : json_is_false(late) ? "0" : "",
-                json_is_true(late) ? "<span class=\"fail\">yes</span>" : json_is_false(late) ? "no" : "");
+                json_is_true(late)    ? "1"
+                : json_is_false(late) ? "0"
+                                      : "",
+                json_is_true(late)    ? "<span class=\"fail\">yes</span>"
+                : json_is_false(late) ? "no"
+                                      : "");
     }
-    fputs("</tbody></table>\n<p class=\"note\">Click a header to sort. Each id links to the feedback written for "
-          "that student. Late: later commits exist after the deadline (not graded).</p>\n</section>\n",
-          out);
+    fputs(
+        "</tbody></table>\n<p class=\"note\">Click a header to sort. Each id links to the feedback written for "
+        "that student. Late: later commits exist after the deadline (not graded).</p>\n</section>\n",
+        out);
 }
 
 int report_html(const struct rubric *rb, json_t *results, FILE *out, char *err, size_t errlen)
@@ -1625,11 +1653,12 @@ int report_html(const struct rubric *rb, json_t *results, FILE *out, char *err, 
         other_rubric += rb->sha256 && *sha && strcmp(sha, rb->sha256) != 0;
     }
     const char *title = rb->title ? rb->title : rb->id ? rb->id : "";
-    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-          "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
-          "script-src 'unsafe-inline'; img-src data:\">\n<title>Grading report: ",
-          out);
+    fputs(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
+        "script-src 'unsafe-inline'; img-src data:\">\n<title>Grading report: ",
+        out);
     h_esc(out, title);
     fprintf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<main>\n<h1>Grading report</h1>\n<p class=\"meta\">",
             HTML_CSS);
@@ -1645,9 +1674,10 @@ int report_html(const struct rubric *rb, json_t *results, FILE *out, char *err, 
     h_distinct(out, &h, "python", "version");
     fputs("</p>\n", out);
     if (other_rubric)
-        fprintf(out, "<p class=\"warn\" id=\"other-rubric\">%zu result%s %s graded with a rubric whose checksum "
-                     "differs from this one's: compare their <code>rubric.sha256</code> before trusting the "
-                     "columns.</p>\n",
+        fprintf(out,
+                "<p class=\"warn\" id=\"other-rubric\">%zu result%s %s graded with a rubric whose checksum "
+                "differs from this one's: compare their <code>rubric.sha256</code> before trusting the "
+                "columns.</p>\n",
                 other_rubric, plural(other_rubric, "", "s"), plural(other_rubric, "was", "were"));
     html_summary(out, &h);
     fputs("<div class=\"grid2\">\n", out);
@@ -1660,9 +1690,10 @@ int report_html(const struct rubric *rb, json_t *results, FILE *out, char *err, 
     html_failing(out, &h);
     fputs("</div>\n", out);
     html_table(out, &h);
-    fprintf(out, "<footer>Written by grader %s from %zu results. Mean, median, histogram, pass rates and co-failures "
-                 "count graded submissions only: an invalid submission has no criteria, and a grader error is not "
-                 "the student's.</footer>\n</main>\n<script>\n%s</script>\n</body>\n</html>\n",
+    fprintf(out,
+            "<footer>Written by grader %s from %zu results. Mean, median, histogram, pass rates and co-failures "
+            "count graded submissions only: an invalid submission has no criteria, and a grader error is not "
+            "the student's.</footer>\n</main>\n<script>\n%s</script>\n</body>\n</html>\n",
             GRADER_VERSION, h.b.n, HTML_JS);
     free(h.cells);
     batch_close(&h.b);
@@ -1734,8 +1765,8 @@ bad:;
 typedef int (*emit_fn)(const struct rubric *, json_t *, FILE *, char *, size_t);
 
 /* A file whose text a FILE writer produces. */
-static int write_emit(int dirfd, const char *shown, const char *name, mode_t mode, emit_fn fn,
-                      const struct rubric *rb, json_t *data, char *err, size_t errlen)
+static int write_emit(int dirfd, const char *shown, const char *name, mode_t mode, emit_fn fn, const struct rubric *rb,
+                      json_t *data, char *err, size_t errlen)
 {
     struct membuf m;
     if (!mem_open(&m))

@@ -83,14 +83,16 @@ static json_t *printable(json_t *v)
         json_t *o = json_object();
         const char *key;
         json_t *x;
-        json_object_foreach(v, key, x) json_object_set_new(o, key, printable(x));
+        json_object_foreach(v, key, x)
+            json_object_set_new(o, key, printable(x));
         return o;
     }
     if (json_is_array(v)) {
         json_t *a = json_array();
         size_t i;
         json_t *x;
-        json_array_foreach(v, i, x) json_array_append_new(a, printable(x));
+        json_array_foreach(v, i, x)
+            json_array_append_new(a, printable(x));
         return a;
     }
     return json_incref(v);
@@ -137,7 +139,7 @@ static void print_source(FILE *out, json_t *sub)
     if (strcmp(str(sub, "before"), "first") == 0 && *str(sub, "first_commit"))
         fprintf(out, "before: your first committed version (commit %.12s)%s\n", str(sub, "first_commit"),
                 json_is_true(json_object_get(sub, "starter_modified")) ? ", which differs from the lesson's original"
-                                                                        : "");
+                                                                       : "");
 }
 
 void result_hide_criteria(json_t *result)
@@ -160,8 +162,8 @@ void result_hide_criteria(json_t *result)
         }
     }
     json_object_set_new(result, "criteria", shown);
-    json_object_set_new(result, "hidden", json_pack("{s:I, s:f}", "count", (json_int_t)hidden, "max_points",
-                                                    hidden_points));
+    json_object_set_new(result, "hidden",
+                        json_pack("{s:I, s:f}", "count", (json_int_t)hidden, "max_points", hidden_points));
     /* The total would give away how the hidden criteria went. */
     if (strcmp(str(result, "status"), "graded") == 0) {
         json_object_set_new(result, "score", json_real(score));
@@ -206,8 +208,10 @@ static void render_check(json_t *result, FILE *out, bool color)
 
     const char *status = str(result, "status");
     if (strcmp(status, "graded") != 0) {
-        fprintf(out, "%s%s%s\n", red, strcmp(status, "invalid") == 0 ? "Your submission cannot be graded:" :
-                                                                     "The grader failed (not your fault):", reset);
+        fprintf(out, "%s%s%s\n", red,
+                strcmp(status, "invalid") == 0 ? "Your submission cannot be graded:"
+                                               : "The grader failed (not your fault):",
+                reset);
         print_wrapped(out, str(result, "message"), 2, 76);
         return;
     }
@@ -250,8 +254,9 @@ static void render_text(json_t *result, FILE *out, bool color)
 
     const char *status = str(result, "status");
     if (strcmp(status, "graded") != 0) {
-        fprintf(out, "%s%s%s: %s\n", red, strcmp(status, "invalid") == 0 ? "Cannot grade this submission" : "Grader error",
-                reset, str(result, "message"));
+        fprintf(out, "%s%s%s: %s\n", red,
+                strcmp(status, "invalid") == 0 ? "Cannot grade this submission" : "Grader error", reset,
+                str(result, "message"));
         return;
     }
     size_t i;

@@ -51,13 +51,11 @@
 /* ---- names: one table per enum, shared by the parser and the *_name()s -- */
 
 static const char *const VISIBILITY_NAMES[] = {"visible", "hidden", "after_due_date", NULL};
-static const char *const KIND_NAMES[] = {"exit_status", "output", "source", "tracemalloc", "fact",
-                                         NULL};
+static const char *const KIND_NAMES[] = {"exit_status", "output", "source", "tracemalloc", "fact", NULL};
 static const char *const RUN_NAMES[] = {"after", "before", NULL};
 static const char *const STREAM_NAMES[] = {"stdout", "stderr", NULL};
-static const char *const CONDITION_NAMES[] = {"min_statistics", "entry_retained",
-                                              "released_vs_baseline", "agrees_with_snapshots",
-                                              NULL};
+static const char *const CONDITION_NAMES[] = {"min_statistics", "entry_retained", "released_vs_baseline",
+                                              "agrees_with_snapshots", NULL};
 static const char *const CMP_NAMES[] = {"equals", "not_equals", "at_least", "at_most", NULL};
 
 _Static_assert(COUNT(VISIBILITY_NAMES) == RUBRIC_AFTER_DUE_DATE + 2, "visibility names");
@@ -68,20 +66,18 @@ _Static_assert(COUNT(CONDITION_NAMES) == TM_AGREES_WITH_SNAPSHOTS + 2, "conditio
 _Static_assert(COUNT(CMP_NAMES) == CMP_AT_MOST + 2, "comparison names");
 
 /* The keys valid at each level; the order is the order the README gives. */
-static const char *const TOP_KEYS[] = {"id", "title", "entry", "baseline", "limits", "guard",
-                                       "criteria", NULL};
+static const char *const TOP_KEYS[] = {"id", "title", "entry", "baseline", "limits", "guard", "criteria", NULL};
 static const char *const GUARD_KEYS[] = {"block", NULL};
 static const char *const GUARD_NAMES[] = {"network", "subprocess", "write_outside", "ctypes", NULL};
-static const char *const LIMIT_KEYS[] = {"cpu_seconds", "wall_seconds", "memory_mb", "processes",
-                                         "file_size_mb", "output_kb", NULL};
-static const char *const CRITERION_KEYS[] = {"id", "title", "points", "visibility", "checks",
-                                             "feedback", NULL};
+static const char *const LIMIT_KEYS[] = {"cpu_seconds",  "wall_seconds", "memory_mb", "processes",
+                                         "file_size_mb", "output_kb",    NULL};
+static const char *const CRITERION_KEYS[] = {"id", "title", "points", "visibility", "checks", "feedback", NULL};
 static const char *const FEEDBACK_KEYS[] = {"pass", "fail", NULL};
 /* Every key some kind of check takes: a key from here that the check's own
  * kind does not take gets "does not apply" rather than "unknown". */
-static const char *const CHECK_KEYS[] = {"kind", "run", "stream", "pattern", "negate",
-                                         "equals", "not_equals", "within_limits", "condition",
-                                         "at_least", "at_most", "fact", "fail", NULL};
+static const char *const CHECK_KEYS[] = {"kind",    "run",        "stream",        "pattern",   "negate",
+                                         "equals",  "not_equals", "within_limits", "condition", "at_least",
+                                         "at_most", "fact",       "fail",          NULL};
 static const char *const KIND_KEYS[][8] = {
     [CHECK_EXIT_STATUS] = {"kind", "run", "equals", "within_limits", "fail", NULL},
     [CHECK_OUTPUT] = {"kind", "run", "stream", "pattern", "negate", "fail", NULL},
@@ -168,8 +164,7 @@ static size_t edit_distance(const char *a, size_t la, const char *b)
                 best = cur[j - 1] + 1;
             if (prev[j - 1] + cost < best)
                 best = prev[j - 1] + cost;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-                prev2[j - 2] + 1 < best)
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && prev2[j - 2] + 1 < best)
                 best = prev2[j - 2] + 1;
             cur[j] = best;
         }
@@ -198,11 +193,11 @@ static const char *closest_name(const char *const *names, const char *text, size
 /* ---- errors ------------------------------------------------------------ */
 
 struct loader {
-    const char *path;       /* as given, for messages and the baseline's directory */
+    const char *path; /* as given, for messages and the baseline's directory */
     yaml_document_t *doc;
     char *errbuf;
     size_t errlen;
-    size_t nchecks;         /* checks so far, against RUBRIC_MAX_CHECKS */
+    size_t nchecks; /* checks so far, against RUBRIC_MAX_CHECKS */
 };
 
 static int vfail_at(struct loader *ld, const yaml_mark_t *mark, const char *fmt, va_list ap)
@@ -215,8 +210,7 @@ static int vfail_at(struct loader *ld, const yaml_mark_t *mark, const char *fmt,
     if (!ld->errbuf || ld->errlen == 0)
         return -1;
     if (mark)
-        snprintf(ld->errbuf, ld->errlen, "%s:%zu:%zu: %s", ld->path, mark->line + 1,
-                 mark->column + 1, msg);
+        snprintf(ld->errbuf, ld->errlen, "%s:%zu:%zu: %s", ld->path, mark->line + 1, mark->column + 1, msg);
     else
         snprintf(ld->errbuf, ld->errlen, "%s: %s", ld->path, msg);
     return -1;
@@ -294,8 +288,8 @@ enum scalar_type { SCALAR_NULL, SCALAR_BOOL, SCALAR_INT, SCALAR_FLOAT, SCALAR_ST
 
 struct scalar {
     enum scalar_type type;
-    const char *text;  /* as written, after YAML unescaping; NUL-terminated */
-    size_t len;        /* may exceed strlen(text) when a quoted scalar holds "\0" */
+    const char *text; /* as written, after YAML unescaping; NUL-terminated */
+    size_t len;       /* may exceed strlen(text) when a quoted scalar holds "\0" */
     bool boolean;
     long long integer; /* SCALAR_INT */
     bool overflow;     /* SCALAR_INT beyond long long */
@@ -356,8 +350,7 @@ static bool core_float(struct scalar *s)
     const char *t = s->text, *p = t + (t[0] == '-' || t[0] == '+');
     if (name_index((const char *const[]){".inf", ".Inf", ".INF", NULL}, p, strlen(p)) >= 0) {
         s->number = t[0] == '-' ? -INFINITY : INFINITY;
-    } else if (p == t && name_index((const char *const[]){".nan", ".NaN", ".NAN", NULL}, p,
-                                    strlen(p)) >= 0) {
+    } else if (p == t && name_index((const char *const[]){".nan", ".NaN", ".NAN", NULL}, p, strlen(p)) >= 0) {
         s->number = NAN;
     } else {
         size_t int_digits = strspn(p, DIGITS), frac_digits = 0;
@@ -459,8 +452,7 @@ static yaml_node_t *map_get(struct loader *ld, const yaml_node_t *map, const cha
 
 /* The value under a required key, or NULL after recording which key is
  * missing; the message points at the mapping that lacks it. */
-static yaml_node_t *need(struct loader *ld, const yaml_node_t *map, const char *key,
-                         const char *where)
+static yaml_node_t *need(struct loader *ld, const yaml_node_t *map, const char *key, const char *where)
 {
     yaml_node_t *v = map_get(ld, map, key);
     if (!v)
@@ -468,8 +460,7 @@ static yaml_node_t *need(struct loader *ld, const yaml_node_t *map, const char *
     return v;
 }
 
-static int unknown_key(struct loader *ld, const yaml_node_t *k, const char *const *valid,
-                       const char *kind)
+static int unknown_key(struct loader *ld, const yaml_node_t *k, const char *const *valid, const char *kind)
 {
     const char *text = (const char *)k->data.scalar.value;
     size_t len = k->data.scalar.length;
@@ -477,8 +468,7 @@ static int unknown_key(struct loader *ld, const yaml_node_t *k, const char *cons
     excerpt(text, len, shown, sizeof shown);
     join_names(valid, list, sizeof list);
     if (kind && name_index(CHECK_KEYS, text, len) >= 0)
-        return fail(ld, k, "'%s' does not apply to a check of kind '%s' (it takes %s)", shown,
-                    kind, list);
+        return fail(ld, k, "'%s' does not apply to a check of kind '%s' (it takes %s)", shown, kind, list);
     const char *guess = closest_name(valid, text, len);
     if (guess)
         return fail(ld, k, "unknown key '%s'; did you mean '%s'?", shown, guess);
@@ -488,8 +478,7 @@ static int unknown_key(struct loader *ld, const yaml_node_t *k, const char *cons
 /* Refuses non-scalar keys, duplicate keys and keys not in `valid`.  `kind`
  * names the check's kind when `valid` is one kind's keys, so a key another
  * kind takes is reported as not applying rather than as unknown. */
-static int validate_keys(struct loader *ld, const yaml_node_t *map, const char *const *valid,
-                         const char *kind)
+static int validate_keys(struct loader *ld, const yaml_node_t *map, const char *const *valid, const char *kind)
 {
     yaml_node_pair_t *start = map->data.mapping.pairs.start;
     for (yaml_node_pair_t *p = start; p < map->data.mapping.pairs.top; p++) {
@@ -499,13 +488,10 @@ static int validate_keys(struct loader *ld, const yaml_node_t *map, const char *
             return fail(ld, k, "a key must be a name, not %s", what_is(k, buf, sizeof buf));
         for (yaml_node_pair_t *q = start; q < p; q++) {
             yaml_node_t *earlier = node_at(ld, q->key);
-            if (earlier->type == YAML_SCALAR_NODE &&
-                earlier->data.scalar.length == k->data.scalar.length &&
-                memcmp(earlier->data.scalar.value, k->data.scalar.value,
-                       k->data.scalar.length) == 0)
+            if (earlier->type == YAML_SCALAR_NODE && earlier->data.scalar.length == k->data.scalar.length &&
+                memcmp(earlier->data.scalar.value, k->data.scalar.value, k->data.scalar.length) == 0)
                 return fail(ld, k, "duplicate key '%s' (first given at line %zu)",
-                            excerpt((const char *)k->data.scalar.value, k->data.scalar.length,
-                                    buf, sizeof buf),
+                            excerpt((const char *)k->data.scalar.value, k->data.scalar.length, buf, sizeof buf),
                             earlier->start_mark.line + 1);
         }
         if (name_index(valid, (const char *)k->data.scalar.value, k->data.scalar.length) < 0)
@@ -516,8 +502,7 @@ static int validate_keys(struct loader *ld, const yaml_node_t *map, const char *
 
 /* ---- typed values ------------------------------------------------------- */
 
-static int type_error(struct loader *ld, const yaml_node_t *v, const char *key,
-                      const char *expected)
+static int type_error(struct loader *ld, const yaml_node_t *v, const char *key, const char *expected)
 {
     char buf[96];
     return fail(ld, v, "'%s' must be %s, not %s", key, expected, what_is(v, buf, sizeof buf));
@@ -535,8 +520,7 @@ static int expect_list(struct loader *ld, const yaml_node_t *v, const char *key)
 
 /* Text: any scalar but null, kept as written (`title: 10` is the title
  * "10").  NUL characters are refused because the structs hold C strings. */
-static int read_text(struct loader *ld, const yaml_node_t *v, const char *key, bool allow_empty,
-                     char **out)
+static int read_text(struct loader *ld, const yaml_node_t *v, const char *key, bool allow_empty, char **out)
 {
     struct scalar s;
     if (v->type != YAML_SCALAR_NODE)
@@ -566,8 +550,7 @@ static int read_bool(struct loader *ld, const yaml_node_t *v, const char *key, b
 }
 
 /* A finite number, > 0 when `positive`, else >= 0. */
-static int read_number(struct loader *ld, const yaml_node_t *v, const char *key, bool positive,
-                       double *out)
+static int read_number(struct loader *ld, const yaml_node_t *v, const char *key, bool positive, double *out)
 {
     struct scalar s;
     if (v->type != YAML_SCALAR_NODE)
@@ -579,14 +562,13 @@ static int read_number(struct loader *ld, const yaml_node_t *v, const char *key,
         return fail(ld, v, "'%s' must be a finite number, not %s", key, s.text);
     if (positive ? !(s.number > 0) : s.number < 0)
         return fail(ld, v, "'%s' must be %s, not %s", key,
-                    positive ? "greater than 0" : "at least 0 (negative points are not allowed)",
-                    s.text);
+                    positive ? "greater than 0" : "at least 0 (negative points are not allowed)", s.text);
     *out = s.number;
     return 0;
 }
 
-static int read_int(struct loader *ld, const yaml_node_t *v, const char *key, long long min,
-                    long long max, long long *out)
+static int read_int(struct loader *ld, const yaml_node_t *v, const char *key, long long min, long long max,
+                    long long *out)
 {
     struct scalar s;
     if (v->type != YAML_SCALAR_NODE)
@@ -603,14 +585,12 @@ static int read_int(struct loader *ld, const yaml_node_t *v, const char *key, lo
 }
 
 /* One of `names`; the message lists them all, and suggests the closest. */
-static int read_enum(struct loader *ld, const yaml_node_t *v, const char *key,
-                     const char *const *names, int *out)
+static int read_enum(struct loader *ld, const yaml_node_t *v, const char *key, const char *const *names, int *out)
 {
     char list[256], buf[96];
     join_names(names, list, sizeof list);
     if (v->type != YAML_SCALAR_NODE)
-        return fail(ld, v, "'%s' must be one of %s, not %s", key, list,
-                    what_is(v, buf, sizeof buf));
+        return fail(ld, v, "'%s' must be one of %s, not %s", key, list, what_is(v, buf, sizeof buf));
     const char *text = (const char *)v->data.scalar.value;
     size_t len = v->data.scalar.length;
     int i = name_index(names, text, len);
@@ -622,13 +602,11 @@ static int read_enum(struct loader *ld, const yaml_node_t *v, const char *key,
     if (guess)
         return fail(ld, v, "invalid %s '%s' (did you mean '%s'?); valid values are %s", key,
                     excerpt(text, len, buf, sizeof buf), guess, list);
-    return fail(ld, v, "invalid %s '%s'; valid values are %s", key,
-                excerpt(text, len, buf, sizeof buf), list);
+    return fail(ld, v, "invalid %s '%s'; valid values are %s", key, excerpt(text, len, buf, sizeof buf), list);
 }
 
 /* The opt_* readers leave *out alone (its default) when the key is absent. */
-static int opt_number(struct loader *ld, const yaml_node_t *map, const char *key, bool positive,
-                      double *out)
+static int opt_number(struct loader *ld, const yaml_node_t *map, const char *key, bool positive, double *out)
 {
     const yaml_node_t *v = map_get(ld, map, key);
     return v ? read_number(ld, v, key, positive, out) : 0;
@@ -646,8 +624,7 @@ static int opt_text(struct loader *ld, const yaml_node_t *map, const char *key, 
     return v ? read_text(ld, v, key, true, out) : 0;
 }
 
-static int opt_enum(struct loader *ld, const yaml_node_t *map, const char *key,
-                    const char *const *names, int *out)
+static int opt_enum(struct loader *ld, const yaml_node_t *map, const char *key, const char *const *names, int *out)
 {
     const yaml_node_t *v = map_get(ld, map, key);
     return v ? read_enum(ld, v, key, names, out) : 0;
@@ -660,8 +637,7 @@ static int read_id(struct loader *ld, const yaml_node_t *v, const char *key, cha
         return -1;
     if (!all_in(*out, "abcdefghijklmnopqrstuvwxyz0123456789_-")) {
         char buf[96];
-        return fail(ld, v,
-                    "'%s' must use only lowercase letters, digits, '_' and '-', not '%s'", key,
+        return fail(ld, v, "'%s' must use only lowercase letters, digits, '_' and '-', not '%s'", key,
                     excerpt(*out, strlen(*out), buf, sizeof buf));
     }
     return 0;
@@ -678,9 +654,14 @@ static char *json_string(const char *s, size_t len)
     *o++ = '"';
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        const char *esc = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\n' ? "\\n"
-                        : c == '\r' ? "\\r" : c == '\t' ? "\\t" : c == '\b' ? "\\b"
-                        : c == '\f' ? "\\f" : NULL;
+        const char *esc = c == '"'    ? "\\\""
+                          : c == '\\' ? "\\\\"
+                          : c == '\n' ? "\\n"
+                          : c == '\r' ? "\\r"
+                          : c == '\t' ? "\\t"
+                          : c == '\b' ? "\\b"
+                          : c == '\f' ? "\\f"
+                                      : NULL;
         if (esc) {
             memcpy(o, esc, 2);
             o += 2;
@@ -753,8 +734,7 @@ static int read_json_scalar(struct loader *ld, const yaml_node_t *v, const char 
         break;
     case SCALAR_FLOAT:
         if (!isfinite(s.number))
-            return fail(ld, v, "'%s' must be a finite number (JSON has no infinity or NaN), not %s",
-                        key, s.text);
+            return fail(ld, v, "'%s' must be a finite number (JSON has no infinity or NaN), not %s", key, s.text);
         *out = json_float(s.text);
         break;
     case SCALAR_STRING:
@@ -772,23 +752,21 @@ static int read_json_scalar(struct loader *ld, const yaml_node_t *v, const char 
 /* ---- checks ------------------------------------------------------------- */
 
 /* Reads and compiles `pattern`; a bad regex is reported at the pattern. */
-static int read_pattern(struct loader *ld, const yaml_node_t *map, struct rubric_check *ck,
-                        const char *where)
+static int read_pattern(struct loader *ld, const yaml_node_t *map, struct rubric_check *ck, const char *where)
 {
     const yaml_node_t *v = need(ld, map, "pattern", where);
     if (!v || read_text(ld, v, "pattern", false, &ck->pattern))
         return -1;
     int code;
     PCRE2_SIZE offset;
-    ck->code = pcre2_compile((PCRE2_SPTR)ck->pattern, PCRE2_ZERO_TERMINATED, RUBRIC_PCRE2_OPTIONS,
-                             &code, &offset, NULL);
+    ck->code =
+        pcre2_compile((PCRE2_SPTR)ck->pattern, PCRE2_ZERO_TERMINATED, RUBRIC_PCRE2_OPTIONS, &code, &offset, NULL);
     if (ck->code)
         return 0;
     PCRE2_UCHAR msg[256];
     if (pcre2_get_error_message(code, msg, sizeof msg) < 0)
         snprintf((char *)msg, sizeof msg, "PCRE2 error %d", code);
-    return fail(ld, v, "invalid regular expression at offset %zu: %s", (size_t)offset,
-                (const char *)msg);
+    return fail(ld, v, "invalid regular expression at offset %zu: %s", (size_t)offset, (const char *)msg);
 }
 
 static int parse_exit_status(struct loader *ld, const yaml_node_t *map, struct rubric_check *ck)
@@ -796,8 +774,7 @@ static int parse_exit_status(struct loader *ld, const yaml_node_t *map, struct r
     int run = (int)ck->run;
     long long equals = ck->equals_int;
     const yaml_node_t *v = map_get(ld, map, "equals");
-    if (opt_enum(ld, map, "run", RUN_NAMES, &run) ||
-        (v && read_int(ld, v, "equals", LONG_MIN, LONG_MAX, &equals)) ||
+    if (opt_enum(ld, map, "run", RUN_NAMES, &run) || (v && read_int(ld, v, "equals", LONG_MIN, LONG_MAX, &equals)) ||
         opt_bool(ld, map, "within_limits", &ck->within_limits))
         return -1;
     ck->run = (enum rubric_run)run;
@@ -808,10 +785,8 @@ static int parse_exit_status(struct loader *ld, const yaml_node_t *map, struct r
 static int parse_output(struct loader *ld, const yaml_node_t *map, struct rubric_check *ck)
 {
     int run = (int)ck->run, stream = (int)ck->stream;
-    if (opt_enum(ld, map, "run", RUN_NAMES, &run) ||
-        opt_enum(ld, map, "stream", STREAM_NAMES, &stream) ||
-        read_pattern(ld, map, ck, "in this check of kind 'output'") ||
-        opt_bool(ld, map, "negate", &ck->negate))
+    if (opt_enum(ld, map, "run", RUN_NAMES, &run) || opt_enum(ld, map, "stream", STREAM_NAMES, &stream) ||
+        read_pattern(ld, map, ck, "in this check of kind 'output'") || opt_bool(ld, map, "negate", &ck->negate))
         return -1;
     ck->run = (enum rubric_run)run;
     ck->stream = (enum rubric_stream)stream;
@@ -820,10 +795,8 @@ static int parse_output(struct loader *ld, const yaml_node_t *map, struct rubric
 
 static int parse_source(struct loader *ld, const yaml_node_t *map, struct rubric_check *ck)
 {
-    return read_pattern(ld, map, ck, "in this check of kind 'source'") ||
-                   opt_bool(ld, map, "negate", &ck->negate)
-               ? -1
-               : 0;
+    return read_pattern(ld, map, ck, "in this check of kind 'source'") || opt_bool(ld, map, "negate", &ck->negate) ? -1
+                                                                                                                   : 0;
 }
 
 static int parse_tracemalloc(struct loader *ld, const yaml_node_t *map, struct rubric_check *ck)
@@ -831,13 +804,13 @@ static int parse_tracemalloc(struct loader *ld, const yaml_node_t *map, struct r
     int run = (int)ck->run, condition;
     long long at_least = 1;
     const yaml_node_t *v = need(ld, map, "condition", "in this check of kind 'tracemalloc'");
-    if (opt_enum(ld, map, "run", RUN_NAMES, &run) || !v ||
-        read_enum(ld, v, "condition", CONDITION_NAMES, &condition))
+    if (opt_enum(ld, map, "run", RUN_NAMES, &run) || !v || read_enum(ld, v, "condition", CONDITION_NAMES, &condition))
         return -1;
     if ((v = map_get(ld, map, "at_least"))) {
         if (condition != TM_MIN_STATISTICS)
-            return fail(ld, v, "'at_least' does not apply to condition '%s' (only to "
-                               "'min_statistics')",
+            return fail(ld, v,
+                        "'at_least' does not apply to condition '%s' (only to "
+                        "'min_statistics')",
                         CONDITION_NAMES[condition]);
         if (read_int(ld, v, "at_least", 0, LONG_MAX, &at_least))
             return -1;
@@ -858,8 +831,7 @@ static bool valid_fact_path(const char *s)
             if (segment_empty)
                 return false;
             segment_empty = true;
-        } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                   c == '_') {
+        } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_') {
             segment_empty = false;
         } else {
             return false;
@@ -892,8 +864,7 @@ static int parse_fact(struct loader *ld, const yaml_node_t *map, struct rubric_c
 
     /* Exactly one comparison; a second one is reported where it stands. */
     const yaml_node_t *cmp_key = NULL, *cmp_value = NULL;
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-         p++) {
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
         const yaml_node_t *k = node_at(ld, p->key);
         int cmp = name_index(CMP_NAMES, (const char *)k->data.scalar.value, k->data.scalar.length);
         if (cmp < 0)
@@ -908,8 +879,9 @@ static int parse_fact(struct loader *ld, const yaml_node_t *map, struct rubric_c
         ck->cmp = (enum rubric_cmp)cmp;
     }
     if (!cmp_key)
-        return fail(ld, map, "a check of kind 'fact' needs one of equals, not_equals, "
-                             "at_least, at_most");
+        return fail(ld, map,
+                    "a check of kind 'fact' needs one of equals, not_equals, "
+                    "at_least, at_most");
     if ((ck->cmp == CMP_AT_LEAST || ck->cmp == CMP_AT_MOST) && !is_number(cmp_value))
         return type_error(ld, cmp_value, CMP_NAMES[ck->cmp], "a number");
     return read_json_scalar(ld, cmp_value, CMP_NAMES[ck->cmp], &ck->value_json);
@@ -938,8 +910,7 @@ static int parse_check(struct loader *ld, const yaml_node_t *map, struct rubric_
         return fail(ld, map, "missing required key 'kind' in this check (one of %s)", list);
     }
     int kind;
-    if (read_enum(ld, v, "kind", KIND_NAMES, &kind) ||
-        validate_keys(ld, map, KIND_KEYS[kind], KIND_NAMES[kind]) ||
+    if (read_enum(ld, v, "kind", KIND_NAMES, &kind) || validate_keys(ld, map, KIND_KEYS[kind], KIND_NAMES[kind]) ||
         opt_text(ld, map, "fail", &ck->fail))
         return -1;
     ck->kind = (enum rubric_check_kind)kind;
@@ -982,8 +953,7 @@ static int parse_checks(struct loader *ld, const yaml_node_t *seq, struct rubric
 static int parse_feedback(struct loader *ld, const yaml_node_t *map, struct rubric_criterion *c)
 {
     return expect_mapping(ld, map, "feedback") || validate_keys(ld, map, FEEDBACK_KEYS, NULL) ||
-                   opt_text(ld, map, "pass", &c->feedback_pass) ||
-                   opt_text(ld, map, "fail", &c->feedback_fail)
+                   opt_text(ld, map, "pass", &c->feedback_pass) || opt_text(ld, map, "fail", &c->feedback_fail)
                ? -1
                : 0;
 }
@@ -993,8 +963,9 @@ static int parse_criterion(struct loader *ld, const yaml_node_t *map, struct rub
     static const char where[] = "in this criterion";
     if (map->type != YAML_MAPPING_NODE) {
         char buf[96];
-        return fail(ld, map, "each item of 'criteria' must be a mapping (id, title, points, "
-                             "checks, ...), not %s",
+        return fail(ld, map,
+                    "each item of 'criteria' must be a mapping (id, title, points, "
+                    "checks, ...), not %s",
                     what_is(map, buf, sizeof buf));
     }
     c->line = (int)map->start_mark.line + 1;
@@ -1004,28 +975,26 @@ static int parse_criterion(struct loader *ld, const yaml_node_t *map, struct rub
 
     const yaml_node_t *v;
     int visibility = RUBRIC_VISIBLE;
-    if (!(v = need(ld, map, "id", where)) || read_id(ld, v, "id", &c->id) ||
-        !(v = need(ld, map, "title", where)) || read_text(ld, v, "title", false, &c->title) ||
-        !(v = need(ld, map, "points", where)) || read_number(ld, v, "points", false, &c->points) ||
-        opt_enum(ld, map, "visibility", VISIBILITY_NAMES, &visibility) ||
-        !(v = need(ld, map, "checks", where)) || parse_checks(ld, v, c) ||
-        ((v = map_get(ld, map, "feedback")) && parse_feedback(ld, v, c)))
+    if (!(v = need(ld, map, "id", where)) || read_id(ld, v, "id", &c->id) || !(v = need(ld, map, "title", where)) ||
+        read_text(ld, v, "title", false, &c->title) || !(v = need(ld, map, "points", where)) ||
+        read_number(ld, v, "points", false, &c->points) ||
+        opt_enum(ld, map, "visibility", VISIBILITY_NAMES, &visibility) || !(v = need(ld, map, "checks", where)) ||
+        parse_checks(ld, v, c) || ((v = map_get(ld, map, "feedback")) && parse_feedback(ld, v, c)))
         return -1;
     c->visibility = (enum rubric_visibility)visibility;
     return 0;
 }
 
 /* Ids name criteria in every report, so two criteria may not share one. */
-static int check_unique_id(struct loader *ld, const yaml_node_t *seq, const struct rubric *r,
-                           size_t i)
+static int check_unique_id(struct loader *ld, const yaml_node_t *seq, const struct rubric *r, size_t i)
 {
     for (size_t j = 0; j < i; j++) {
         if (strcmp(r->criteria[j].id, r->criteria[i].id) != 0)
             continue;
         const yaml_node_t *first = map_get(ld, node_at(ld, seq->data.sequence.items.start[j]), "id");
         const yaml_node_t *again = map_get(ld, node_at(ld, seq->data.sequence.items.start[i]), "id");
-        return fail(ld, again, "duplicate criterion id '%s' (first used at line %zu)",
-                    r->criteria[i].id, first->start_mark.line + 1);
+        return fail(ld, again, "duplicate criterion id '%s' (first used at line %zu)", r->criteria[i].id,
+                    first->start_mark.line + 1);
     }
     return 0;
 }
@@ -1119,8 +1088,7 @@ static int parse_limits(struct loader *ld, const yaml_node_t *map, struct rubric
         opt_number(ld, map, "cpu_seconds", true, &l->cpu_seconds) ||
         opt_number(ld, map, "wall_seconds", true, &l->wall_seconds) ||
         opt_number(ld, map, "memory_mb", true, &l->memory_mb) ||
-        ((v = map_get(ld, map, "processes")) &&
-         read_int(ld, v, "processes", 1, UINT_MAX, &processes)) ||
+        ((v = map_get(ld, map, "processes")) && read_int(ld, v, "processes", 1, UINT_MAX, &processes)) ||
         opt_number(ld, map, "file_size_mb", true, &l->file_size_mb) ||
         opt_number(ld, map, "output_kb", true, &l->output_kb))
         return -1;
@@ -1167,8 +1135,9 @@ static int parse_rubric(struct loader *ld, const yaml_node_t *root, struct rubri
     static const char where[] = "in the rubric";
     if (root->type != YAML_MAPPING_NODE) {
         char buf[96];
-        return fail(ld, root, "a rubric must be a mapping of keys (id, title, entry, baseline, "
-                              "limits, criteria), not %s",
+        return fail(ld, root,
+                    "a rubric must be a mapping of keys (id, title, entry, baseline, "
+                    "limits, criteria), not %s",
                     what_is(root, buf, sizeof buf));
     }
     if (validate_keys(ld, root, TOP_KEYS, NULL))
@@ -1176,13 +1145,12 @@ static int parse_rubric(struct loader *ld, const yaml_node_t *root, struct rubri
 
     const yaml_node_t *v;
     r->limits = DEFAULT_LIMITS;
-    if (!(v = need(ld, root, "id", where)) || read_id(ld, v, "id", &r->id) ||
-        !(v = need(ld, root, "title", where)) || read_text(ld, v, "title", false, &r->title) ||
-        !(v = need(ld, root, "entry", where)) || read_entry(ld, v, &r->entry) ||
-        !(v = need(ld, root, "baseline", where)) || read_baseline(ld, v, &r->baseline) ||
-        ((v = map_get(ld, root, "limits")) && parse_limits(ld, v, &r->limits)) ||
-        ((v = map_get(ld, root, "guard")) && parse_guard(ld, v, r)) ||
-        !(v = need(ld, root, "criteria", where)) || parse_criteria(ld, v, r))
+    if (!(v = need(ld, root, "id", where)) || read_id(ld, v, "id", &r->id) || !(v = need(ld, root, "title", where)) ||
+        read_text(ld, v, "title", false, &r->title) || !(v = need(ld, root, "entry", where)) ||
+        read_entry(ld, v, &r->entry) || !(v = need(ld, root, "baseline", where)) ||
+        read_baseline(ld, v, &r->baseline) || ((v = map_get(ld, root, "limits")) && parse_limits(ld, v, &r->limits)) ||
+        ((v = map_get(ld, root, "guard")) && parse_guard(ld, v, r)) || !(v = need(ld, root, "criteria", where)) ||
+        parse_criteria(ld, v, r))
         return -1;
     return 0;
 }
@@ -1202,10 +1170,10 @@ static int refuse_tags(struct loader *ld)
             continue;
         bool is_core = strncmp(tag, core, sizeof core - 1) == 0;
         char buf[96];
-        excerpt(is_core ? tag + sizeof core - 1 : tag, strlen(tag) - (is_core ? sizeof core - 1 : 0),
-                buf, sizeof buf);
-        return fail(ld, n, "unsupported tag '%s%s'; rubrics use untagged values (quote a value "
-                           "to make it text)",
+        excerpt(is_core ? tag + sizeof core - 1 : tag, strlen(tag) - (is_core ? sizeof core - 1 : 0), buf, sizeof buf);
+        return fail(ld, n,
+                    "unsupported tag '%s%s'; rubrics use untagged values (quote a value "
+                    "to make it text)",
                     is_core ? "!!" : "", buf);
     }
     return 0;
@@ -1226,8 +1194,7 @@ static int read_file(struct loader *ld, char **out, size_t *outlen)
     char *buf = malloc(RUBRIC_MAX_BYTES + 1);
     size_t len = 0;
     ssize_t n = 1;
-    while (buf && len <= RUBRIC_MAX_BYTES &&
-           (n = read(fd, buf + len, RUBRIC_MAX_BYTES + 1 - len)) != 0) {
+    while (buf && len <= RUBRIC_MAX_BYTES && (n = read(fd, buf + len, RUBRIC_MAX_BYTES + 1 - len)) != 0) {
         if (n < 0 && errno != EINTR)
             break;
         if (n > 0)
@@ -1240,8 +1207,7 @@ static int read_file(struct loader *ld, char **out, size_t *outlen)
     if (n < 0 || len > RUBRIC_MAX_BYTES) {
         free(buf);
         return n < 0 ? fail_at(ld, NULL, "cannot read: %s", strerror(err))
-                     : fail_at(ld, NULL, "larger than %d bytes; a rubric is a short text file",
-                               RUBRIC_MAX_BYTES);
+                     : fail_at(ld, NULL, "larger than %d bytes; a rubric is a short text file", RUBRIC_MAX_BYTES);
     }
     *out = buf;
     *outlen = len;
@@ -1273,22 +1239,20 @@ static int yaml_error(struct loader *ld, const yaml_parser_t *p, const char *buf
     if (p->error == YAML_READER_ERROR) {
         yaml_mark_t m = mark_of_offset(buf, len, p->problem_offset);
         if (p->problem_value >= 0)
-            return fail_at(ld, &m, "invalid YAML text: %s (0x%X)", problem,
-                           (unsigned)p->problem_value);
+            return fail_at(ld, &m, "invalid YAML text: %s (0x%X)", problem, (unsigned)p->problem_value);
         return fail_at(ld, &m, "invalid YAML text: %s", problem);
     }
     if (p->context)
-        return fail_at(ld, &p->problem_mark, "YAML syntax error: %s (%s that starts at line %zu "
-                                             "column %zu)",
-                       problem, p->context, p->context_mark.line + 1,
-                       p->context_mark.column + 1);
+        return fail_at(ld, &p->problem_mark,
+                       "YAML syntax error: %s (%s that starts at line %zu "
+                       "column %zu)",
+                       problem, p->context, p->context_mark.line + 1, p->context_mark.column + 1);
     return fail_at(ld, &p->problem_mark, "YAML syntax error: %s", problem);
 }
 
 /* Loads the one document a rubric holds; a second one is an error rather
  * than silently ignored text. */
-static int load_document(struct loader *ld, yaml_parser_t *p, yaml_document_t *doc,
-                         const char *buf, size_t len)
+static int load_document(struct loader *ld, yaml_parser_t *p, yaml_document_t *doc, const char *buf, size_t len)
 {
     if (!yaml_parser_load(p, doc))
         return yaml_error(ld, p, buf, len);

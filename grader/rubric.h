@@ -14,21 +14,21 @@
 enum rubric_visibility { RUBRIC_VISIBLE, RUBRIC_HIDDEN, RUBRIC_AFTER_DUE_DATE };
 
 enum rubric_check_kind {
-    CHECK_EXIT_STATUS,   /* run, equals (int), within_limits (bool) */
-    CHECK_OUTPUT,        /* run, stream, pattern, negate */
-    CHECK_SOURCE,        /* pattern, negate */
-    CHECK_TRACEMALLOC,   /* run, condition, at_least */
-    CHECK_FACT,          /* fact, one comparison */
+    CHECK_EXIT_STATUS, /* run, equals (int), within_limits (bool) */
+    CHECK_OUTPUT,      /* run, stream, pattern, negate */
+    CHECK_SOURCE,      /* pattern, negate */
+    CHECK_TRACEMALLOC, /* run, condition, at_least */
+    CHECK_FACT,        /* fact, one comparison */
 };
 
 enum rubric_run { RUN_AFTER, RUN_BEFORE };
 enum rubric_stream { STREAM_STDOUT, STREAM_STDERR };
 
 enum rubric_tm_condition {
-    TM_MIN_STATISTICS,       /* at least `at_least` well-formed statistics */
-    TM_ENTRY_RETAINED,       /* the entry file's lines are retained at snapshot 2 */
-    TM_RELEASED_VS_BASELINE, /* lines the baseline retained are released */
-    TM_AGREES_WITH_SNAPSHOTS,/* the printed report matches the real snapshots */
+    TM_MIN_STATISTICS,        /* at least `at_least` well-formed statistics */
+    TM_ENTRY_RETAINED,        /* the entry file's lines are retained at snapshot 2 */
+    TM_RELEASED_VS_BASELINE,  /* lines the baseline retained are released */
+    TM_AGREES_WITH_SNAPSHOTS, /* the printed report matches the real snapshots */
 };
 
 enum rubric_cmp { CMP_EQUALS, CMP_NOT_EQUALS, CMP_AT_LEAST, CMP_AT_MOST };
@@ -37,24 +37,24 @@ enum rubric_cmp { CMP_EQUALS, CMP_NOT_EQUALS, CMP_AT_LEAST, CMP_AT_MOST };
  * every string is owned by the rubric and freed by rubric_free(). */
 struct rubric_check {
     enum rubric_check_kind kind;
-    enum rubric_run run;      /* exit_status/output/tracemalloc; default RUN_AFTER */
-    enum rubric_stream stream;/* output; default STREAM_STDOUT */
-    char *pattern;            /* output/source: PCRE2 source text */
-    void *code;               /* compiled pcre2_code_8 *, owned; compiled with
-                                 PCRE2_UTF | PCRE2_MULTILINE | PCRE2_MATCH_INVALID_UTF,
-                                 so matching arbitrary bytes is safe */
-    bool negate;              /* output/source; default false */
-    long equals_int;          /* exit_status; default 0 */
-    bool within_limits;       /* exit_status: also require no limit hit (default true) */
+    enum rubric_run run;       /* exit_status/output/tracemalloc; default RUN_AFTER */
+    enum rubric_stream stream; /* output; default STREAM_STDOUT */
+    char *pattern;             /* output/source: PCRE2 source text */
+    void *code;                /* compiled pcre2_code_8 *, owned; compiled with
+                                  PCRE2_UTF | PCRE2_MULTILINE | PCRE2_MATCH_INVALID_UTF,
+                                  so matching arbitrary bytes is safe */
+    bool negate;               /* output/source; default false */
+    long equals_int;           /* exit_status; default 0 */
+    bool within_limits;        /* exit_status: also require no limit hit (default true) */
     enum rubric_tm_condition condition;
-    long at_least;            /* tracemalloc min_statistics; default 1 */
-    char *fact;               /* fact: dotted path into the facts document */
+    long at_least; /* tracemalloc min_statistics; default 1 */
+    char *fact;    /* fact: dotted path into the facts document */
     enum rubric_cmp cmp;
-    char *value_json;         /* fact: the expected value, as JSON text ("true", "0", "null", "\"x\"");
-                                 always a JSON number for CMP_AT_LEAST / CMP_AT_MOST */
-    char *fail;               /* optional feedback when this check fails, or NULL */
-    int line;                 /* where the check starts in the YAML (1-based), for messages */
-    int column;               /* 1-based */
+    char *value_json; /* fact: the expected value, as JSON text ("true", "0", "null", "\"x\"");
+                         always a JSON number for CMP_AT_LEAST / CMP_AT_MOST */
+    char *fail;       /* optional feedback when this check fails, or NULL */
+    int line;         /* where the check starts in the YAML (1-based), for messages */
+    int column;       /* 1-based */
 };
 
 struct rubric_criterion {
@@ -62,11 +62,11 @@ struct rubric_criterion {
     char *title;
     double points;
     enum rubric_visibility visibility;
-    struct rubric_check *checks;   /* all must pass */
+    struct rubric_check *checks; /* all must pass */
     size_t nchecks;
-    char *feedback_pass;           /* or NULL; may hold {fact.path} placeholders */
-    char *feedback_fail;           /* or NULL */
-    int line, column;              /* where the criterion starts in the YAML (1-based) */
+    char *feedback_pass; /* or NULL; may hold {fact.path} placeholders */
+    char *feedback_fail; /* or NULL */
+    int line, column;    /* where the criterion starts in the YAML (1-based) */
 };
 
 struct rubric_limits {
@@ -76,17 +76,17 @@ struct rubric_limits {
 };
 
 struct rubric {
-    char *path;           /* as given */
-    char *sha256;         /* hex of the file's bytes */
+    char *path;   /* as given */
+    char *sha256; /* hex of the file's bytes */
     char *id;
     char *title;
-    char *entry;          /* e.g. "leaky_app.py": a plain file name */
-    char *baseline;       /* absolute path, resolved against the rubric's directory */
+    char *entry;    /* e.g. "leaky_app.py": a plain file name */
+    char *baseline; /* absolute path, resolved against the rubric's directory */
     struct rubric_limits limits;
-    unsigned guard_block;  /* bit i: the runtime refuses category rubric_guard_name(i) */
+    unsigned guard_block; /* bit i: the runtime refuses category rubric_guard_name(i) */
     struct rubric_criterion *criteria;
     size_t ncriteria;
-    double max_score;     /* sum of points */
+    double max_score; /* sum of points */
 };
 
 /* Loads `path`.  Returns 0, or -1 with "file:line:column: message" in

@@ -28,7 +28,7 @@ struct run_job {
     char env_block[128];
     char env_token[64];
     struct sandbox_file files[2];
-    const char *ro_paths[2];   /* the precompiled runtime, read-only in the root */
+    const char *ro_paths[2]; /* the precompiled runtime, read-only in the root */
     int rc;
 };
 
@@ -54,8 +54,7 @@ static void make_token(char out[33])
         snprintf(out + 2 * i, 3, "%02x", raw[i]);
 }
 
-json_t *runs_parse_channel(const char *data, size_t len, bool truncated, const char *token, char *why,
-                           size_t whylen)
+json_t *runs_parse_channel(const char *data, size_t len, bool truncated, const char *token, char *why, size_t whylen)
 {
     char prefix[96];
     snprintf(prefix, sizeof prefix, PROBE_MARK "%s ", token);
@@ -76,7 +75,8 @@ json_t *runs_parse_channel(const char *data, size_t len, bool truncated, const c
          * submission learned the token and wrote to the channel. */
         snprintf(why, whylen,
                  "the runtime's channel holds %zu records instead of one: the submission wrote to it, "
-                 "so none of them is trusted", matches);
+                 "so none of them is trusted",
+                 matches);
         return NULL;
     }
     if (found) {

@@ -25,31 +25,31 @@
 enum run_kind { RUN_BEFORE_KIND, RUN_AFTER_KIND, RUN_PROBE_KIND, RUN_KINDS };
 
 struct run_record {
-    const char *name;           /* "before", "after", "probe" */
-    bool started;               /* sandbox_run returned 0 */
+    const char *name; /* "before", "after", "probe" */
+    bool started;     /* sandbox_run returned 0 */
     struct sandbox_result sb;
-    struct tm_stats stats;      /* statistics parsed from stdout */
-    json_t *probe;              /* probe run only: the runtime's record, or NULL */
-    char probe_error[256];      /* why there is no record */
-    bool borrowed;              /* a copy of runs_config.shared_before: runs_free leaves it */
+    struct tm_stats stats; /* statistics parsed from stdout */
+    json_t *probe;         /* probe run only: the runtime's record, or NULL */
+    char probe_error[256]; /* why there is no record */
+    bool borrowed;         /* a copy of runs_config.shared_before: runs_free leaves it */
 };
 
 struct runs_config {
     const struct python_info *python;
     const char *probe_script;
-    const char *probe_code;     /* NULL, or the runtime precompiled (probe_cache.h) */
-    bool require_full;          /* refuse to run without every isolation layer */
-    unsigned disable;           /* SANDBOX_NO_* layers forced off (GRADER_SANDBOX_DISABLE) */
+    const char *probe_code; /* NULL, or the runtime precompiled (probe_cache.h) */
+    bool require_full;      /* refuse to run without every isolation layer */
+    unsigned disable;       /* SANDBOX_NO_* layers forced off (GRADER_SANDBOX_DISABLE) */
     const struct rubric *rubric;
     const struct submission *submission;
-    const char *baseline;       /* the before run's entry file: NULL for the
-                                   rubric's baseline, or the student's first
-                                   committed version (--before first) */
+    const char *baseline;                   /* the before run's entry file: NULL for the
+                                               rubric's baseline, or the student's first
+                                               committed version (--before first) */
     const struct run_record *shared_before; /* a batch's one before run of the
                                    rubric's baseline, reused (read-only) instead
                                    of running it again; NULL: run it */
-    bool before_only;           /* run the before run alone (submission may be
-                                   NULL): what a batch shares */
+    bool before_only;                       /* run the before run alone (submission may be
+                                               NULL): what a batch shares */
 };
 
 /* Runs all three (or what shared_before and before_only leave).  Returns 0 when every run started (whatever each run's
@@ -62,6 +62,5 @@ void runs_free(struct run_record records[RUN_KINDS]);
  * parses it.  A record with another token, or text around it, is ignored;
  * two records with the token mean the submission forged one, and none is
  * trusted.  Returns the record (an object), or NULL with why set. */
-json_t *runs_parse_channel(const char *data, size_t len, bool truncated, const char *token, char *why,
-                           size_t whylen);
+json_t *runs_parse_channel(const char *data, size_t len, bool truncated, const char *token, char *why, size_t whylen);
 #endif

@@ -12,11 +12,16 @@
 
 static const char *kind_of(mode_t mode)
 {
-    if (S_ISDIR(mode)) return "a directory";
-    if (S_ISLNK(mode)) return "a symbolic link";
-    if (S_ISFIFO(mode)) return "a named pipe";
-    if (S_ISSOCK(mode)) return "a socket";
-    if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
+    if (S_ISDIR(mode))
+        return "a directory";
+    if (S_ISLNK(mode))
+        return "a symbolic link";
+    if (S_ISFIFO(mode))
+        return "a named pipe";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    if (S_ISCHR(mode) || S_ISBLK(mode))
+        return "a device";
     return "not a regular file";
 }
 
@@ -82,8 +87,8 @@ static int read_source(const char *path, struct submission *sub, char *msg, size
     }
     if (st.st_size > SUBMISSION_MAX_SOURCE) {
         close(fd);
-        snprintf(msg, msglen, "%s is %lld bytes; the limit is %d bytes for one script",
-                 path, (long long)st.st_size, SUBMISSION_MAX_SOURCE);
+        snprintf(msg, msglen, "%s is %lld bytes; the limit is %d bytes for one script", path, (long long)st.st_size,
+                 SUBMISSION_MAX_SOURCE);
         return 1;
     }
     sub->source = malloc((size_t)st.st_size + 1);
@@ -108,8 +113,8 @@ static int read_source(const char *path, struct submission *sub, char *msg, size
     return 0;
 }
 
-enum submission_status submission_open(const char *path, const char *entry, struct submission *sub,
-                                       char *msg, size_t msglen)
+enum submission_status submission_open(const char *path, const char *entry, struct submission *sub, char *msg,
+                                       size_t msglen)
 {
     memset(sub, 0, sizeof *sub);
     struct stat st;
@@ -157,8 +162,10 @@ enum submission_status submission_open(const char *path, const char *entry, stru
                 ssize_t n = readlink(entry_path, target, sizeof target - 1);
                 target[n > 0 ? n : 0] = '\0';
                 printable_name(target);
-                snprintf(msg, msglen, "expected %s to be a regular file, but it is a symbolic link to %s; "
-                         "put the script itself in the folder", entry, target);
+                snprintf(msg, msglen,
+                         "expected %s to be a regular file, but it is a symbolic link to %s; "
+                         "put the script itself in the folder",
+                         entry, target);
             } else {
                 snprintf(msg, msglen, "expected %s to be a regular file, but it is %s", entry, kind_of(est.st_mode));
             }

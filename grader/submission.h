@@ -12,10 +12,10 @@
 #define SUBMISSION_MAX_SOURCE (1 << 20) /* 1 MiB */
 
 struct submission {
-    char *path;        /* absolute form of what was given */
-    char *dir;         /* folder copied into each run, or NULL for a single file */
-    char *entry_path;  /* the entry file itself */
-    char *source;      /* its bytes, NUL-terminated */
+    char *path;       /* absolute form of what was given */
+    char *dir;        /* folder copied into each run, or NULL for a single file */
+    char *entry_path; /* the entry file itself */
+    char *source;     /* its bytes, NUL-terminated */
     size_t source_len;
     char sha256[DIGEST_HEX_LEN];
 };
@@ -29,7 +29,7 @@ enum submission_status {
 
 /* Opens `path` for the entry file name `entry`.  On anything but OK, `msg`
  * says what was expected and what was found. */
-enum submission_status submission_open(const char *path, const char *entry, struct submission *sub,
-                                       char *msg, size_t msglen);
+enum submission_status submission_open(const char *path, const char *entry, struct submission *sub, char *msg,
+                                       size_t msglen);
 void submission_free(struct submission *sub);
 #endif

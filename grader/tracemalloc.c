@@ -26,33 +26,39 @@
 /* The pattern, from pieces.  NUM is _format_size's output: digits with at
  * most one decimal.  A leading '-' is allowed on unsigned fields because a
  * hand-built Statistic with a negative size prints one ("-100 KiB"). */
-#define TM_UNIT  "B|KiB|MiB|GiB|TiB"
-#define TM_NUM   "\\d+(?:\\.\\d)?"
-#define TM_INT   "\\d+"
+#define TM_UNIT "B|KiB|MiB|GiB|TiB"
+#define TM_NUM "\\d+(?:\\.\\d)?"
+#define TM_INT "\\d+"
 
-#define TM_RE_LINE       ":(?<line>" TM_INT "): size="
-#define TM_RE_SIZE       "(?<size>-?" TM_NUM ") (?<size_unit>" TM_UNIT ")"
-#define TM_RE_SIZE_DIFF  "(?: \\((?<size_diff>[+-]" TM_NUM ") (?<size_diff_unit>" TM_UNIT ")\\))?"
-#define TM_RE_COUNT      ", count=(?<count>-?" TM_INT ")"
+#define TM_RE_LINE ":(?<line>" TM_INT "): size="
+#define TM_RE_SIZE "(?<size>-?" TM_NUM ") (?<size_unit>" TM_UNIT ")"
+#define TM_RE_SIZE_DIFF "(?: \\((?<size_diff>[+-]" TM_NUM ") (?<size_diff_unit>" TM_UNIT ")\\))?"
+#define TM_RE_COUNT ", count=(?<count>-?" TM_INT ")"
 /* Both "(...)" groups or neither: count_diff is required iff size_diff
  * matched.  A count_diff without size_diff is left unconsumed and fails. */
 #define TM_RE_COUNT_DIFF "(?(<size_diff>) \\((?<count_diff>[+-]" TM_INT ")\\))"
-#define TM_RE_AVERAGE    "(?:, average=(?<avg>-?" TM_NUM ") (?<avg_unit>" TM_UNIT "))?"
+#define TM_RE_AVERAGE "(?:, average=(?<avg>-?" TM_NUM ") (?<avg_unit>" TM_UNIT "))?"
 
 /* \z, not $: '$' would also match before a final newline, and the caller
  * strips line endings before matching anyway. */
-#define TM_PATTERN TM_RE_LINE TM_RE_SIZE TM_RE_SIZE_DIFF TM_RE_COUNT \
-                   TM_RE_COUNT_DIFF TM_RE_AVERAGE "\\z"
+#define TM_PATTERN TM_RE_LINE TM_RE_SIZE TM_RE_SIZE_DIFF TM_RE_COUNT TM_RE_COUNT_DIFF TM_RE_AVERAGE "\\z"
 
 /* Capture numbers, in pattern order; tm_compile() checks them against the
  * names so an edit of the pattern cannot silently shift them. */
 enum {
-    G_LINE = 1, G_SIZE, G_SIZE_UNIT, G_SIZE_DIFF, G_SIZE_DIFF_UNIT,
-    G_COUNT, G_COUNT_DIFF, G_AVG, G_AVG_UNIT, G_NGROUPS = G_AVG_UNIT
+    G_LINE = 1,
+    G_SIZE,
+    G_SIZE_UNIT,
+    G_SIZE_DIFF,
+    G_SIZE_DIFF_UNIT,
+    G_COUNT,
+    G_COUNT_DIFF,
+    G_AVG,
+    G_AVG_UNIT,
+    G_NGROUPS = G_AVG_UNIT
 };
 static const char *const group_names[G_NGROUPS + 1] = {
-    NULL, "line", "size", "size_unit", "size_diff", "size_diff_unit",
-    "count", "count_diff", "avg", "avg_unit",
+    NULL, "line", "size", "size_unit", "size_diff", "size_diff_unit", "count", "count_diff", "avg", "avg_unit",
 };
 
 /* Compiled once for the whole process and never freed: pcre2_code is
@@ -66,21 +72,18 @@ static void tm_compile(void)
 {
     int errcode;
     PCRE2_SIZE erroffset;
-    pcre2_code *re = pcre2_compile((PCRE2_SPTR)TM_PATTERN, PCRE2_ZERO_TERMINATED,
-                                   PCRE2_UTF | PCRE2_MATCH_INVALID_UTF,
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)TM_PATTERN, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF,
                                    &errcode, &erroffset, NULL);
     if (!re) {
         PCRE2_UCHAR msg[120];
         pcre2_get_error_message(errcode, msg, sizeof msg);
-        snprintf(tm_init_error, sizeof tm_init_error,
-                 "tracemalloc regex: %s at offset %zu", (const char *)msg,
+        snprintf(tm_init_error, sizeof tm_init_error, "tracemalloc regex: %s at offset %zu", (const char *)msg,
                  (size_t)erroffset);
         return;
     }
     for (int g = 1; g <= G_NGROUPS; g++) {
         if (pcre2_substring_number_from_name(re, (PCRE2_SPTR)group_names[g]) != g) {
-            snprintf(tm_init_error, sizeof tm_init_error,
-                     "tracemalloc regex: group '%s' is not number %d",
+            snprintf(tm_init_error, sizeof tm_init_error, "tracemalloc regex: group '%s' is not number %d",
                      group_names[g], g);
             pcre2_code_free(re);
             return;
@@ -169,14 +172,13 @@ static bool copy_size_text(const char *line, const PCRE2_SIZE *ov, int g, char d
     return true;
 }
 
-#define GROUP_SET(ov, g)  ((ov)[2 * (size_t)(g)] != PCRE2_UNSET)
+#define GROUP_SET(ov, g) ((ov)[2 * (size_t)(g)] != PCRE2_UNSET)
 #define GROUP_PTR(line, ov, g) ((line) + (ov)[2 * (size_t)(g)])
-#define GROUP_LEN(ov, g)  ((size_t)((ov)[2 * (size_t)(g) + 1] - (ov)[2 * (size_t)(g)]))
+#define GROUP_LEN(ov, g) ((size_t)((ov)[2 * (size_t)(g) + 1] - (ov)[2 * (size_t)(g)]))
 
 /* The work of tm_parse_line with caller-supplied match data, so that
  * tm_parse_buffer allocates it once per buffer. */
-static int parse_line_md(const char *line, size_t len, struct tm_stat *out,
-                         pcre2_match_data *md)
+static int parse_line_md(const char *line, size_t len, struct tm_stat *out, pcre2_match_data *md)
 {
     memset(out, 0, sizeof *out);
     while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
@@ -190,7 +192,7 @@ static int parse_line_md(const char *line, size_t len, struct tm_stat *out,
     int rc = pcre2_match(tm_re, (PCRE2_SPTR)line, len, 0, 0, md, NULL);
     if (rc == PCRE2_ERROR_NOMEMORY)
         return -1;
-    if (rc < 0)     /* no match, or a matcher limit: not a statistic */
+    if (rc < 0) /* no match, or a matcher limit: not a statistic */
         return 0;
 
     const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
@@ -201,8 +203,7 @@ static int parse_line_md(const char *line, size_t len, struct tm_stat *out,
     if (!parse_int(GROUP_PTR(line, ov, G_LINE), GROUP_LEN(ov, G_LINE), &v) || v > LONG_MAX)
         return 0;
     st.line = (long)v;
-    if (!parse_size(GROUP_PTR(line, ov, G_SIZE), GROUP_LEN(ov, G_SIZE),
-                    GROUP_PTR(line, ov, G_SIZE_UNIT), &st.size) ||
+    if (!parse_size(GROUP_PTR(line, ov, G_SIZE), GROUP_LEN(ov, G_SIZE), GROUP_PTR(line, ov, G_SIZE_UNIT), &st.size) ||
         !copy_size_text(line, ov, G_SIZE, st.size_text))
         return 0;
     if (!parse_int(GROUP_PTR(line, ov, G_COUNT), GROUP_LEN(ov, G_COUNT), &st.count))
@@ -213,8 +214,7 @@ static int parse_line_md(const char *line, size_t len, struct tm_stat *out,
         if (!parse_size(GROUP_PTR(line, ov, G_SIZE_DIFF), GROUP_LEN(ov, G_SIZE_DIFF),
                         GROUP_PTR(line, ov, G_SIZE_DIFF_UNIT), &st.size_diff) ||
             !copy_size_text(line, ov, G_SIZE_DIFF, st.size_diff_text) ||
-            !parse_int(GROUP_PTR(line, ov, G_COUNT_DIFF), GROUP_LEN(ov, G_COUNT_DIFF),
-                       &st.count_diff))
+            !parse_int(GROUP_PTR(line, ov, G_COUNT_DIFF), GROUP_LEN(ov, G_COUNT_DIFF), &st.count_diff))
             return 0;
     }
 
@@ -224,8 +224,7 @@ static int parse_line_md(const char *line, size_t len, struct tm_stat *out,
     if (st.has_average != (st.count != 0))
         return 0;
     if (st.has_average &&
-        !parse_size(GROUP_PTR(line, ov, G_AVG), GROUP_LEN(ov, G_AVG),
-                    GROUP_PTR(line, ov, G_AVG_UNIT), &st.average))
+        !parse_size(GROUP_PTR(line, ov, G_AVG), GROUP_LEN(ov, G_AVG), GROUP_PTR(line, ov, G_AVG_UNIT), &st.average))
         return 0;
 
     st.file = dup_bytes(line, ov[0]);

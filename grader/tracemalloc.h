@@ -27,8 +27,8 @@ struct tm_stat {
     double size_diff;        /* signed bytes, 0 when !has_diff */
     char size_diff_text[32]; /* e.g. "-420 B", "" when !has_diff */
     long long count;
-    long long count_diff;    /* 0 when !has_diff */
-    bool has_average;        /* printed only when count != 0 */
+    long long count_diff; /* 0 when !has_diff */
+    bool has_average;     /* printed only when count != 0 */
     double average;
 };
 
@@ -36,8 +36,8 @@ struct tm_stats {
     struct tm_stat *items;
     size_t len;
     size_t cap;
-    size_t lines_seen;     /* every input line, matched or not; accumulates
-                              over tm_parse_buffer calls */
+    size_t lines_seen; /* every input line, matched or not; accumulates
+                          over tm_parse_buffer calls */
 };
 
 /* Compiles the regular expression once (PCRE2 with JIT when available).

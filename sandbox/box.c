@@ -32,11 +32,11 @@
 struct copy_ctx {
     size_t max_bytes, bytes;
     size_t max_files, files;
-    char *buf;                /* COPY_BUF_SIZE bytes */
+    char *buf; /* COPY_BUF_SIZE bytes */
     char *err;
     size_t errlen;
-    char src[PATH_MAX];       /* source path of the entry being copied, for messages */
-    const char *const *skip;  /* names not copied */
+    char src[PATH_MAX];      /* source path of the entry being copied, for messages */
+    const char *const *skip; /* names not copied */
 };
 
 static bool skipped(const struct copy_ctx *c, const char *name)
@@ -192,8 +192,8 @@ static int copy_tree(struct copy_ctx *c, int src, int dst, int depth)
             if (count_entry(c) < 0) {
                 rc = -1;
             } else if (depth >= COPY_MAX_DEPTH) {
-                seterr(c->err, c->errlen, "the submission is nested deeper than %d directories (at %s)",
-                       COPY_MAX_DEPTH, c->src);
+                seterr(c->err, c->errlen, "the submission is nested deeper than %d directories (at %s)", COPY_MAX_DEPTH,
+                       c->src);
                 rc = -1;
             } else if (mkdirat(dst, name, 0755) < 0) {
                 seterr(c->err, c->errlen, "cannot create directory %s in the box: %s", name, strerror(errno));
@@ -239,8 +239,7 @@ static int copy_tree(struct copy_ctx *c, int src, int dst, int depth)
             } else {
                 target[n] = '\0';
                 if (symlinkat(target, dst, name) < 0) {
-                    seterr(c->err, c->errlen, "cannot create symbolic link %s in the box: %s", name,
-                           strerror(errno));
+                    seterr(c->err, c->errlen, "cannot create symbolic link %s in the box: %s", name, strerror(errno));
                     rc = -1;
                 }
             }
@@ -303,8 +302,8 @@ static int copy_one_file(struct copy_ctx *c, int boxfd, const struct sandbox_fil
             struct stat old;
             if (fstatat(dir, comp, &old, AT_SYMLINK_NOFOLLOW) == 0) {
                 if (S_ISDIR(old.st_mode)) {
-                    seterr(c->err, c->errlen, "cannot copy %s to %s: the submission has a directory there",
-                           f->source, f->name);
+                    seterr(c->err, c->errlen, "cannot copy %s to %s: the submission has a directory there", f->source,
+                           f->name);
                     break;
                 }
                 if (unlinkat(dir, comp, 0) < 0) {
@@ -356,7 +355,7 @@ static int empty_tree(int root, char *err, size_t errlen)
         int d2 = fcntl(cur, F_DUPFD_CLOEXEC, 0);
         DIR *d = d2 >= 0 ? fdopendir(d2) : NULL;
         if (d)
-            rewinddir(d);   /* a dup shares the offset a previous scan left at the end */
+            rewinddir(d); /* a dup shares the offset a previous scan left at the end */
         if (!d) {
             seterr(err, errlen, "cannot list a directory in the box: %s", strerror(errno));
             if (d2 >= 0)
@@ -431,8 +430,7 @@ static int empty_tree(int root, char *err, size_t errlen)
                     st.st_dev == me.st_dev) {
                     removed = unlinkat(cur, de->d_name, AT_REMOVEDIR) == 0;
                     if (!removed)
-                        seterr(err, errlen, "cannot remove directory %s from the box: %s", de->d_name,
-                               strerror(errno));
+                        seterr(err, errlen, "cannot remove directory %s from the box: %s", de->d_name, strerror(errno));
                     break;
                 }
             }

@@ -17,7 +17,7 @@
 #define SB_BOX_DEFAULT_MAX_FILES ((size_t)10000)
 
 struct sb_box {
-    char path[PATH_MAX];   /* absolute path, "" when there is no box */
+    char path[PATH_MAX]; /* absolute path, "" when there is no box */
 };
 
 /* Creates the box and copies spec->copy_dir then spec->files into it.

@@ -27,9 +27,9 @@
 #include <unistd.h>
 
 struct hier {
-    char mount[PATH_MAX];   /* where the hierarchy is mounted */
-    char mroot[PATH_MAX];   /* which of its cgroups the mount shows */
-    char self[PATH_MAX];    /* our cgroup in it, from /proc/self/cgroup */
+    char mount[PATH_MAX]; /* where the hierarchy is mounted */
+    char mroot[PATH_MAX]; /* which of its cgroups the mount shows */
+    char self[PATH_MAX];  /* our cgroup in it, from /proc/self/cgroup */
     bool mounted, placed;
 };
 
@@ -127,8 +127,8 @@ static void find_self(struct hier h[SB_CG_NDIRS])
         *c2 = '\0';
         const char *ctrls = c1 + 1, *path = c2 + 1;
         for (int i = 0; i < SB_CG_NDIRS; i++) {
-            bool match = i == SB_CG_V2 ? (strncmp(line, "0:", 2) == 0 && ctrls[0] == '\0')
-                                       : has_token(ctrls, v1_names[i]);
+            bool match =
+                i == SB_CG_V2 ? (strncmp(line, "0:", 2) == 0 && ctrls[0] == '\0') : has_token(ctrls, v1_names[i]);
             if (!match)
                 continue;
             snprintf(h[i].self, sizeof h[i].self, "%s", path);
@@ -244,7 +244,7 @@ static void sweep_dead(const char *own)
             continue;
         char path[PATH_MAX];
         if ((size_t)snprintf(path, sizeof path, "%s/%s", own, de->d_name) < sizeof path)
-            rmdir(path);   /* refused while not empty: left for later */
+            rmdir(path); /* refused while not empty: left for later */
     }
     closedir(d);
 }
@@ -276,8 +276,7 @@ static void drop_dir(struct sb_cgroup *cg, int i)
  * its children.  If it does not yet, enabling them fails with EBUSY when our
  * cgroup holds processes ("no internal processes"); we do not move the
  * grader into a leaf of its own behind its back, we fall back. */
-static bool try_v2(struct sb_cgroup *cg, const char *own, const char *name, const struct sandbox_limits *lim,
-                   int *why)
+static bool try_v2(struct sb_cgroup *cg, const char *own, const char *name, const struct sandbox_limits *lim, int *why)
 {
     char buf[512];
     if (read_file(own, "cgroup.controllers", buf, sizeof buf) < 0)
@@ -321,7 +320,7 @@ static bool try_v2(struct sb_cgroup *cg, const char *own, const char *name, cons
         write_file(d, "memory.oom.group", "1");
     }
     if (lim->processes) {
-        snprintf(num, sizeof num, "%u", lim->processes + 1);   /* + our init */
+        snprintf(num, sizeof num, "%u", lim->processes + 1); /* + our init */
         if (write_file(d, "pids.max", num) < 0)
             cg->limits_pids = false;
     }
@@ -394,7 +393,7 @@ void sb_cgroup_create(struct sb_cgroup *cg, const struct sandbox_limits *lim)
         if (cg->dir[SB_CG_PIDS][0]) {
             cg->limits_pids = true;
             if (lim->processes) {
-                snprintf(num, sizeof num, "%u", lim->processes + 1);   /* + our init */
+                snprintf(num, sizeof num, "%u", lim->processes + 1); /* + our init */
                 if (write_file(cg->dir[SB_CG_PIDS], "pids.max", num) < 0)
                     cg->limits_pids = false;
             }
@@ -498,7 +497,7 @@ long long sb_cgroup_cpu_usec(struct sb_cgroup *cg)
     buf[n] = '\0';
     if (cg->cpu_is_v2)
         return keyed_value(buf, "usage_usec");
-    return strtoll(buf, NULL, 10) / 1000;   /* cpuacct.usage is in ns */
+    return strtoll(buf, NULL, 10) / 1000; /* cpuacct.usage is in ns */
 }
 
 long long sb_cgroup_memory_peak(const struct sb_cgroup *cg)

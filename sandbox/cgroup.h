@@ -25,13 +25,13 @@
 enum sb_cg_dir { SB_CG_V2, SB_CG_PIDS, SB_CG_MEMORY, SB_CG_CPUACCT, SB_CG_NDIRS };
 
 struct sb_cgroup {
-    bool v2_limits;                   /* SB_CG_V2 is a full v2 cgroup with controllers */
-    char dir[SB_CG_NDIRS][PATH_MAX];  /* created directories, "" when absent */
-    int cpu_fd;                       /* cpuacct.usage or cpu.stat, -1 */
+    bool v2_limits;                  /* SB_CG_V2 is a full v2 cgroup with controllers */
+    char dir[SB_CG_NDIRS][PATH_MAX]; /* created directories, "" when absent */
+    int cpu_fd;                      /* cpuacct.usage or cpu.stat, -1 */
     bool cpu_is_v2;
-    bool limits_memory, limits_pids;  /* the limit is enforced by the cgroup */
-    bool v2_placed;                   /* the init was created in dir[SB_CG_V2]: not moved there */
-    char desc[128];                   /* for result->isolation */
+    bool limits_memory, limits_pids; /* the limit is enforced by the cgroup */
+    bool v2_placed;                  /* the init was created in dir[SB_CG_V2]: not moved there */
+    char desc[128];                  /* for result->isolation */
 };
 
 /* Creates the run's cgroups and writes the limits.  Never fails: what could

@@ -71,7 +71,8 @@ static void cov_flush(void)
     bool roomy = !(getrlimit(RLIMIT_FSIZE, &fsize) == 0 && fsize.rlim_cur < ((rlim_t)1 << 20)) &&
                  !(getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur < ((rlim_t)64 << 20));
     if (roomy && access(cov_dir, F_OK) == 0) {
-        __gcov_dump(); __gcov_reset();
+        __gcov_dump();
+        __gcov_reset();
     }
 }
 
@@ -278,7 +279,7 @@ static _Noreturn void payload_main(const struct sb_child *c, pid_t init_pid, boo
             fail(errfd, SB_STAGE_FDS, errno, 0);
     }
     for (int i = 0; i < 4; i++)
-        if (moved[i] >= 0 && dup2(moved[i], dst[i]) < 0)   /* dup2 clears CLOEXEC */
+        if (moved[i] >= 0 && dup2(moved[i], dst[i]) < 0) /* dup2 clears CLOEXEC */
             fail(errfd, SB_STAGE_FDS, errno, 0);
     /* Nothing else reaches the student: not the other runs' pipes, not the
      * status or sync pipes, not a cgroup or directory descriptor that would
@@ -309,7 +310,7 @@ static _Noreturn void payload_main(const struct sb_child *c, pid_t init_pid, boo
     /* After the uid switch: a change of credentials clears PDEATHSIG. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
         fail(errfd, SB_STAGE_PRCTL, errno, 0);
-    /* PDEATHSIG set after init already died would never fire. */
+        /* PDEATHSIG set after init already died would never fire. */
 #ifdef GRADER_COVERAGE
     if (init_pid > 0 && getppid() != init_pid)
         cov_flush();
@@ -457,7 +458,8 @@ static unsigned private_tmp(const struct sb_child *c)
                 ok = false;
         if (ok && boxfd >= 0 && bind_back(boxfd, c->cwd, true) < 0)
             ok = false;
-        if (ok && c->fd_landlock >= 0 && sb_landlock_allow_after_mount(c->fd_landlock, c->landlock_abi, "/tmp", SB_LL_WRITE) < 0)
+        if (ok && c->fd_landlock >= 0 &&
+            sb_landlock_allow_after_mount(c->fd_landlock, c->landlock_abi, "/tmp", SB_LL_WRITE) < 0)
             ok = false;
         if (ok)
             done |= SB_INIT_TMP;
@@ -469,7 +471,8 @@ static unsigned private_tmp(const struct sb_child *c)
     for (int i = 0; i < nx; i++)
         close(xfd[i]);
     if (mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=16777216,mode=1777") == 0) {
-        if (c->fd_landlock >= 0 && sb_landlock_allow_after_mount(c->fd_landlock, c->landlock_abi, "/dev/shm", SB_LL_SHM) < 0)
+        if (c->fd_landlock >= 0 &&
+            sb_landlock_allow_after_mount(c->fd_landlock, c->landlock_abi, "/dev/shm", SB_LL_SHM) < 0)
             umount2("/dev/shm", MNT_DETACH);
         else
             done |= SB_INIT_SHM;
@@ -503,7 +506,7 @@ _Noreturn void sb_init_main(const struct sb_child *c)
     /* Drop every descriptor of the grader we inherited, now: holding the
      * pipes of a concurrent run would delay that run's end-of-file until
      * ours ends. */
-    int keep[8] = {c->fd_null, c->fd_out, c->fd_err, c->fd_chan >= 0 ? c->fd_chan : c->fd_out,
+    int keep[8] = {c->fd_null,    c->fd_out,    c->fd_err,  c->fd_chan >= 0 ? c->fd_chan : c->fd_out,
                    c->fd_errpipe, c->fd_status, c->fd_sync, c->fd_landlock >= 0 ? c->fd_landlock : c->fd_out};
     close_all_but(keep, 8);
 
@@ -637,7 +640,7 @@ _Noreturn void sb_init_main(const struct sb_child *c)
         cov_flush();
 #endif
     if (!c->subreaper)
-        _exit(0);   /* PID 1 leaving takes the whole namespace with it */
+        _exit(0); /* PID 1 leaving takes the whole namespace with it */
 
     /* No PID namespace: kill and reap what the run left behind.  Killing a
      * process reparents its children to us, so repeat until none is left. */

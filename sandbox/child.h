@@ -17,14 +17,14 @@
 /* Where a pre-exec step failed; sent on the error pipe. */
 enum sb_stage {
     SB_STAGE_NONE,
-    SB_STAGE_MOUNT_PRIVATE,   /* init: making mounts private in the mount ns */
-    SB_STAGE_FORK,            /* init: forking the payload */
+    SB_STAGE_MOUNT_PRIVATE, /* init: making mounts private in the mount ns */
+    SB_STAGE_FORK,          /* init: forking the payload */
     SB_STAGE_SETSID,
-    SB_STAGE_FDS,             /* arranging descriptors 0, 1, 2 and the channel */
+    SB_STAGE_FDS, /* arranging descriptors 0, 1, 2 and the channel */
     SB_STAGE_CHDIR,
     SB_STAGE_RLIMIT,
-    SB_STAGE_ROOT,            /* init: the minimal root, past the point of undoing */
-    SB_STAGE_UID,             /* payload: switching to the run's uid */
+    SB_STAGE_ROOT, /* init: the minimal root, past the point of undoing */
+    SB_STAGE_UID,  /* payload: switching to the run's uid */
     SB_STAGE_PRCTL,
     SB_STAGE_LANDLOCK,
     SB_STAGE_SECCOMP,
@@ -33,26 +33,26 @@ enum sb_stage {
 };
 
 struct sb_errmsg {
-    int stage;    /* enum sb_stage */
-    int err;      /* errno */
-    int detail;   /* the resource for SB_STAGE_RLIMIT, the step for SB_STAGE_ROOT */
+    int stage;  /* enum sb_stage */
+    int err;    /* errno */
+    int detail; /* the resource for SB_STAGE_RLIMIT, the step for SB_STAGE_ROOT */
 };
 
 /* Sent by init on the status pipe. */
 enum { SB_MSG_STARTED = 1, SB_MSG_EXITED = 2, SB_MSG_READY = 3 };
-#define SB_INIT_PROC 1u       /* a fresh /proc was mounted for the PID ns */
-#define SB_INIT_HOSTNAME 2u   /* the UTS ns got its own host name */
-#define SB_INIT_TMP 4u        /* a private tmpfs is on /tmp (box bound back in) */
-#define SB_INIT_SHM 8u        /* a private tmpfs is on /dev/shm */
-#define SB_INIT_ROOT 16u      /* the payload runs in the minimal root (root.h) */
+#define SB_INIT_PROC 1u     /* a fresh /proc was mounted for the PID ns */
+#define SB_INIT_HOSTNAME 2u /* the UTS ns got its own host name */
+#define SB_INIT_TMP 4u      /* a private tmpfs is on /tmp (box bound back in) */
+#define SB_INIT_SHM 8u      /* a private tmpfs is on /dev/shm */
+#define SB_INIT_ROOT 16u    /* the payload runs in the minimal root (root.h) */
 struct sb_msg {
     int type;
-    int pid;             /* STARTED: the payload's pid as init sees it */
-    int status;          /* EXITED: the payload's wait status */
-    unsigned flags;      /* READY, STARTED: SB_INIT_* */
-    int root_step;       /* READY, STARTED: where the minimal root failed (enum sb_root_step), 0 */
-    int root_err;        /* READY, STARTED: its errno */
-    struct rusage ru;    /* EXITED: every child init reaped so far */
+    int pid;          /* STARTED: the payload's pid as init sees it */
+    int status;       /* EXITED: the payload's wait status */
+    unsigned flags;   /* READY, STARTED: SB_INIT_* */
+    int root_step;    /* READY, STARTED: where the minimal root failed (enum sb_root_step), 0 */
+    int root_err;     /* READY, STARTED: its errno */
+    struct rusage ru; /* EXITED: every child init reaped so far */
 };
 
 #define SB_MAX_EXPOSE 4
@@ -67,24 +67,24 @@ struct sb_child {
     const char *const *envp;
     const char *cwd;
     /* Descriptors in the supervisor's numbering (all O_CLOEXEC there). */
-    int fd_null, fd_out, fd_err, fd_chan;   /* fd_chan: -1 without a channel */
-    int channel_fd;                         /* its number in the payload */
+    int fd_null, fd_out, fd_err, fd_chan; /* fd_chan: -1 without a channel */
+    int channel_fd;                       /* its number in the payload */
     int fd_errpipe, fd_status, fd_sync;
-    unsigned long ns_flags;                 /* CLONE_NEW* the init was created with */
-    bool subreaper;                         /* no PID ns: init must sweep orphans itself */
+    unsigned long ns_flags; /* CLONE_NEW* the init was created with */
+    bool subreaper;         /* no PID ns: init must sweep orphans itself */
     struct sb_rlim rl[8];
     int nrl;
-    int fd_landlock;                        /* -1, or a Landlock ruleset to enforce */
-    int landlock_abi;                       /* its ABI, for the rules init adds */
-    char tmp_opts[64];                      /* tmpfs options of the private /tmp */
-    bool box_in_tmp;                        /* cwd (the box) is beneath /tmp */
+    int fd_landlock;   /* -1, or a Landlock ruleset to enforce */
+    int landlock_abi;  /* its ABI, for the rules init adds */
+    char tmp_opts[64]; /* tmpfs options of the private /tmp */
+    bool box_in_tmp;   /* cwd (the box) is beneath /tmp */
     /* Host directories beneath /tmp that argv names (the interpreter's
      * prefix, a script's directory): bound back read-only into the
      * private /tmp at their own paths. */
     char expose[SB_MAX_EXPOSE][4096];
     int nexpose;
-    const void *seccomp;                    /* NULL, or the struct sock_fprog to load */
-    bool use_root;                          /* build `root` and pivot into it */
+    const void *seccomp; /* NULL, or the struct sock_fprog to load */
+    bool use_root;       /* build `root` and pivot into it */
     struct sb_root root;
     /* The payload's uid and gid (0: keep the grader's) in the minimal
      * root, and without one (where the host's permissions must let it

@@ -35,13 +35,13 @@
 #define LL_FS_READ_DIR (1ULL << 3)
 #define LL_FS_REMOVE_FILE (1ULL << 5)
 #define LL_FS_MAKE_REG (1ULL << 8)
-#define LL_FS_ABI1 ((1ULL << 13) - 1)   /* EXECUTE .. MAKE_SYM */
-#define LL_FS_REFER (1ULL << 13)        /* ABI 2 */
-#define LL_FS_TRUNCATE (1ULL << 14)     /* ABI 3 */
-#define LL_FS_IOCTL_DEV (1ULL << 15)    /* ABI 5 */
-#define LL_NET_BIND_TCP (1ULL << 0)     /* ABI 4 */
+#define LL_FS_ABI1 ((1ULL << 13) - 1) /* EXECUTE .. MAKE_SYM */
+#define LL_FS_REFER (1ULL << 13)      /* ABI 2 */
+#define LL_FS_TRUNCATE (1ULL << 14)   /* ABI 3 */
+#define LL_FS_IOCTL_DEV (1ULL << 15)  /* ABI 5 */
+#define LL_NET_BIND_TCP (1ULL << 0)   /* ABI 4 */
 #define LL_NET_CONNECT_TCP (1ULL << 1)
-#define LL_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0)   /* ABI 6 */
+#define LL_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0) /* ABI 6 */
 #define LL_SCOPE_SIGNAL (1ULL << 1)
 
 struct ll_ruleset_attr {
@@ -104,7 +104,7 @@ int sb_landlock_ruleset(int v, const char *box, char *why, size_t whylen)
 {
     struct ll_ruleset_attr attr = {.handled_access_fs = fs_rights(v)};
     if (v >= 4)
-        attr.handled_access_net = LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;   /* no rule: no TCP at all */
+        attr.handled_access_net = LL_NET_BIND_TCP | LL_NET_CONNECT_TCP; /* no rule: no TCP at all */
     if (v >= 6)
         attr.scoped = LL_SCOPE_ABSTRACT_UNIX_SOCKET | LL_SCOPE_SIGNAL;
     int rs = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof attr, 0);
@@ -124,7 +124,7 @@ int sb_landlock_ruleset(int v, const char *box, char *why, size_t whylen)
         what = "/dev/null";
         rc = allow(rs, "/dev/null", 0, LL_FS_READ_FILE | file_write);
         if (rc == -ENOENT)
-            rc = 0;   /* no /dev/null on this host: nothing to allow */
+            rc = 0; /* no /dev/null on this host: nothing to allow */
     }
     if (rc == 0) {
         /* POSIX semaphores (sem_open: multiprocessing's locks, which even

@@ -20,16 +20,17 @@ const void *sb_seccomp_program(char *why, size_t whylen);
 int sb_landlock_abi(char *why, size_t whylen);
 
 /* A ruleset for Landlock ABI v: read and execute everywhere, write beneath `box` only (plus
- * /dev/null, and regular files in /dev/shm for POSIX semaphores); no TCP from ABI 4, abstract unix sockets and signals scoped from ABI
+ * /dev/null, and regular files in /dev/shm for POSIX semaphores); no TCP from ABI 4, abstract unix sockets and signals
+ * scoped from ABI
  * 6.  Returns a CLOEXEC descriptor, or -1 with why set. */
 int sb_landlock_ruleset(int v, const char *box, char *why, size_t whylen);
 
 /* What a rule added by the init allows beneath a path. */
 enum sb_ll_kind {
-    SB_LL_READ,     /* read files and directories, execute */
-    SB_LL_WRITE,    /* everything the ABI knows */
-    SB_LL_SHM,      /* what POSIX semaphores need: regular files only */
-    SB_LL_DEVICE,   /* read and write one device file (/dev/null) */
+    SB_LL_READ,   /* read files and directories, execute */
+    SB_LL_WRITE,  /* everything the ABI knows */
+    SB_LL_SHM,    /* what POSIX semaphores need: regular files only */
+    SB_LL_DEVICE, /* read and write one device file (/dev/null) */
 };
 
 /* Init side, async-signal-safe (open + landlock_add_rule): adds a rule of

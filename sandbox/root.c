@@ -137,7 +137,7 @@ static bool others_may_use(const char *path, size_t from, bool exec)
 bool sb_root_host_usable(const char *path, uid_t uid, gid_t gid, bool exec)
 {
     (void)uid;
-    (void)gid;   /* not the owner, in no group: the "other" bits decide */
+    (void)gid; /* not the owner, in no group: the "other" bits decide */
     return path[0] == '/' && others_may_use(path, 0, exec);
 }
 
@@ -152,7 +152,8 @@ static int add_ro(struct sb_root *root, const char *dst, const char *box, char *
     char real[PATH_MAX];
     if (!clean_path(dst) || !realpath(dst, real)) {
         if (strict)
-            snprintf(err, errlen, "read-only path %s: %s", dst, clean_path(dst) ? strerror(errno) : "not a clean absolute path");
+            snprintf(err, errlen, "read-only path %s: %s", dst,
+                     clean_path(dst) ? strerror(errno) : "not a clean absolute path");
         return strict ? -1 : 0;
     }
     /* Already in the root, never to be shown, or too broad: "/", "/home",
@@ -163,17 +164,18 @@ static int add_ro(struct sb_root *root, const char *dst, const char *box, char *
     bool refused = in_list(real, hidden_trees, sizeof hidden_trees / sizeof *hidden_trees) ||
                    in_list(dst, hidden_trees, sizeof hidden_trees / sizeof *hidden_trees) ||
                    (dir_only(real) && (strchr(real + 1, '/') == NULL || strchr(dst + 1, '/') == NULL)) ||
-                   beneath(box, real) ||
-                   beneath(real, box) || strstr(real, "/grader-box-") || strstr(dst, "/grader-box-");
+                   beneath(box, real) || beneath(real, box) || strstr(real, "/grader-box-") ||
+                   strstr(dst, "/grader-box-");
     if (refused) {
         if (strict)
-            snprintf(err, errlen, "read-only path %s: refused (a system directory, too broad, or a sandbox's box)", dst);
+            snprintf(err, errlen, "read-only path %s: refused (a system directory, too broad, or a sandbox's box)",
+                     dst);
         return strict ? -1 : 0;
     }
     for (int i = 0; i < root->nro; i++) {
         if (beneath(dst, root->ro[i]))
-            return 0;   /* already visible through an enclosing bind */
-        if (beneath(root->ro[i], dst)) {   /* the new one encloses it */
+            return 0;                    /* already visible through an enclosing bind */
+        if (beneath(root->ro[i], dst)) { /* the new one encloses it */
             memmove(root->ro[i], root->ro[root->nro - 1], sizeof root->ro[i]);
             root->nro--;
             i--;
@@ -188,8 +190,8 @@ static int add_ro(struct sb_root *root, const char *dst, const char *box, char *
 }
 
 int sb_root_plan(struct sb_root *root, const char *box, const char *const *argv, const char *const *extra,
-                 size_t tmp_bytes, size_t work_bytes, size_t work_files, uid_t uid, gid_t gid,
-                 bool *uid_usable, char *err, size_t errlen)
+                 size_t tmp_bytes, size_t work_bytes, size_t work_files, uid_t uid, gid_t gid, bool *uid_usable,
+                 char *err, size_t errlen)
 {
     memset(root, 0, sizeof *root);
     if (strlen(box) >= sizeof root->box || box[0] != '/') {
@@ -406,9 +408,10 @@ static int build_dev(const char *R)
         if (mount(host, p, NULL, MS_BIND, NULL) < 0)
             return -1;
     }
-    static const char *const links[][2] = {
-        {"/fd", "/proc/self/fd"}, {"/stdin", "/proc/self/fd/0"}, {"/stdout", "/proc/self/fd/1"},
-        {"/stderr", "/proc/self/fd/2"}};
+    static const char *const links[][2] = {{"/fd", "/proc/self/fd"},
+                                           {"/stdin", "/proc/self/fd/0"},
+                                           {"/stdout", "/proc/self/fd/1"},
+                                           {"/stderr", "/proc/self/fd/2"}};
     for (size_t i = 0; i < sizeof links / sizeof *links; i++)
         if (join(p, sizeof p, dev, links[i][0]) < 0 || symlink(links[i][1], p) < 0)
             return -1;
@@ -422,7 +425,7 @@ static int build_dev(const char *R)
 /* The kernel's layout: d_ino, d_off and d_type are never read here. */
 struct dirent64 {
     uint64_t d_ino; // cppcheck-suppress unusedStructMember
-    int64_t d_off; // cppcheck-suppress unusedStructMember
+    int64_t d_off;  // cppcheck-suppress unusedStructMember
     unsigned short d_reclen;
     unsigned char d_type; // cppcheck-suppress unusedStructMember
     char d_name[];
@@ -445,7 +448,7 @@ static int copy_file(int in, int out, off_t size)
             return n < 0 ? -1 : 0;
         left -= n;
     }
-    for (;;) {   /* sendfile refused, or the file grew: plain copy */
+    for (;;) { /* sendfile refused, or the file grew: plain copy */
         ssize_t r = read(in, copy_buf, sizeof copy_buf);
         if (r < 0 && errno == EINTR)
             continue;
@@ -532,8 +535,7 @@ static int copy_tree(int src, int dst, uid_t uid, gid_t gid, int depth)
     }
 }
 
-int sb_root_build(const struct sb_root *root, bool new_proc, int landlock_fd, int landlock_abi, bool *proc,
-                  int *err)
+int sb_root_build(const struct sb_root *root, bool new_proc, int landlock_fd, int landlock_abi, bool *proc, int *err)
 {
     const char *R = root->box;
     char p[2 * SB_ROOT_PATH];

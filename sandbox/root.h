@@ -36,30 +36,30 @@
 #define SB_ROOT_PATH 4096
 
 struct sb_root {
-    char box[SB_ROOT_PATH];                 /* the host box, copied to SB_ROOT_WORKDIR */
-    char ro[SB_ROOT_MAX_RO][SB_ROOT_PATH];  /* host paths bound read-only at the same path */
+    char box[SB_ROOT_PATH];                /* the host box, copied to SB_ROOT_WORKDIR */
+    char ro[SB_ROOT_MAX_RO][SB_ROOT_PATH]; /* host paths bound read-only at the same path */
     int nro;
-    char tmp_opts[96];                      /* tmpfs options for /tmp */
-    char work_opts[128];                    /* tmpfs options for the work directory */
-    uid_t uid;                              /* owner of the work directory's copy */
+    char tmp_opts[96];   /* tmpfs options for /tmp */
+    char work_opts[128]; /* tmpfs options for the work directory */
+    uid_t uid;           /* owner of the work directory's copy */
     gid_t gid;
-    char passwd[160], group[96];            /* /etc/passwd and /etc/group */
+    char passwd[160], group[96]; /* /etc/passwd and /etc/group */
 };
 
 /* Where the build stopped, for the layer report. */
 enum sb_root_step {
     SB_ROOT_STEP_NONE,
     SB_ROOT_STEP_OPEN_BOX,
-    SB_ROOT_STEP_BASE,       /* the root tmpfs */
-    SB_ROOT_STEP_SYSTEM,     /* /usr, /bin, /lib... */
+    SB_ROOT_STEP_BASE,   /* the root tmpfs */
+    SB_ROOT_STEP_SYSTEM, /* /usr, /bin, /lib... */
     SB_ROOT_STEP_ETC,
     SB_ROOT_STEP_DEV,
     SB_ROOT_STEP_TMP,
-    SB_ROOT_STEP_RO,         /* a planned read-only path */
-    SB_ROOT_STEP_WORK,       /* the work directory's tmpfs */
-    SB_ROOT_STEP_COPY,       /* copying the box into it */
+    SB_ROOT_STEP_RO,   /* a planned read-only path */
+    SB_ROOT_STEP_WORK, /* the work directory's tmpfs */
+    SB_ROOT_STEP_COPY, /* copying the box into it */
     SB_ROOT_STEP_PIVOT,
-    SB_ROOT_STEP_DETACH,     /* from here on nothing can be undone */
+    SB_ROOT_STEP_DETACH, /* from here on nothing can be undone */
     SB_ROOT_STEP_LANDLOCK,
     SB_ROOT_STEP_COUNT
 };
@@ -75,8 +75,8 @@ const char *sb_root_step_name(int step);
  * whether a process of `uid` (no supplementary groups) could execute
  * argv[0] inside this root. */
 int sb_root_plan(struct sb_root *root, const char *box, const char *const *argv, const char *const *extra,
-                 size_t tmp_bytes, size_t work_bytes, size_t work_files, uid_t uid, gid_t gid,
-                 bool *uid_usable, char *err, size_t errlen);
+                 size_t tmp_bytes, size_t work_bytes, size_t work_files, uid_t uid, gid_t gid, bool *uid_usable,
+                 char *err, size_t errlen);
 
 /* Whether a process of `uid`/`gid` with no supplementary groups may reach
  * and use `path` on the host (every directory on the way searchable; the
@@ -96,7 +96,6 @@ int sb_bind_readonly(const char *src, const char *target, bool recursive);
  * mounted), or the failed step with *err set.  Up to SB_ROOT_STEP_PIVOT,
  * everything mounted so far is detached again and the host's tree is back
  * in place; from SB_ROOT_STEP_DETACH on, the run cannot go on. */
-int sb_root_build(const struct sb_root *root, bool new_proc, int landlock_fd, int landlock_abi, bool *proc,
-                  int *err);
+int sb_root_build(const struct sb_root *root, bool new_proc, int landlock_fd, int landlock_abi, bool *proc, int *err);
 
 #endif

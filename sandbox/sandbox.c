@@ -64,8 +64,8 @@
 #endif
 
 #define TICK_MS 50
-#define START_TIMEOUT_MS 10000   /* from clone to the payload's fork */
-#define DRAIN_GRACE_MS 2000      /* pipes still open after init is gone */
+#define START_TIMEOUT_MS 10000 /* from clone to the payload's fork */
+#define DRAIN_GRACE_MS 2000    /* pipes still open after init is gone */
 #define FALLBACK_KILL_GRACE_MS 1000
 #define READ_CHUNK ((size_t)64 * 1024)
 /* Runs as root execute under a uid of their own from this range (isolate
@@ -95,9 +95,9 @@ enum mode { MODE_NS, MODE_USERNS, MODE_FALLBACK };
 
 struct stream {
     struct sandbox_stream *s;
-    size_t cap;     /* 0: none */
+    size_t cap; /* 0: none */
     size_t alloc;
-    int fd;         /* read end, -1 at end of file */
+    int fd; /* read end, -1 at end of file */
 };
 
 struct run {
@@ -105,24 +105,24 @@ struct run {
     struct sandbox_result *res;
     struct sb_box box;
     struct sb_cgroup cg;
-    char *scratch;                  /* READ_CHUNK bytes */
+    char *scratch; /* READ_CHUNK bytes */
 
     enum mode mode;
-    char ns_why[96];                /* why the namespace rungs were skipped */
-    char ns_reason[96];             /* the same for result->layers: "EPERM from clone" */
-    const void *seccomp;            /* the filter the payload loads, or NULL */
-    int landlock_fd;                /* the ruleset it enforces, or -1 */
+    char ns_why[96];     /* why the namespace rungs were skipped */
+    char ns_reason[96];  /* the same for result->layers: "EPERM from clone" */
+    const void *seccomp; /* the filter the payload loads, or NULL */
+    int landlock_fd;     /* the ruleset it enforces, or -1 */
     int landlock_abi;
-    char seccomp_why[48], landlock_why[64];   /* why a layer is off */
+    char seccomp_why[48], landlock_why[64]; /* why a layer is off */
     pid_t init_pid;
     int pidfd;
     int status_r, errpipe_r;
-    struct stream st[3];            /* out, err, channel */
+    struct stream st[3]; /* out, err, channel */
     char status_partial[sizeof(struct sb_msg)];
     size_t status_have;
 
-    bool ready;                     /* init sent READY: the root is built */
-    pid_t payload_pid;              /* as init sees it: host pid only in MODE_FALLBACK */
+    bool ready;        /* init sent READY: the root is built */
+    pid_t payload_pid; /* as init sees it: host pid only in MODE_FALLBACK */
     unsigned init_flags;
     int root_step, root_err;        /* where the minimal root failed, from READY */
     int root_nro;                   /* read-only paths it binds */
@@ -137,15 +137,15 @@ struct run {
     bool cpu_over, wall_over, output_over, killed;
     struct timespec t_start, t_end;
     bool t_end_set;
-    long long kill_init_at_ms;      /* MODE_FALLBACK: SIGKILL init if still alive then */
-    long long drain_until_ms;       /* give up on open pipes then */
+    long long kill_init_at_ms; /* MODE_FALLBACK: SIGKILL init if still alive then */
+    long long drain_until_ms;  /* give up on open pipes then */
 };
 
 static void seterr(struct sandbox_result *res, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void seterr(struct sandbox_result *res, const char *fmt, ...)
 {
     if (res->error[0])
-        return;   /* the first error is the one that explains */
+        return; /* the first error is the one that explains */
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(res->error, sizeof res->error, fmt, ap);
@@ -176,13 +176,20 @@ const char *sandbox_limit_name(enum sandbox_limit limit)
 {
     switch (limit) {
     case SANDBOX_LIMIT_TIME:
-    case SANDBOX_LIMIT_WALL: return "time";
-    case SANDBOX_LIMIT_MEMORY: return "memory";
-    case SANDBOX_LIMIT_OUTPUT: return "output";
-    case SANDBOX_LIMIT_PROCESSES: return "processes";
-    case SANDBOX_LIMIT_FILE_SIZE: return "file-size";
-    case SANDBOX_LIMIT_SYSCALL: return "syscall";
-    case SANDBOX_LIMIT_NONE: break;
+    case SANDBOX_LIMIT_WALL:
+        return "time";
+    case SANDBOX_LIMIT_MEMORY:
+        return "memory";
+    case SANDBOX_LIMIT_OUTPUT:
+        return "output";
+    case SANDBOX_LIMIT_PROCESSES:
+        return "processes";
+    case SANDBOX_LIMIT_FILE_SIZE:
+        return "file-size";
+    case SANDBOX_LIMIT_SYSCALL:
+        return "syscall";
+    case SANDBOX_LIMIT_NONE:
+        break;
     }
     return NULL;
 }
@@ -412,7 +419,7 @@ static int write_proc(pid_t pid, const char *file, const char *text)
     if (fd < 0)
         return -errno;
     size_t len = strlen(text);
-    ssize_t w = write(fd, text, len);   /* one write: the kernel takes a map whole or not at all */
+    ssize_t w = write(fd, text, len); /* one write: the kernel takes a map whole or not at all */
     int e = w < 0 ? errno : ((size_t)w != len ? EIO : 0);
     close(fd);
     return -e;
@@ -475,7 +482,7 @@ static void build_rlimits(struct run *r, struct sb_child *c)
          * (DOMjudge).  Per process only: the cgroup sees the whole tree. */
         rlim_t s = (rlim_t)l->cpu_seconds;
         if ((double)s < l->cpu_seconds)
-            s++;   /* ceil, without libm */
+            s++; /* ceil, without libm */
         add_rlimit(c, RLIMIT_CPU, s, s + 1);
     }
     if (l->file_size_bytes)
@@ -593,8 +600,8 @@ static int plan_root_and_uid(struct run *r, struct sb_child *c)
         gid_t group = run_uid ? (gid_t)run_uid : getegid();
         if (sb_root_plan(&c->root, r->box.path, spec->argv, spec->ro_paths, tmp_bytes(spec),
                          spec->work_bytes ? spec->work_bytes : WORK_DEFAULT_BYTES,
-                         spec->work_files ? spec->work_files : WORK_DEFAULT_FILES, owner, group, &usable,
-                         r->res->error, sizeof r->res->error) < 0)
+                         spec->work_files ? spec->work_files : WORK_DEFAULT_FILES, owner, group, &usable, r->res->error,
+                         sizeof r->res->error) < 0)
             return -1;
         if (run_uid && !usable) {
             /* Keep uid 0 (capabilities dropped) rather than fail to start:
@@ -722,7 +729,7 @@ static int launch(struct run *r, enum mode mode, char *why, size_t whylen)
     if (cgfd >= 0 && pid != 0)
         close(cgfd);
     if (pid == 0)
-        sb_init_main(&c);   /* the child: never returns */
+        sb_init_main(&c); /* the child: never returns */
     if (pid < 0) {
         int e = errno;
         if (mode != MODE_FALLBACK && retryable(e)) {
@@ -736,7 +743,7 @@ static int launch(struct run *r, enum mode mode, char *why, size_t whylen)
     r->init_pid = pid;
     r->init_reaped = false;
     if (pidfd < 0)
-        pidfd = (int)syscall(SYS_pidfd_open, pid, 0);   /* may fail before 5.3: ticks then */
+        pidfd = (int)syscall(SYS_pidfd_open, pid, 0); /* may fail before 5.3: ticks then */
     r->pidfd = pidfd;
     close_fd(&outp[1]);
     close_fd(&errp[1]);
@@ -752,7 +759,7 @@ static int launch(struct run *r, enum mode mode, char *why, size_t whylen)
         char map[64];
         int e = write_proc(pid, "setgroups", "deny");
         if (e == -ENOENT)
-            e = 0;   /* kernels before 3.19 */
+            e = 0; /* kernels before 3.19 */
         if (e == 0) {
             snprintf(map, sizeof map, "%u %u 1\n", (unsigned)geteuid(), (unsigned)geteuid());
             e = write_proc(pid, "uid_map", map);
@@ -849,10 +856,10 @@ out:
         r->payload_pid = 0;
         r->ready = false;
         r->status_have = 0;
-        r->t_end_set = false;   /* reaping this init timed no payload */
+        r->t_end_set = false; /* reaping this init timed no payload */
     }
-    int *all[] = {&outp[0], &outp[1], &errp[0], &errp[1], &chp[0], &chp[1], &stp[0], &stp[1],
-                  &epp[0],  &epp[1],  &sync[0], &sync[1], &devnull};
+    int *all[] = {&outp[0], &outp[1], &errp[0], &errp[1], &chp[0],  &chp[1], &stp[0],
+                  &stp[1],  &epp[0],  &epp[1],  &sync[0], &sync[1], &devnull};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         close_fd(all[i]);
     return rc;
@@ -964,9 +971,15 @@ static int supervise(struct run *r)
             switch (idx[k]) {
             case 0:
             case 1:
-            case 2: stream_drain(r, &r->st[idx[k]]); break;
-            case 3: status_drain(r); break;
-            case 4: reap_init(r, false); break;
+            case 2:
+                stream_drain(r, &r->st[idx[k]]);
+                break;
+            case 3:
+                status_drain(r);
+                break;
+            case 4:
+                reap_init(r, false);
+                break;
             case 5:
                 if (read(wall, &ticks, sizeof ticks) > 0 && !r->init_reaped && !r->payload_exited) {
                     r->wall_over = true;
@@ -1098,21 +1111,28 @@ static void describe(struct run *r)
 /* ---- the layer report --------------------------------------------------- */
 
 static const char *const layer_names[SANDBOX_NLAYERS] = {
-    [SANDBOX_LAYER_USER_NS] = "user_namespace",      [SANDBOX_LAYER_PID_NS] = "pid_namespace",
-    [SANDBOX_LAYER_MOUNT_NS] = "mount_namespace",    [SANDBOX_LAYER_NET_NS] = "network_namespace",
-    [SANDBOX_LAYER_IPC_NS] = "ipc_namespace",        [SANDBOX_LAYER_UTS_NS] = "uts_namespace",
-    [SANDBOX_LAYER_PROC] = "proc",                   [SANDBOX_LAYER_CGROUP_MEMORY] = "cgroup_memory",
-    [SANDBOX_LAYER_CGROUP_PIDS] = "cgroup_pids",     [SANDBOX_LAYER_CGROUP_CPU] = "cgroup_cpu",
-    [SANDBOX_LAYER_CGROUP_KILL] = "cgroup_kill",     [SANDBOX_LAYER_SECCOMP] = "seccomp",
-    [SANDBOX_LAYER_LANDLOCK] = "landlock",           [SANDBOX_LAYER_RLIMITS] = "rlimits",
-    [SANDBOX_LAYER_PRIVATE_TMP] = "private_tmp",     [SANDBOX_LAYER_MINIMAL_ROOT] = "minimal_root",
+    [SANDBOX_LAYER_USER_NS] = "user_namespace",
+    [SANDBOX_LAYER_PID_NS] = "pid_namespace",
+    [SANDBOX_LAYER_MOUNT_NS] = "mount_namespace",
+    [SANDBOX_LAYER_NET_NS] = "network_namespace",
+    [SANDBOX_LAYER_IPC_NS] = "ipc_namespace",
+    [SANDBOX_LAYER_UTS_NS] = "uts_namespace",
+    [SANDBOX_LAYER_PROC] = "proc",
+    [SANDBOX_LAYER_CGROUP_MEMORY] = "cgroup_memory",
+    [SANDBOX_LAYER_CGROUP_PIDS] = "cgroup_pids",
+    [SANDBOX_LAYER_CGROUP_CPU] = "cgroup_cpu",
+    [SANDBOX_LAYER_CGROUP_KILL] = "cgroup_kill",
+    [SANDBOX_LAYER_SECCOMP] = "seccomp",
+    [SANDBOX_LAYER_LANDLOCK] = "landlock",
+    [SANDBOX_LAYER_RLIMITS] = "rlimits",
+    [SANDBOX_LAYER_PRIVATE_TMP] = "private_tmp",
+    [SANDBOX_LAYER_MINIMAL_ROOT] = "minimal_root",
     [SANDBOX_LAYER_UID] = "unprivileged_uid",
 };
 
 /* The layers a "full" level needs. */
-static const int required_layers[] = {SANDBOX_LAYER_PID_NS,        SANDBOX_LAYER_MOUNT_NS,
-                                      SANDBOX_LAYER_NET_NS,        SANDBOX_LAYER_MINIMAL_ROOT,
-                                      SANDBOX_LAYER_UID,           SANDBOX_LAYER_SECCOMP,
+static const int required_layers[] = {SANDBOX_LAYER_PID_NS,        SANDBOX_LAYER_MOUNT_NS,   SANDBOX_LAYER_NET_NS,
+                                      SANDBOX_LAYER_MINIMAL_ROOT,  SANDBOX_LAYER_UID,        SANDBOX_LAYER_SECCOMP,
                                       SANDBOX_LAYER_CGROUP_MEMORY, SANDBOX_LAYER_CGROUP_PIDS};
 
 static void set_layer(struct sandbox_result *res, int id, bool active, const char *fmt, ...)
@@ -1146,8 +1166,7 @@ static void cgroup_reason(const struct run *r, char *out, size_t len)
         snprintf(out, len, "unavailable (%.*s)", dl > 80 ? 80 : dl, d);
 }
 
-static void cgroup_controller(struct run *r, int id, enum sb_cg_dir v1, bool limits, bool limit_set,
-                              const char *what)
+static void cgroup_controller(struct run *r, int id, enum sb_cg_dir v1, bool limits, bool limit_set, const char *what)
 {
     struct sandbox_result *res = r->res;
     const struct sb_cgroup *cg = &r->cg;
@@ -1215,8 +1234,7 @@ static void fill_layers(struct run *r)
 
     cgroup_controller(r, SANDBOX_LAYER_CGROUP_MEMORY, SB_CG_MEMORY, cg->limits_memory, spec->limits.memory_bytes != 0,
                       "memory");
-    cgroup_controller(r, SANDBOX_LAYER_CGROUP_PIDS, SB_CG_PIDS, cg->limits_pids, spec->limits.processes != 0,
-                      "pids");
+    cgroup_controller(r, SANDBOX_LAYER_CGROUP_PIDS, SB_CG_PIDS, cg->limits_pids, spec->limits.processes != 0, "pids");
     if (cg->cpu_fd >= 0) {
         set_layer(res, SANDBOX_LAYER_CGROUP_CPU, true, "%s", cg->cpu_is_v2 ? "v2 cpu.stat" : "v1 cpuacct.usage");
     } else if (sb_cgroup_active(cg)) {
@@ -1247,7 +1265,9 @@ static void fill_layers(struct run *r)
         set_layer(res, SANDBOX_LAYER_LANDLOCK, true, "ABI %d", r->landlock_abi);
     else
         set_layer(res, SANDBOX_LAYER_LANDLOCK, false, "%s",
-                  (off & SANDBOX_NO_LANDLOCK) ? "disabled" : r->landlock_why[0] ? r->landlock_why : "unavailable");
+                  (off & SANDBOX_NO_LANDLOCK) ? "disabled"
+                  : r->landlock_why[0]        ? r->landlock_why
+                                              : "unavailable");
 
     const struct sandbox_limits *l = &spec->limits;
     set_layer(res, SANDBOX_LAYER_RLIMITS, true, "core nofile%s%s%s%s", l->cpu_seconds > 0 ? " cpu" : "",
@@ -1273,8 +1293,9 @@ static void fill_layers(struct run *r)
 
     size_t wb = spec->work_bytes ? spec->work_bytes : WORK_DEFAULT_BYTES;
     if (r->init_flags & SB_INIT_ROOT)
-        set_layer(res, SANDBOX_LAYER_MINIMAL_ROOT, true, "pivot_root into a tmpfs; work directory tmpfs %zu MiB, %zu inodes; %d read-only path%s",
-                  wb >> 20, spec->work_files ? spec->work_files : WORK_DEFAULT_FILES, r->root_nro, r->root_nro == 1 ? "" : "s");
+        set_layer(res, SANDBOX_LAYER_MINIMAL_ROOT, true,
+                  "pivot_root into a tmpfs; work directory tmpfs %zu MiB, %zu inodes; %d read-only path%s", wb >> 20,
+                  spec->work_files ? spec->work_files : WORK_DEFAULT_FILES, r->root_nro, r->root_nro == 1 ? "" : "s");
     else if (off & SANDBOX_NO_MINIMAL_ROOT)
         set_layer(res, SANDBOX_LAYER_MINIMAL_ROOT, false, "disabled: the host's tree");
     else if (!ns)
@@ -1462,7 +1483,7 @@ int sandbox_run(const struct sandbox_spec *spec, struct sandbox_result *result)
         }
     }
     if (rc == 0 && result->error[0])
-        rc = -1;   /* supervise() hit a system error */
+        rc = -1; /* supervise() hit a system error */
 
     long long cpu_us = sb_cgroup_cpu_usec(&r->cg);
     long long peak = sb_cgroup_memory_peak(&r->cg);

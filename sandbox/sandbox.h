@@ -16,22 +16,22 @@
 
 enum sandbox_limit {
     SANDBOX_LIMIT_NONE = 0,
-    SANDBOX_LIMIT_TIME,      /* CPU time */
-    SANDBOX_LIMIT_WALL,      /* wall-clock timeout */
+    SANDBOX_LIMIT_TIME, /* CPU time */
+    SANDBOX_LIMIT_WALL, /* wall-clock timeout */
     SANDBOX_LIMIT_MEMORY,
     SANDBOX_LIMIT_OUTPUT,
     SANDBOX_LIMIT_PROCESSES,
     SANDBOX_LIMIT_FILE_SIZE,
-    SANDBOX_LIMIT_SYSCALL,   /* killed by the seccomp filter (SIGSYS) */
+    SANDBOX_LIMIT_SYSCALL, /* killed by the seccomp filter (SIGSYS) */
 };
 
 struct sandbox_limits {
-    double cpu_seconds;        /* 0: no limit */
-    double wall_seconds;       /* 0: no limit */
-    size_t memory_bytes;       /* 0: no limit */
-    unsigned processes;        /* 0: no limit; processes+threads of the run */
-    size_t file_size_bytes;    /* 0: no limit; largest file the run may write */
-    size_t output_bytes;       /* 0: no limit; per captured stream */
+    double cpu_seconds;     /* 0: no limit */
+    double wall_seconds;    /* 0: no limit */
+    size_t memory_bytes;    /* 0: no limit */
+    unsigned processes;     /* 0: no limit; processes+threads of the run */
+    size_t file_size_bytes; /* 0: no limit; largest file the run may write */
+    size_t output_bytes;    /* 0: no limit; per captured stream */
 };
 
 /* A file copied into the box: `source` (never followed if it is a symbolic
@@ -42,21 +42,21 @@ struct sandbox_file {
 };
 
 struct sandbox_spec {
-    const char *const *argv;     /* argv[0]: absolute path of the program */
-    const char *const *envp;     /* the whole environment; nothing is inherited */
-    const char *copy_dir;        /* NULL, or a directory copied recursively into
-                                    the box (symbolic links are copied as links,
-                                    never followed) */
-    const char *const *copy_skip; /* NULL, or NULL-terminated names never
-                                    copied from copy_dir, at any depth */
+    const char *const *argv;          /* argv[0]: absolute path of the program */
+    const char *const *envp;          /* the whole environment; nothing is inherited */
+    const char *copy_dir;             /* NULL, or a directory copied recursively into
+                                         the box (symbolic links are copied as links,
+                                         never followed) */
+    const char *const *copy_skip;     /* NULL, or NULL-terminated names never
+                                        copied from copy_dir, at any depth */
     const struct sandbox_file *files; /* extra files, copied after copy_dir */
     size_t nfiles;
-    size_t copy_max_bytes;       /* 0: 64 MiB; refuse bigger submissions */
-    int channel_fd;              /* -1, or the fd number (>= 3, < 1024) at
-                                    which the run gets the write end of a
-                                    private pipe, captured into
-                                    result->channel.  0 also means none, so
-                                    that a zeroed spec is valid. */
+    size_t copy_max_bytes; /* 0: 64 MiB; refuse bigger submissions */
+    int channel_fd;        /* -1, or the fd number (>= 3, < 1024) at
+                              which the run gets the write end of a
+                              private pipe, captured into
+                              result->channel.  0 also means none, so
+                              that a zeroed spec is valid. */
     struct sandbox_limits limits;
     size_t copy_max_files;       /* 0: 10000; files, directories and links
                                     copied into the box */
@@ -90,18 +90,18 @@ struct sandbox_spec {
 
 /* sandbox_spec.disable bits.  Each layer is tried by default and skipped,
  * with the reason in result->isolation, when the machine refuses it. */
-#define SANDBOX_NO_NAMESPACES 1u  /* plain fork + setsid + subreaper */
-#define SANDBOX_NO_USERNS     2u  /* do not try an unprivileged user namespace */
-#define SANDBOX_NO_CGROUPS    4u  /* rlimits only */
-#define SANDBOX_NO_SECCOMP    8u  /* no system call deny-list */
-#define SANDBOX_NO_LANDLOCK  16u  /* no Landlock file system / network rules */
+#define SANDBOX_NO_NAMESPACES 1u    /* plain fork + setsid + subreaper */
+#define SANDBOX_NO_USERNS 2u        /* do not try an unprivileged user namespace */
+#define SANDBOX_NO_CGROUPS 4u       /* rlimits only */
+#define SANDBOX_NO_SECCOMP 8u       /* no system call deny-list */
+#define SANDBOX_NO_LANDLOCK 16u     /* no Landlock file system / network rules */
 #define SANDBOX_NO_MINIMAL_ROOT 32u /* keep the host's tree (private /tmp only) */
-#define SANDBOX_NO_UID       64u  /* as root, keep uid 0 (capabilities still dropped) */
+#define SANDBOX_NO_UID 64u          /* as root, keep uid 0 (capabilities still dropped) */
 
 struct sandbox_stream {
-    char *data;         /* NUL-terminated; at most the cap */
-    size_t len;         /* bytes kept */
-    size_t total;       /* bytes the run wrote, kept or not */
+    char *data;   /* NUL-terminated; at most the cap */
+    size_t len;   /* bytes kept */
+    size_t total; /* bytes the run wrote, kept or not */
     bool truncated;
 };
 
@@ -130,9 +130,9 @@ enum sandbox_layer_id {
     SANDBOX_LAYER_SECCOMP,
     SANDBOX_LAYER_LANDLOCK,
     SANDBOX_LAYER_RLIMITS,
-    SANDBOX_LAYER_PRIVATE_TMP,   /* tmpfs on /tmp and /dev/shm; not part of the level */
-    SANDBOX_LAYER_MINIMAL_ROOT,  /* pivot_root into a tmpfs root (root.h) */
-    SANDBOX_LAYER_UID,           /* the payload runs as a uid other than 0 */
+    SANDBOX_LAYER_PRIVATE_TMP,  /* tmpfs on /tmp and /dev/shm; not part of the level */
+    SANDBOX_LAYER_MINIMAL_ROOT, /* pivot_root into a tmpfs root (root.h) */
+    SANDBOX_LAYER_UID,          /* the payload runs as a uid other than 0 */
     SANDBOX_NLAYERS
 };
 #define SANDBOX_MAX_LAYERS 20
@@ -144,50 +144,50 @@ struct sandbox_layer {
 };
 
 struct sandbox_result {
-    int exit_code;              /* -1 when killed by a signal */
-    int signal;                 /* 0 unless killed by a signal */
-    bool timed_out;             /* wall-clock timeout */
-    enum sandbox_limit limit;   /* the first limit hit, or NONE; in order:
-                                   TIME (SIGXCPU, or the cgroup's CPU time
-                                   past the limit) > WALL > MEMORY (cgroup
-                                   OOM kill, or in-band: exit 1 with a last
-                                   stderr line starting "MemoryError") >
-                                   OUTPUT > SYSCALL (SIGSYS from the seccomp
-                                   filter: ptrace, bpf, process_vm_*) >
-                                   PROCESSES (pids limit refused a
-                                   fork; without a pids cgroup, in-band: a
-                                   fork failure message on stderr) >
-                                   FILE_SIZE (SIGXFSZ, or in-band: a last
-                                   stderr line with "[Errno 27] File too
-                                   large", since Python ignores SIGXFSZ).
-                                   In-band verdicts read what the student
-                                   controls: a student can fake them, but
-                                   only to their own cost. */
-    long wall_ms;               /* from the payload's start to its end */
-    long cpu_ms;                /* the whole run's (cgroup), else the payload
-                                   tree's rusage */
-    long max_rss_kb;            /* cgroup peak (page cache and the run's
-                                   tmpfs files included), else the largest
-                                   ru_maxrss */
-    unsigned uid;               /* the uid the payload ran as (host view) */
+    int exit_code;            /* -1 when killed by a signal */
+    int signal;               /* 0 unless killed by a signal */
+    bool timed_out;           /* wall-clock timeout */
+    enum sandbox_limit limit; /* the first limit hit, or NONE; in order:
+                                 TIME (SIGXCPU, or the cgroup's CPU time
+                                 past the limit) > WALL > MEMORY (cgroup
+                                 OOM kill, or in-band: exit 1 with a last
+                                 stderr line starting "MemoryError") >
+                                 OUTPUT > SYSCALL (SIGSYS from the seccomp
+                                 filter: ptrace, bpf, process_vm_*) >
+                                 PROCESSES (pids limit refused a
+                                 fork; without a pids cgroup, in-band: a
+                                 fork failure message on stderr) >
+                                 FILE_SIZE (SIGXFSZ, or in-band: a last
+                                 stderr line with "[Errno 27] File too
+                                 large", since Python ignores SIGXFSZ).
+                                 In-band verdicts read what the student
+                                 controls: a student can fake them, but
+                                 only to their own cost. */
+    long wall_ms;             /* from the payload's start to its end */
+    long cpu_ms;              /* the whole run's (cgroup), else the payload
+                                 tree's rusage */
+    long max_rss_kb;          /* cgroup peak (page cache and the run's
+                                 tmpfs files included), else the largest
+                                 ru_maxrss */
+    unsigned uid;             /* the uid the payload ran as (host view) */
     struct sandbox_stream out, err, channel;
-    char isolation[256];        /* e.g. "namespaces: pid net ipc uts mount;
-                                   cgroup v1: pids memory cpuacct + v2 kill;
-                                   rlimits; seccomp: deny-list; landlock:
-                                   ABI 6" or "fallback: setsid + subreaper
-                                   (namespaces: EPERM); no cgroups (...);
-                                   rlimits; seccomp: off (disabled);
-                                   landlock: unavailable (EOPNOTSUPP)" */
-    char error[512];            /* set when sandbox_run fails */
+    char isolation[256]; /* e.g. "namespaces: pid net ipc uts mount;
+                            cgroup v1: pids memory cpuacct + v2 kill;
+                            rlimits; seccomp: deny-list; landlock:
+                            ABI 6" or "fallback: setsid + subreaper
+                            (namespaces: EPERM); no cgroups (...);
+                            rlimits; seccomp: off (disabled);
+                            landlock: unavailable (EOPNOTSUPP)" */
+    char error[512];     /* set when sandbox_run fails */
     struct sandbox_layer layers[SANDBOX_MAX_LAYERS];
-    size_t nlayers;             /* SANDBOX_NLAYERS once the layers were
-                                   tried; 0 when sandbox_run failed before
-                                   (bad spec, box copy) */
-    char level[16];             /* "full": pid, mount and network namespaces,
-                                   the minimal root, an unprivileged uid,
-                                   seccomp, and cgroup memory and pids
-                                   control all active; else "degraded";
-                                   "" when nlayers is 0 */
+    size_t nlayers; /* SANDBOX_NLAYERS once the layers were
+                       tried; 0 when sandbox_run failed before
+                       (bad spec, box copy) */
+    char level[16]; /* "full": pid, mount and network namespaces,
+                       the minimal root, an unprivileged uid,
+                       seccomp, and cgroup memory and pids
+                       control all active; else "degraded";
+                       "" when nlayers is 0 */
 };
 
 /* Runs the spec.  Returns 0 when the command was started and its outcome is

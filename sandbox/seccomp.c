@@ -44,8 +44,8 @@
 #define TIOCLINUX 0x541C
 #endif
 
-#define NS_CLONE_FLAGS 0x7E020000UL   /* NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET */
-#define BPF_MAX 4096                  /* BPF_MAXINSNS */
+#define NS_CLONE_FLAGS 0x7E020000UL /* NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET */
+#define BPF_MAX 4096                /* BPF_MAXINSNS */
 
 static struct sock_filter insns[BPF_MAX];
 static struct sock_fprog prog;
@@ -54,14 +54,57 @@ static char failure[64];
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static const char *const eperm_calls[] = {
-    "unshare", "setns", "mount", "umount2", "umount", "pivot_root", "chroot", "mount_setattr",
-    "open_tree", "move_mount", "fsopen", "fsconfig", "fsmount", "fspick", "pidfd_getfd", "kcmp",
-    "perf_event_open", "userfaultfd", "io_uring_setup", "io_uring_enter", "io_uring_register",
-    "keyctl", "add_key", "request_key", "name_to_handle_at", "open_by_handle_at", "kexec_load",
-    "kexec_file_load", "init_module", "finit_module", "delete_module", "reboot", "swapon", "swapoff",
-    "acct", "quotactl", "quotactl_fd", "syslog", "settimeofday", "clock_settime", "clock_adjtime",
-    "adjtimex", "iopl", "ioperm", "modify_ldt", "move_pages", "migrate_pages",
-    "lookup_dcookie", "vhangup", "nfsservctl", "uselib",
+    "unshare",
+    "setns",
+    "mount",
+    "umount2",
+    "umount",
+    "pivot_root",
+    "chroot",
+    "mount_setattr",
+    "open_tree",
+    "move_mount",
+    "fsopen",
+    "fsconfig",
+    "fsmount",
+    "fspick",
+    "pidfd_getfd",
+    "kcmp",
+    "perf_event_open",
+    "userfaultfd",
+    "io_uring_setup",
+    "io_uring_enter",
+    "io_uring_register",
+    "keyctl",
+    "add_key",
+    "request_key",
+    "name_to_handle_at",
+    "open_by_handle_at",
+    "kexec_load",
+    "kexec_file_load",
+    "init_module",
+    "finit_module",
+    "delete_module",
+    "reboot",
+    "swapon",
+    "swapoff",
+    "acct",
+    "quotactl",
+    "quotactl_fd",
+    "syslog",
+    "settimeofday",
+    "clock_settime",
+    "clock_adjtime",
+    "adjtimex",
+    "iopl",
+    "ioperm",
+    "modify_ldt",
+    "move_pages",
+    "migrate_pages",
+    "lookup_dcookie",
+    "vhangup",
+    "nfsservctl",
+    "uselib",
 };
 static const char *const kill_calls[] = {"ptrace", "bpf", "process_vm_readv", "process_vm_writev"};
 
@@ -78,10 +121,10 @@ static int add(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned 
 static int build(void)
 {
     if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0)
-        return -errno;   /* EINVAL: kernel without CONFIG_SECCOMP */
+        return -errno; /* EINVAL: kernel without CONFIG_SECCOMP */
     uint32_t kill = SECCOMP_RET_KILL_PROCESS;
     if (syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &kill) < 0)
-        return -errno;   /* before 4.14, or seccomp(2) itself filtered */
+        return -errno; /* before 4.14, or seccomp(2) itself filtered */
 
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
     if (!ctx)

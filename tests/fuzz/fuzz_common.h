@@ -21,8 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-__attribute__((format(printf, 1, 2), noreturn, unused))
-static void fz_fail(const char *fmt, ...)
+__attribute__((format(printf, 1, 2), noreturn, unused)) static void fz_fail(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -45,8 +44,7 @@ static int fz_rm_entry(const char *path, const struct stat *st, int flag, struct
 }
 
 /* rm -rf, never following a link. */
-__attribute__((unused))
-static void fz_rm_rf(const char *path)
+__attribute__((unused)) static void fz_rm_rf(const char *path)
 {
     struct stat st;
     if (lstat(path, &st) < 0)
@@ -59,8 +57,7 @@ static void fz_rm_rf(const char *path)
 }
 
 /* Empties `dir` (keeping `dir` itself). */
-__attribute__((unused))
-static void fz_empty_dir(const char *dir)
+__attribute__((unused)) static void fz_empty_dir(const char *dir)
 {
     fz_rm_rf(dir);
     if (mkdir(dir, 0700) < 0 && errno != EEXIST)
@@ -76,8 +73,7 @@ static void fz_cleanup(void)
 }
 
 /* The target's private folder, made on first call. */
-__attribute__((unused))
-static const char *fz_tmpdir(const char *target)
+__attribute__((unused)) static const char *fz_tmpdir(const char *target)
 {
     if (fz_base[0])
         return fz_base;
@@ -91,8 +87,7 @@ static const char *fz_tmpdir(const char *target)
 
 /* Writes (creates or truncates) a file; aborts on failure, which would be
  * the harness's fault, not the code under test's. */
-__attribute__((unused))
-static void fz_write_file(const char *path, const void *data, size_t len, mode_t mode)
+__attribute__((unused)) static void fz_write_file(const char *path, const void *data, size_t len, mode_t mode)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
     if (fd < 0)
@@ -112,8 +107,7 @@ static void fz_write_file(const char *path, const void *data, size_t len, mode_t
 
 /* Reads a whole small file into a new buffer (NUL-terminated); NULL when
  * it cannot be read. */
-__attribute__((unused))
-static char *fz_read_file(const char *path, size_t *len)
+__attribute__((unused)) static char *fz_read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -144,8 +138,7 @@ static char *fz_read_file(const char *path, size_t *len)
 }
 
 /* True when buf[0..len) is valid UTF-8 (RFC 3629). */
-__attribute__((unused))
-static bool fz_valid_utf8(const char *buf, size_t len)
+__attribute__((unused)) static bool fz_valid_utf8(const char *buf, size_t len)
 {
     const unsigned char *p = (const unsigned char *)buf;
     size_t i = 0;
@@ -161,12 +154,16 @@ static bool fz_valid_utf8(const char *buf, size_t len)
             n = 2;
         } else if (c >= 0xE0 && c <= 0xEF) {
             n = 3;
-            if (c == 0xE0) lo = 0xA0;
-            if (c == 0xED) hi = 0x9F;
+            if (c == 0xE0)
+                lo = 0xA0;
+            if (c == 0xED)
+                hi = 0x9F;
         } else if (c >= 0xF0 && c <= 0xF4) {
             n = 4;
-            if (c == 0xF0) lo = 0x90;
-            if (c == 0xF4) hi = 0x8F;
+            if (c == 0xF0)
+                lo = 0x90;
+            if (c == 0xF4)
+                hi = 0x8F;
         } else {
             return false;
         }
@@ -183,8 +180,7 @@ static bool fz_valid_utf8(const char *buf, size_t len)
 /* True when FUZZ_KNOWN (a comma-separated list) names `tag`: a finding
  * already reported and not fixed yet, so that a long run can look for
  * others.  run.sh never sets it: every check is strict there. */
-__attribute__((unused))
-static bool fz_known(const char *tag)
+__attribute__((unused)) static bool fz_known(const char *tag)
 {
     const char *k = getenv("FUZZ_KNOWN");
     size_t n = strlen(tag);
@@ -205,8 +201,7 @@ struct fz_in {
     size_t left;
 };
 
-__attribute__((unused))
-static uint8_t fz_u8(struct fz_in *in)
+__attribute__((unused)) static uint8_t fz_u8(struct fz_in *in)
 {
     if (!in->left)
         return 0;
@@ -214,16 +209,14 @@ static uint8_t fz_u8(struct fz_in *in)
     return *in->p++;
 }
 
-__attribute__((unused))
-static uint16_t fz_u16(struct fz_in *in)
+__attribute__((unused)) static uint16_t fz_u16(struct fz_in *in)
 {
     uint16_t hi = fz_u8(in);
     return (uint16_t)(hi << 8 | fz_u8(in));
 }
 
 /* Up to `max` bytes; *len gets how many. */
-__attribute__((unused))
-static const char *fz_bytes(struct fz_in *in, size_t want, size_t *len)
+__attribute__((unused)) static const char *fz_bytes(struct fz_in *in, size_t want, size_t *len)
 {
     if (want > in->left)
         want = in->left;

@@ -141,9 +141,9 @@ static void hex_of(struct text t, char *out, size_t n)
  * path, for the comparison after the round trip. */
 #define MAX_EXPECT 64
 struct expect {
-    json_t *holder;  /* object the key lives in (borrowed, in `result`) */
+    json_t *holder; /* object the key lives in (borrowed, in `result`) */
     const char *key;
-    char *want;      /* expected_text() of the input bytes */
+    char *want; /* expected_text() of the input bytes */
     size_t want_len;
 };
 static struct expect expects[MAX_EXPECT];
@@ -190,9 +190,8 @@ static json_t *build(struct fz_in *in, bool *color_text, bool *color_check)
     json_t *r = grade_result_without_runs(&ctx, cpath, strcmp(status, "graded") == 0 ? "invalid" : status, cmsg);
     if (!r)
         fz_fail("grade_result_without_runs returned NULL (path %zu bytes, message %zu bytes%s)", strlen(cpath),
-                strlen(cmsg), fz_valid_utf8(cpath, strlen(cpath)) && fz_valid_utf8(cmsg, strlen(cmsg))
-                                  ? ""
-                                  : ", not valid UTF-8");
+                strlen(cmsg),
+                fz_valid_utf8(cpath, strlen(cpath)) && fz_valid_utf8(cmsg, strlen(cmsg)) ? "" : ", not valid UTF-8");
     /* G1 fixed: the result keeps the message, with invalid UTF-8 and NUL
      * replaced by U+FFFD as json_text promises. */
     size_t elen;

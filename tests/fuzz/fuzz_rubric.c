@@ -209,9 +209,10 @@ static void check_rubric(const struct rubric *r, const uint8_t *data, size_t siz
                 if (!v && fz_known("rubric-nul-value") && strstr(ck->value_json, "\\u0000"))
                     break;
                 if (!v)
-                    fz_fail("criterion %s, check %zu: value_json %s is not JSON jansson reads (%s), so the "
-                            "check can never pass",
-                            c->id, k, ck->value_json, jerr.text);
+                    fz_fail(
+                        "criterion %s, check %zu: value_json %s is not JSON jansson reads (%s), so the "
+                        "check can never pass",
+                        c->id, k, ck->value_json, jerr.text);
                 if ((ck->cmp == CMP_AT_LEAST || ck->cmp == CMP_AT_MOST) && !json_is_number(v))
                     fz_fail("criterion %s, check %zu: a bound that is not a number: %s", c->id, k, ck->value_json);
                 json_decref(v);

@@ -66,11 +66,11 @@ static int64_t t0 = 1763600000; /* commit 1's time; commit 2 is 100 s later */
 /* ---- the repository ----------------------------------------------------- */
 
 struct git_file {
-    char rel[128];   /* relative to .git */
-    char *orig;      /* original bytes, NULL when the file does not exist */
+    char rel[128]; /* relative to .git */
+    char *orig;    /* original bytes, NULL when the file does not exist */
     size_t orig_len;
-    bool object;     /* a loose object: seeds are its inflated content */
-    char type[8];    /* its type, for an object */
+    bool object;  /* a loose object: seeds are its inflated content */
+    char type[8]; /* its type, for an object */
 };
 
 #define MAX_GIT_FILES 24
@@ -120,10 +120,10 @@ static void add_object(struct repo *r, const git_oid *id)
     add_git_file(r, rel, true);
 }
 
-#define GIT_OK(call)                                                                                 \
-    do {                                                                                             \
-        if ((call) < 0)                                                                              \
-            fz_fail("%s: %s", #call, git_error_last() ? git_error_last()->message : "unknown error"); \
+#define GIT_OK(call)                                                                                                   \
+    do {                                                                                                               \
+        if ((call) < 0)                                                                                                \
+            fz_fail("%s: %s", #call, git_error_last() ? git_error_last()->message : "unknown error");                  \
     } while (0)
 
 static char *read_source_file(const char *rel, size_t *len)
@@ -236,8 +236,9 @@ static void make_repository(struct repo *r, bool packed)
         git_oid_tostr(h1, sizeof h1, &c1);
         git_oid_tostr(h2, sizeof h2, &c2);
         char refs[256];
-        int n = snprintf(refs, sizeof refs, "# pack-refs with: peeled fully-peeled sorted \n%s refs/heads/main\n%s refs/tags/v1\n",
-                         h2, h1);
+        int n =
+            snprintf(refs, sizeof refs,
+                     "# pack-refs with: peeled fully-peeled sorted \n%s refs/heads/main\n%s refs/tags/v1\n", h2, h1);
         snprintf(p, sizeof p, "%s/packed-refs", r->git_dir);
         fz_write_file(p, refs, (size_t)n, 0644);
 
@@ -306,8 +307,8 @@ static bool rev_dangles(const struct repo *r, const char *rev)
     git_reference *ref = NULL;
     git_odb *odb = NULL;
     bool dangles = false;
-    if (git_repository_open_ext(&repo, r->git_dir, GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE,
-                                NULL) == 0 &&
+    if (git_repository_open_ext(&repo, r->git_dir, GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE, NULL) ==
+            0 &&
         git_repository_odb(&odb, repo) == 0 && git_reference_dwim(&ref, repo, name) == 0) {
         git_reference *resolved = NULL;
         if (git_reference_resolve(&resolved, ref) == 0) {
@@ -648,8 +649,7 @@ static void run_folder(const uint8_t *data, size_t size)
 
 /* ---- seeds -------------------------------------------------------------- */
 
-static void write_seed(const char *dir, const char *name, const void *head, size_t hlen, const void *body,
-                       size_t blen)
+static void write_seed(const char *dir, const char *name, const void *head, size_t hlen, const void *body, size_t blen)
 {
     char p[PATH_MAX];
     snprintf(p, sizeof p, "%s/%s", dir, name);
@@ -720,8 +720,7 @@ static void dump_repo_seeds(const char *dir, const struct repo *r, uint8_t which
             uint8_t h[3] = {which | 0x01 | 0x20, (uint8_t)i, 0};
             snprintf(name, sizeof name, "%s-%02zu-%s", which ? "packed" : "git", i, safe);
             write_seed(dir, name, h, 3, f->orig ? f->orig : "", f->orig ? f->orig_len : 0);
-            uint8_t hi[3] = {which | 0x01 | 0x02 | 0x04 | 0x20, (uint8_t)i,
-                             strcmp(f->rel, "index") == 0 ? 0x80 : 0};
+            uint8_t hi[3] = {which | 0x01 | 0x02 | 0x04 | 0x20, (uint8_t)i, strcmp(f->rel, "index") == 0 ? 0x80 : 0};
             snprintf(name, sizeof name, "%s-%02zu-%s-index-source", which ? "packed" : "git", i, safe);
             write_seed(dir, name, hi, 3, f->orig ? f->orig : "", f->orig ? f->orig_len : 0);
         }
@@ -758,8 +757,8 @@ static void dump_seeds(const char *dir)
     write_seed(dir, "folder-entry-too-big", big, sizeof big, NULL, 0);
     static const uint8_t big_ok[] = {0x00, 5, 0, 100};
     write_seed(dir, "folder-entry-at-cap", big_ok, sizeof big_ok, NULL, 0);
-    static const uint8_t others[] = {0x00, 0, 9, 'n', 'o', 't', 'e', 's', '.', 't', 'x', 't', 0, 1, 'x',
-                                     1,    3, 's', 'r', 'c', 0, 10, 'l', 'e', 'a', 'k', 'y', '-', 'a', 'p', 'p', '.', 0, 0};
+    static const uint8_t others[] = {0x00, 0,   9,   'n', 'o', 't', 'e', 's', '.', 't', 'x', 't', 0,   1,   'x', 1, 3,
+                                     's',  'r', 'c', 0,   10,  'l', 'e', 'a', 'k', 'y', '-', 'a', 'p', 'p', '.', 0, 0};
     write_seed(dir, "folder-wrong-name", others, sizeof others, NULL, 0);
     static const uint8_t dotdot[] = {0x04, 0, 8, '.', '.', '/', '.', '.', '/', 'x', 'y', 0, 1, 'z'};
     write_seed(dir, "folder-dotdot-name", dotdot, sizeof dotdot, NULL, 0);

@@ -17,11 +17,10 @@
 
 static void same_stat(const struct tm_stat *a, const struct tm_stat *b)
 {
-    if (strcmp(a->file, b->file) != 0 || strcmp(a->text, b->text) != 0 || a->line != b->line ||
-        a->count != b->count || a->count_diff != b->count_diff || a->has_diff != b->has_diff ||
-        a->has_average != b->has_average || strcmp(a->size_text, b->size_text) != 0 ||
-        strcmp(a->size_diff_text, b->size_diff_text) != 0 || a->size != b->size || a->size_diff != b->size_diff ||
-        (a->has_average && a->average != b->average))
+    if (strcmp(a->file, b->file) != 0 || strcmp(a->text, b->text) != 0 || a->line != b->line || a->count != b->count ||
+        a->count_diff != b->count_diff || a->has_diff != b->has_diff || a->has_average != b->has_average ||
+        strcmp(a->size_text, b->size_text) != 0 || strcmp(a->size_diff_text, b->size_diff_text) != 0 ||
+        a->size != b->size || a->size_diff != b->size_diff || (a->has_average && a->average != b->average))
         fz_fail("tm_parse_line and tm_parse_buffer disagree on \"%s\"", a->text);
 }
 
@@ -95,8 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (strncmp(after + 7, s->size_text, strlen(s->size_text)) != 0)
             fz_fail("statistic %zu: size_text \"%s\" is not what follows size=", i, s->size_text);
         if (s->has_average != (s->count != 0))
-            fz_fail("statistic %zu: average %s with count %lld", i, s->has_average ? "present" : "absent",
-                    s->count);
+            fz_fail("statistic %zu: average %s with count %lld", i, s->has_average ? "present" : "absent", s->count);
         if (!isfinite(s->size) || !isfinite(s->size_diff) || (s->has_average && !isfinite(s->average)))
             fz_fail("statistic %zu: a size is not finite", i);
         if (s->has_diff != (s->size_diff_text[0] != '\0'))

@@ -193,8 +193,7 @@ START_TEST(copy_dir_files_links_and_skips)
     ck_assert_msg(sb_box_create(&box, &s, err, sizeof err) == 0, "%s", err);
     close(sfd);
     char tmpdir[PATH_MAX];
-    ck_assert_msg(strncmp(box.path, at(tmpdir, sizeof tmpdir, "tmp/grader-box-"), strlen(tmpdir)) == 0, "%s",
-                  box.path);
+    ck_assert_msg(strncmp(box.path, at(tmpdir, sizeof tmpdir, "tmp/grader-box-"), strlen(tmpdir)) == 0, "%s", box.path);
     ck_assert_int_eq(count_boxes(), 1);
 
     struct stat st;
@@ -246,7 +245,7 @@ START_TEST(extra_files_nested_and_replacing)
     put("probe.py", "probe\n", 0644);
     put("baseline.py", "baseline\n", 0755);
     struct sandbox_file files[] = {
-        {at(f1, sizeof f1, "probe.py"), "leaky_app.py"},            /* replaces the student's file */
+        {at(f1, sizeof f1, "probe.py"), "leaky_app.py"},             /* replaces the student's file */
         {at(f2, sizeof f2, "baseline.py"), "tests/ref/baseline.py"}, /* into an existing folder, and a new one */
     };
     struct sandbox_spec s = spec_of(at(src, sizeof src, "sub"));
@@ -306,7 +305,7 @@ START_TEST(extra_files_never_go_through_the_submission)
     while ((de = readdir(d)) != NULL)
         entries += de->d_name[0] != '.';
     closedir(d);
-    ck_assert_int_eq(entries, 0);   /* nothing written through the link */
+    ck_assert_int_eq(entries, 0); /* nothing written through the link */
 
     put_one(&s, &one, f, "data/probe.py");
     snprintf(want, sizeof want, "cannot copy %s to data/probe.py: data in the box is not a plain directory", f);
@@ -324,8 +323,8 @@ START_TEST(extra_files_must_be_named_plainly)
     char longname[NAME_MAX + 8];
     memset(longname, 'n', NAME_MAX + 1);
     longname[NAME_MAX + 1] = '\0';
-    const char *bad[] = {"", "/abs.py", "../up.py", "a/../b.py", "./a.py", "a//b.py", "dir/", ".", "..", longname,
-                         NULL};
+    const char *bad[] = {"",     "/abs.py", "../up.py", "a/../b.py", "./a.py", "a//b.py",
+                         "dir/", ".",       "..",       longname,    NULL};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         put_one(&s, &one, f, bad[i]);
         snprintf(want, sizeof want, "invalid file entry: source %s, name %s", f, bad[i] ? bad[i] : "(null)");

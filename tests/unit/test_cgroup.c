@@ -224,13 +224,13 @@ static void v2_delegated(void)
     say("procs %s\n", buf);
     say("cpu %lld peak %lld ooms %lld refused %lld active %d\n", sb_cgroup_cpu_usec(&cg), sb_cgroup_memory_peak(&cg),
         sb_cgroup_oom_kills(&cg), sb_cgroup_pids_refused(&cg), sb_cgroup_active(&cg));
-    write_text(d, "cgroup.procs", "");   /* nothing for the kill to find */
+    write_text(d, "cgroup.procs", ""); /* nothing for the kill to find */
     sb_cgroup_kill(&cg);
     read_text(d, "cgroup.kill", buf, sizeof buf);
     say("kill %s\n", buf);
 
-    static const char *const files[] = {"cgroup.procs", "cgroup.kill", "cpu.stat", "memory.peak", "memory.events",
-                                        "pids.events"};
+    static const char *const files[] = {"cgroup.procs", "cgroup.kill",   "cpu.stat",
+                                        "memory.peak",  "memory.events", "pids.events"};
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
         char p[PATH_MAX + 64];
         snprintf(p, sizeof p, "%s/%s", d, files[i]);
@@ -281,9 +281,9 @@ START_TEST(v2_delegated_subtree)
              "41 31 0:39 / /elsewhere rw - cgroup2 cgroup2 rw\n",
              esc);
     char rep[8192];
-    run_on_fake_host(mi, "junk without colons\n1:name=systemd:/user.slice/me\n0::/user.slice/me\n", v2_delegated,
-                     rep, sizeof rep);
-    expect_line(rep, "desc cgroup v2: pids(unset) memory(unset)");   /* no memory.max nor pids.max to write */
+    run_on_fake_host(mi, "junk without colons\n1:name=systemd:/user.slice/me\n0::/user.slice/me\n", v2_delegated, rep,
+                     sizeof rep);
+    expect_line(rep, "desc cgroup v2: pids(unset) memory(unset)"); /* no memory.max nor pids.max to write */
     expect_line(rep, "v2_limits 1 memory 0 pids 0");
     expect_line(rep, "dir under own");
     expect_line(rep, "v1 dirs 0");
@@ -338,7 +338,7 @@ START_TEST(v2_without_memory_or_pids)
     ck_assert_int_eq(count_prefixed(own, "grader-"), 0);
     char buf[64];
     read_text(own, "cgroup.subtree_control", buf, sizeof buf);
-    ck_assert_str_eq(buf, "");   /* nothing enabled for nothing */
+    ck_assert_str_eq(buf, ""); /* nothing enabled for nothing */
 }
 END_TEST
 
@@ -406,7 +406,7 @@ START_TEST(v2_seen_from_a_container)
     expect_line(rep, "desc cgroup v2: pids(unset) memory(unset)");
     expect_line(rep, "active 1");
     expect_line(rep, "destroy 0");
-    ck_assert_int_eq(count_prefixed(inner, "grader-"), 0);   /* made, then removed */
+    ck_assert_int_eq(count_prefixed(inner, "grader-"), 0); /* made, then removed */
 
     /* Our cgroup outside what the mount shows ("/docker/abcdef" is not
      * beneath "/docker/abc"): nowhere to go. */
@@ -428,7 +428,7 @@ START_TEST(nothing_to_read)
     snprintf(own, sizeof own, "%s/v2", top);
     mkdirs(own);
     v2_mi(mi, sizeof mi, own);
-    run_on_fake_host(mi, NULL, just_create, rep, sizeof rep);   /* mounted, but where are we? */
+    run_on_fake_host(mi, NULL, just_create, rep, sizeof rep); /* mounted, but where are we? */
     expect_line(rep, "desc no cgroups (none found)");
 }
 END_TEST
@@ -463,8 +463,12 @@ static void v1_hybrid(void)
     say("memory dir %s\n", strncmp(cg.dir[SB_CG_MEMORY], want, strlen(want)) == 0 ? "under own" : cg.dir[SB_CG_MEMORY]);
 
     static const char *const pids_files[] = {"cgroup.procs", "", "pids.events", "max 4\n", NULL};
-    static const char *const mem_files[] = {"cgroup.procs", "", "memory.max_usage_in_bytes", "8388608\n",
-                                            "memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n",
+    static const char *const mem_files[] = {"cgroup.procs",
+                                            "",
+                                            "memory.max_usage_in_bytes",
+                                            "8388608\n",
+                                            "memory.oom_control",
+                                            "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n",
                                             NULL};
     static const char *const cpu_files[] = {"cgroup.procs", "", "cpuacct.usage", "5000000000\n", NULL};
     fill(cg.dir[SB_CG_PIDS], pids_files);
@@ -491,9 +495,8 @@ static void v1_hybrid(void)
         sb_cgroup_oom_kills(&cg), sb_cgroup_pids_refused(&cg));
     sb_cgroup_kill(&cg);
     int st = 0;
-    say("sleeper %s\n", waitpid(sleeper, &st, 0) == sleeper && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL
-                            ? "killed"
-                            : "alive");
+    say("sleeper %s\n",
+        waitpid(sleeper, &st, 0) == sleeper && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL ? "killed" : "alive");
     /* The pid is gone now: list nothing any more, so that no retry below
      * can hit whoever gets the number next. */
     for (int i = SB_CG_PIDS; i < SB_CG_NDIRS; i++)

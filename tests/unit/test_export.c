@@ -82,7 +82,8 @@ static void make_source(void)
     put("src/tests/unit/test_x.c", "not packaged\n", 0644);
     put("src/secret.txt", "not packaged\n", 0644);
     char target[PATH_MAX], link[PATH_MAX];
-    ck_assert_int_eq(symlink(at(target, sizeof target, "src/secret.txt"), at(link, sizeof link, "src/grader/link.c")), 0);
+    ck_assert_int_eq(symlink(at(target, sizeof target, "src/secret.txt"), at(link, sizeof link, "src/grader/link.c")),
+                     0);
     put("rub/course.yaml", "id: course\n", 0644);
     put("rub/base/leaky_app.py", "print('baseline')\n", 0644);
 }
@@ -174,8 +175,7 @@ START_TEST(package_contents_order_modes_and_time)
         zip_stat_t st;
         ck_assert_int_eq(zip_stat_index(za, (zip_uint64_t)i, 0, &st), 0);
         ck_assert_msg(st.mtime == (time_t)1767225600, "%s: mtime %lld", name, (long long)st.mtime);
-        bool exec = strcmp(name, "setup.sh") == 0 || strcmp(name, "run_autograder") == 0 ||
-                    strstr(name, ".sh") != NULL;
+        bool exec = strcmp(name, "setup.sh") == 0 || strcmp(name, "run_autograder") == 0 || strstr(name, ".sh") != NULL;
         ck_assert_msg(entry_mode(za, (zip_int64_t)i) == (exec ? 0100755u : 0100644u), "%s: mode %o", name,
                       entry_mode(za, (zip_int64_t)i));
     }
@@ -188,7 +188,7 @@ START_TEST(package_contents_order_modes_and_time)
     free(t);
     t = entry_text(za, "run_autograder");
     ck_assert_msg(strstr(t, "--rubric \"$root/source/rubric/course.yaml\" \"$root/submission\""), "%s", t);
-    ck_assert_msg(strstr(t, "grader exit status %s"), "%s", t);   /* %% kept for printf */
+    ck_assert_msg(strstr(t, "grader exit status %s"), "%s", t); /* %% kept for printf */
     ck_assert_msg(strncmp(t, "#!/usr/bin/env bash\n", 20) == 0, "%s", t);
     free(t);
     t = entry_text(za, "setup.sh");

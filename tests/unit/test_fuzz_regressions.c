@@ -84,7 +84,11 @@ static bool valid_utf8(const char *s, size_t len)
     const unsigned char *p = (const unsigned char *)s;
     for (size_t i = 0; i < len;) {
         unsigned char c = p[i];
-        size_t n = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+        size_t n = c < 0x80                 ? 1
+                   : c >= 0xC2 && c <= 0xDF ? 2
+                   : c >= 0xE0 && c <= 0xEF ? 3
+                   : c >= 0xF0 && c <= 0xF4 ? 4
+                                            : 0;
         if (n == 0 || len - i < n)
             return false;
         for (size_t k = 1; k < n; k++)
@@ -124,8 +128,9 @@ START_TEST(r2_fact_value_with_nul_is_refused_or_readable)
     struct rubric rb;
     write_baseline();
     snprintf(p, sizeof p, "%s/rubric.yaml", root);
-    write_text(p, "id: a\ntitle: a\nentry: a\nbaseline: baselines/leaky_app.py\ncriteria:\n- id: x\n  title: X\n"
-                  "  points: 1\n  checks:\n  - kind: fact\n    fact: a.b\n    not_equals: \"\\0\"\n");
+    write_text(p,
+               "id: a\ntitle: a\nentry: a\nbaseline: baselines/leaky_app.py\ncriteria:\n- id: x\n  title: X\n"
+               "  points: 1\n  checks:\n  - kind: fact\n    fact: a.b\n    not_equals: \"\\0\"\n");
     if (rubric_load(p, &rb, err, sizeof err) != 0) {
         ck_assert_ptr_nonnull(strstr(err, "NUL"));
         return;
@@ -168,14 +173,14 @@ END_TEST
 
 static json_t *graded_result(const char *feedback)
 {
-    json_t *r = json_pack("{s:s, s:s, s:f, s:f, s:[{s:s, s:s, s:f, s:f, s:b, s:s, s:s}], s:{s:s}, s:{s:s, s:s},"
-                          " s:{s:s, s:s}, s:{s:s}}",
-                          "status", "graded", "message", "0 of 1 criteria passed", "score", 0.0, "max_score", 10.0,
-                          "criteria", "id", "runs", "title", "The fixed script runs cleanly", "points", 0.0,
-                          "max_points", 10.0, "passed", 0, "visibility", "visible", "feedback", feedback,
-                          "submission", "path", "/srv/class/alice", "rubric", "id", "weakref-leak", "sha256",
-                          "0123456789abcdef", "python", "version", "3.11.7", "executable", "/usr/bin/python3",
-                          "grader", "version", "0.3.0");
+    json_t *r = json_pack(
+        "{s:s, s:s, s:f, s:f, s:[{s:s, s:s, s:f, s:f, s:b, s:s, s:s}], s:{s:s}, s:{s:s, s:s},"
+        " s:{s:s, s:s}, s:{s:s}}",
+        "status", "graded", "message", "0 of 1 criteria passed", "score", 0.0, "max_score", 10.0, "criteria", "id",
+        "runs", "title", "The fixed script runs cleanly", "points", 0.0, "max_points", 10.0, "passed", 0, "visibility",
+        "visible", "feedback", feedback, "submission", "path", "/srv/class/alice", "rubric", "id", "weakref-leak",
+        "sha256", "0123456789abcdef", "python", "version", "3.11.7", "executable", "/usr/bin/python3", "grader",
+        "version", "0.3.0");
     ck_assert_ptr_nonnull(r);
     return r;
 }
@@ -213,7 +218,11 @@ END_TEST
 START_TEST(t1b_c1_controls_do_not_reach_the_terminal)
 {
     /* U+009B is CSI, U+009D OSC, U+009C ST: ESC [ and ESC ] in one character. */
-    static const char fb[] = "Its error output ends with: boom \xc2\x9b" "2J\xc2\x9b" "31mRED\xc2\x9d" "0;title\xc2\x9c";
+    static const char fb[] =
+        "Its error output ends with: boom \xc2\x9b"
+        "2J\xc2\x9b"
+        "31mRED\xc2\x9d"
+        "0;title\xc2\x9c";
     for (int check = 0; check < 2; check++) {
         json_t *r = graded_result(fb);
         size_t len = 0;
@@ -250,8 +259,9 @@ START_TEST(g3_default_reason_keeps_utf8_characters_whole)
     write_baseline();
     snprintf(p, sizeof p, "%s/rubric.yaml", root);
     /* No fail text anywhere: the feedback is criteria.c's default reason. */
-    write_text(p, "id: a\ntitle: a\nentry: a\nbaseline: baselines/leaky_app.py\ncriteria:\n- id: x\n  title: X\n"
-                  "  points: 1\n  checks:\n  - kind: fact\n    fact: probe.exception.message\n    equals: null\n");
+    write_text(p,
+               "id: a\ntitle: a\nentry: a\nbaseline: baselines/leaky_app.py\ncriteria:\n- id: x\n  title: X\n"
+               "  points: 1\n  checks:\n  - kind: fact\n    fact: probe.exception.message\n    equals: null\n");
     ck_assert_msg(rubric_load(p, &rb, err, sizeof err) == 0, "%s", err);
     /* The student's exception message: 300 times U+00E9 (2 bytes each). */
     char msg[700] = "";

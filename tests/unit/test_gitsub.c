@@ -43,8 +43,7 @@ static void teardown(void)
     git_libgit2_shutdown();
 }
 
-__attribute__((format(printf, 2, 3)))
-static char *under(char out[PATH_MAX], const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static char *under(char out[PATH_MAX], const char *fmt, ...)
 {
     char rel[PATH_MAX];
     va_list ap;
@@ -130,8 +129,8 @@ static void commit_tree(git_repository *repo, const char *ref, const git_oid *tr
     ck_assert_int_eq(git_tree_lookup(&tree, repo, tree_id), 0);
     for (size_t i = 0; i < nparents; i++)
         ck_assert_int_eq(git_commit_lookup(&ps[i], repo, &parents[i]), 0);
-    ck_assert_int_eq(git_commit_create(out, repo, ref, sig, sig, NULL, message, tree, nparents,
-                                       (const git_commit **)ps), 0);
+    ck_assert_int_eq(
+        git_commit_create(out, repo, ref, sig, sig, NULL, message, tree, nparents, (const git_commit **)ps), 0);
     for (size_t i = 0; i < nparents; i++)
         git_commit_free(ps[i]);
     git_tree_free(tree);
@@ -774,8 +773,8 @@ START_TEST(caps_on_count_and_total)
     memset(cc, 'c', sizeof cc);
     git_repository *repo = new_repo("many", 0);
     const struct file files[] = {
-        {"a.txt", a, sizeof a, 0}, {"b.txt", b, sizeof b, 0}, {"c.txt", cc, sizeof cc, 0}, {ENTRY, "x\n", 0, 0},
-        {"z.txt", "z\n", 0, 0},
+        {"a.txt", a, sizeof a, 0}, {"b.txt", b, sizeof b, 0}, {"c.txt", cc, sizeof cc, 0},
+        {ENTRY, "x\n", 0, 0},      {"z.txt", "z\n", 0, 0},
     };
     git_oid c1;
     commit_files(repo, NULL, T1, "five files\n", files, 5, &c1);
@@ -865,8 +864,7 @@ START_TEST(hostile_paths_refused)
         struct raw_entry e[] = {{cases[i].mode, cases[i].name, *cases[i].id}, {"100644", ENTRY, entry_blob}};
         git_oid tree;
         raw_tree(repo, e, 2, &tree);
-        commit_tree(repo, "HEAD", &tree, i ? &parent : NULL, i ? 1 : 0, T1 + (int64_t)i, OFF, "hostile\n",
-                    &commits[i]);
+        commit_tree(repo, "HEAD", &tree, i ? &parent : NULL, i ? 1 : 0, T1 + (int64_t)i, OFF, "hostile\n", &commits[i]);
         parent = commits[i];
     }
     git_repository_free(repo);
@@ -1087,7 +1085,10 @@ START_TEST(damaged_loose_objects)
     char bogus_path[PATH_MAX];
     under(bogus_path, "alice/.git/objects/%.2s/%s", bogus_hex, bogus_hex + 2);
     ck_assert_int_eq(unlink(bogus_path), 0);
-    static const char lying_tree[] = "tree 5\0" "100644 x\0" "01234567890123456789";
+    static const char lying_tree[] =
+        "tree 5\0"
+        "100644 x\0"
+        "01234567890123456789";
     const char *tree_hex = "0123456789012345678901234567890123456789";
     zlen = zlib_stored(lying_tree, sizeof lying_tree - 1, z);
     write_loose("alice/.git", tree_hex, z, zlen);

@@ -172,7 +172,7 @@ START_TEST(install_fresh_then_update_ours)
 {
     char hook[PATH_MAX], msg[PATH_MAX + 256], want[PATH_MAX + 64], text[512];
     struct stat st;
-    at(hook, sizeof hook, "hooks/pre-commit");   /* the folder does not exist yet */
+    at(hook, sizeof hook, "hooks/pre-commit"); /* the folder does not exist yet */
     ck_assert_int_eq(hook_install(hook, SCRIPT, false, msg, sizeof msg), HOOK_DONE);
     snprintf(want, sizeof want, "installed %s", hook);
     ck_assert_str_eq(msg, want);

@@ -24,7 +24,12 @@ END_TEST
 
 START_TEST(invalid_bytes_become_replacement)
 {
-    expect("a\xff" "b", 3, "a\xef\xbf\xbd" "b");
+    expect(
+        "a\xff"
+        "b",
+        3,
+        "a\xef\xbf\xbd"
+        "b");
     /* A character cut at an output cap: each stray byte is replaced. */
     expect("x\xe2\x82", 3, "x\xef\xbf\xbd\xef\xbf\xbd");
     /* Overlong "/" and a UTF-16 surrogate are not UTF-8. */
@@ -33,7 +38,9 @@ START_TEST(invalid_bytes_become_replacement)
     /* Above U+10FFFF. */
     expect("\xf4\x90\x80\x80", 4, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
     /* NUL would cut C strings downstream. */
-    expect("a\0b", 3, "a\xef\xbf\xbd" "b");
+    expect("a\0b", 3,
+           "a\xef\xbf\xbd"
+           "b");
 }
 END_TEST
 

@@ -25,8 +25,8 @@
 
 static char root[64];
 
-static const char *const saved_names[] = {"GRADER_DATA_DIR", "XDG_CACHE_HOME", "HOME", "PATH", "TMPDIR",
-                                          "GRADER_SANDBOX_DISABLE"};
+static const char *const saved_names[] = {"GRADER_DATA_DIR", "XDG_CACHE_HOME",        "HOME", "PATH",
+                                          "TMPDIR",          "GRADER_SANDBOX_DISABLE"};
 #define NSAVED (sizeof saved_names / sizeof *saved_names)
 static char *saved_values[NSAVED];
 
@@ -247,7 +247,7 @@ START_TEST(data_dir_near_the_executable)
      * nor its .. holds rubrics/, so the search fails and names where it
      * looked. */
     char out[PATH_MAX], err[PATH_MAX + 256], exe[PATH_MAX], want[PATH_MAX + 128];
-    setenv("GRADER_DATA_DIR", "", 1);   /* empty: as if unset */
+    setenv("GRADER_DATA_DIR", "", 1); /* empty: as if unset */
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     ck_assert_int_gt(n, 0);
     exe[n] = '\0';
@@ -258,8 +258,10 @@ START_TEST(data_dir_near_the_executable)
         printf("note: %s exists: test skipped\n", up);
         return;
     }
-    snprintf(want, sizeof want, "cannot find the grader's data (rubrics and runtime) near %s; "
-             "run 'make install' or set GRADER_DATA_DIR", exe);
+    snprintf(want, sizeof want,
+             "cannot find the grader's data (rubrics and runtime) near %s; "
+             "run 'make install' or set GRADER_DATA_DIR",
+             exe);
     ck_assert_int_eq(paths_data_dir(out, sizeof out, err, sizeof err), -1);
     ck_assert_str_eq(err, want);
     unsetenv("GRADER_DATA_DIR");
@@ -376,8 +378,8 @@ START_TEST(search_follows_path_order_and_modes)
 
     /* No PATH, or an empty one: execvp's default. */
     const char *sh = access("/usr/local/bin/sh", X_OK) == 0 ? "/usr/local/bin/sh"
-                     : access("/usr/bin/sh", X_OK) == 0   ? "/usr/bin/sh"
-                                                          : "/bin/sh";
+                     : access("/usr/bin/sh", X_OK) == 0     ? "/usr/bin/sh"
+                                                            : "/bin/sh";
     setenv("PATH", "", 1);
     ck_assert_int_eq(paths_search("sh", out, sizeof out), 0);
     ck_assert_str_eq(out, sh);
@@ -413,8 +415,9 @@ START_TEST(sandbox_disable_words)
     /* A prefix of a word, a misspelling: refused, and named. */
     setenv("GRADER_SANDBOX_DISABLE", "seccomp,namespace", 1);
     ck_assert_int_eq(paths_sandbox_disable(&bits, err, sizeof err), -1);
-    ck_assert_str_eq(err, "GRADER_SANDBOX_DISABLE: unknown layer 'namespace'; use namespaces, userns, cgroups, "
-                          "seccomp, landlock, minimal-root or uid");
+    ck_assert_str_eq(err,
+                     "GRADER_SANDBOX_DISABLE: unknown layer 'namespace'; use namespaces, userns, cgroups, "
+                     "seccomp, landlock, minimal-root or uid");
     setenv("GRADER_SANDBOX_DISABLE", "Seccomp", 1);
     ck_assert_int_eq(paths_sandbox_disable(&bits, err, sizeof err), -1);
     ck_assert_msg(strstr(err, "unknown layer 'Seccomp'"), "%s", err);
@@ -431,8 +434,8 @@ START_TEST(mkdir_p_nested_existing_and_refused)
     ck_assert_int_eq(paths_mkdir_p(p), 0);
     ck_assert_int_eq(stat(p, &st), 0);
     ck_assert(S_ISDIR(st.st_mode));
-    ck_assert_int_eq(paths_mkdir_p(p), 0);   /* already there */
-    at(p, sizeof p, "a/b/c/");   /* a trailing slash */
+    ck_assert_int_eq(paths_mkdir_p(p), 0); /* already there */
+    at(p, sizeof p, "a/b/c/");             /* a trailing slash */
     ck_assert_int_eq(paths_mkdir_p(p), 0);
 
     /* A file on the way. */
@@ -537,7 +540,7 @@ START_TEST(sweep_removes_only_dead_graders_files)
     write_file("grader-first-99999999999999999999999-x", "", 0600);
     write_file("grader-token-0-x", "", 0600);
     write_file("grader-token--5-x", "", 0600);
-    snprintf(name, sizeof name, "grader-box-%d-x", (int)dead);   /* box.c's to sweep */
+    snprintf(name, sizeof name, "grader-box-%d-x", (int)dead); /* box.c's to sweep */
     write_file(name, "", 0600);
     char other[128];
     snprintf(other, sizeof other, "%s", name);

@@ -96,7 +96,7 @@ START_TEST(a_fake_cpython_resolves_to_what_it_reports)
     fake(py, sizeof py, "shim", body);
     struct python_info info;
     ck_assert_msg(python_resolve(py, &info, err, sizeof err) == 0, "%s", err);
-    ck_assert_str_eq(info.executable, python3());   /* the shim resolved to the binary */
+    ck_assert_str_eq(info.executable, python3()); /* the shim resolved to the binary */
     ck_assert_str_eq(info.version, "3.11.7");
     ck_assert_int_eq(info.major, 3);
     ck_assert_int_eq(info.minor, 11);
@@ -163,7 +163,7 @@ START_TEST(refused_files)
     setenv("GRADER_PYTHON", p, 1);
     snprintf(want, sizeof want, "Python interpreter %s (from GRADER_PYTHON) is not an executable file", p);
     expect_refused(NULL, want);
-    expect_refused("", want);   /* empty --python: as if not given */
+    expect_refused("", want); /* empty --python: as if not given */
     unsetenv("GRADER_PYTHON");
 
     /* Executable, but no format the kernel runs. */

@@ -23,8 +23,9 @@
 
 /* ---- fixtures ----------------------------------------------------------- */
 
-static const char *const IDS[] = {"canonical-fix", "crashing-fix", "git-late", "git-on-time", "grader-error",
-                                  "invalid", "partial-fix-del-player", "proxy-fix", "syntax-error", "unfixed"};
+static const char *const IDS[] = {
+    "canonical-fix", "crashing-fix",           "git-late",  "git-on-time",  "grader-error",
+    "invalid",       "partial-fix-del-player", "proxy-fix", "syntax-error", "unfixed"};
 #define NIDS (sizeof IDS / sizeof *IDS)
 
 /* The fixtures and the rubric sit relative to this file; __FILE__ finds
@@ -351,9 +352,9 @@ START_TEST(grades_csv)
     json_t *arr = all_fixtures();
     struct csv c;
     csv_of(report_grades_csv, arr, &c);
-    const char *header[] = {"id",    "score",       "max_score",         "status", "runs",
-                            "report", "weak-reference", "no-cycle",       "freed",  "tracemalloc",
-                            "players-reachable", "commit", "late"};
+    const char *header[] = {
+        "id",    "score",       "max_score",         "status", "runs", "report", "weak-reference", "no-cycle",
+        "freed", "tracemalloc", "players-reachable", "commit", "late"};
     ck_assert_uint_eq(c.nrows, 1 + NIDS);
     ck_assert_uint_eq(c.nf[0], 13);
     for (size_t k = 0; k < 13; k++)
@@ -432,9 +433,10 @@ START_TEST(canvas_csv)
 {
     json_t *arr = all_fixtures();
     char *text = render(report_canvas_csv, arr, NULL);
-    ck_assert_msg(starts_with(text, "Student,ID,SIS User ID,SIS Login ID,Section,Fix the Game/Player reference "
-                                    "cycle with weakref and show it with tracemalloc\r\n"
-                                    "    Points Possible,,,,,100.00\r\n"),
+    ck_assert_msg(starts_with(text,
+                              "Student,ID,SIS User ID,SIS Login ID,Section,Fix the Game/Player reference "
+                              "cycle with weakref and show it with tracemalloc\r\n"
+                              "    Points Possible,,,,,100.00\r\n"),
                   "%s", text);
     ck_assert_ptr_nonnull(strstr(text, "\r\n,,,crashing-fix,,45.00\r\n"));
     ck_assert_ptr_nonnull(strstr(text, "\r\n,,,invalid,,0.00\r\n"));
@@ -640,12 +642,14 @@ START_TEST(feedback_md)
 {
     json_t *r = fixture("crashing-fix");
     char *md = feedback(r);
-    ck_assert_msg(starts_with(md, "# Feedback: Fix the Game/Player reference cycle with weakref and show it with "
-                                  "tracemalloc\n\n**Score: 45 / 100**\n\n3 of 7 criteria passed.\n"),
+    ck_assert_msg(starts_with(md,
+                              "# Feedback: Fix the Game/Player reference cycle with weakref and show it with "
+                              "tracemalloc\n\n**Score: 45 / 100**\n\n3 of 7 criteria passed.\n"),
                   "%s", md);
-    ck_assert_ptr_nonnull(strstr(md, "- **FAIL** The fixed script runs cleanly (0 / 10)\n\n  What to do: Your script "
-                                     "stopped with AttributeError at line 26: 'weakref.ReferenceType' object has no "
-                                     "attribute 'name'."));
+    ck_assert_ptr_nonnull(strstr(md,
+                                 "- **FAIL** The fixed script runs cleanly (0 / 10)\n\n  What to do: Your script "
+                                 "stopped with AttributeError at line 26: 'weakref.ReferenceType' object has no "
+                                 "attribute 'name'."));
     ck_assert_ptr_nonnull(strstr(md, "- **PASS** Each Player refers to its Game through a weak reference (15 / 15)\n"));
     ck_assert_ptr_nonnull(strstr(md, "\n- Graded the files as submitted.\n"));
     ck_assert_ptr_nonnull(
@@ -661,7 +665,7 @@ START_TEST(feedback_md)
     ck_assert_ptr_nonnull(strstr(md, "3 of 5 visible criteria passed."));
     ck_assert_ptr_nonnull(strstr(md, "2 hidden criteria (35 points) are checked when your instructor grades"));
     ck_assert_ptr_null(strstr(md, "/ 100"));
-    ck_assert_ptr_null(strstr(md, "second snapshot")); /* freed's title */
+    ck_assert_ptr_null(strstr(md, "second snapshot"));          /* freed's title */
     ck_assert_ptr_null(strstr(md, "tracemalloc report shows")); /* tracemalloc's title */
     ck_assert_ptr_null(strstr(md, "fabricated"));               /* tracemalloc's feedback */
     ck_assert_ptr_null(strstr(md, "3 of 7"));
@@ -672,8 +676,9 @@ START_TEST(feedback_md)
     criterion("tracemalloc")->visibility = RUBRIC_VISIBLE;
     r = fixture("git-late");
     md = feedback(r);
-    ck_assert_ptr_nonnull(strstr(md, "- Graded commit `7dc3a3592b02` of 2026-11-19T10:00:00+01:00 by Ada Student "
-                                     "\\<ada@example.edu\\>\n"));
+    ck_assert_ptr_nonnull(strstr(md,
+                                 "- Graded commit `7dc3a3592b02` of 2026-11-19T10:00:00+01:00 by Ada Student "
+                                 "\\<ada@example.edu\\>\n"));
     ck_assert_ptr_nonnull(strstr(md, "- Late: yes. 1 later commit was not graded"));
     free(md);
     json_decref(r);
@@ -686,8 +691,9 @@ START_TEST(feedback_md)
 
     r = fixture("invalid");
     md = feedback(r);
-    ck_assert_ptr_nonnull(strstr(md, "**Your submission cannot be graded.** expected leaky\\_app.py in "
-                                     "/tmp/nofile-sub, found app.py\n\n**Score: 0 / 100**"));
+    ck_assert_ptr_nonnull(strstr(md,
+                                 "**Your submission cannot be graded.** expected leaky\\_app.py in "
+                                 "/tmp/nofile-sub, found app.py\n\n**Score: 0 / 100**"));
     free(md);
     json_decref(r);
     r = fixture("grader-error");
@@ -702,16 +708,18 @@ END_TEST
 START_TEST(feedback_md_escaping)
 {
     json_t *r = fixture("unfixed");
-    static const char hostile[] = "<script>alert(1)</script> *bold* _x_ [a](javascript:x) `c` a|b ~s~ &amp; $x$"
-                                  "\n# heading\n  - item\n1. one\n\n\nend\x01\xff!";
+    static const char hostile[] =
+        "<script>alert(1)</script> *bold* _x_ [a](javascript:x) `c` a|b ~s~ &amp; $x$"
+        "\n# heading\n  - item\n1. one\n\n\nend\x01\xff!";
     json_object_set_new(crit(r, "runs"), "passed", json_false());
     json_object_set_new(crit(r, "runs"), "feedback", json_stringn_nocheck(hostile, sizeof hostile - 1));
     char *md = feedback(r);
     for (const char *lt = strchr(md, '<'); lt; lt = strchr(lt + 1, '<'))
         ck_assert_msg(lt > md && lt[-1] == '\\', "an unescaped '<' in:\n%s", md);
-    ck_assert_ptr_nonnull(strstr(md, "\\<script\\>alert(1)\\</script\\> \\*bold\\* \\_x\\_ \\[a\\](javascript:x) "
-                                     "\\`c\\` a\\|b \\~s\\~ \\&amp; \\$x\\$\\\n  \\# heading\\\n  \\- item\\\n  1\\. "
-                                     "one\\\n  end\xef\xbf\xbd!\n"));
+    ck_assert_ptr_nonnull(strstr(md,
+                                 "\\<script\\>alert(1)\\</script\\> \\*bold\\* \\_x\\_ \\[a\\](javascript:x) "
+                                 "\\`c\\` a\\|b \\~s\\~ \\&amp; \\$x\\$\\\n  \\# heading\\\n  \\- item\\\n  1\\. "
+                                 "one\\\n  end\xef\xbf\xbd!\n"));
     ck_assert_ptr_null(strchr(md, '\x01'));
     free(md);
     json_decref(r);
@@ -728,27 +736,32 @@ START_TEST(junit_xml)
     /* 10 x 7 cases; failures: unfixed 4, crashing 4, syntax 7, partial 2,
      * git-late 2; errors: invalid and grader-error, 7 each; after-run
      * times sum to 229 ms. */
-    ck_assert_ptr_nonnull(strstr(x, "<testsuites name=\"weakref-leak\" tests=\"70\" failures=\"19\" errors=\"14\" "
-                                    "skipped=\"0\" time=\"0.229\">\n"));
-    ck_assert_ptr_nonnull(strstr(x, "<testsuite name=\"crashing-fix\" tests=\"7\" failures=\"4\" errors=\"0\" "
-                                    "skipped=\"0\" time=\"0.031\">\n"));
-    ck_assert_ptr_nonnull(strstr(x, "<testsuite name=\"invalid\" tests=\"7\" failures=\"0\" errors=\"7\" "
-                                    "skipped=\"0\" time=\"0.000\">\n"));
+    ck_assert_ptr_nonnull(strstr(x,
+                                 "<testsuites name=\"weakref-leak\" tests=\"70\" failures=\"19\" errors=\"14\" "
+                                 "skipped=\"0\" time=\"0.229\">\n"));
+    ck_assert_ptr_nonnull(strstr(x,
+                                 "<testsuite name=\"crashing-fix\" tests=\"7\" failures=\"4\" errors=\"0\" "
+                                 "skipped=\"0\" time=\"0.031\">\n"));
+    ck_assert_ptr_nonnull(strstr(x,
+                                 "<testsuite name=\"invalid\" tests=\"7\" failures=\"0\" errors=\"7\" "
+                                 "skipped=\"0\" time=\"0.000\">\n"));
     ck_assert_int_eq(count(x, "<testsuite "), NIDS);
     ck_assert_int_eq(count(x, "<testcase "), 70);
     ck_assert_int_eq(count(x, "</testcase>"), 70);
     ck_assert_int_eq(count(x, "<failure "), 19);
     ck_assert_int_eq(count(x, "<error "), 14);
-    ck_assert_ptr_nonnull(strstr(x, "<testcase classname=\"crashing-fix\" name=\"runs\">\n      <properties>\n"
-                                    "        <property name=\"title\" value=\"The fixed script runs cleanly\"/>\n"
-                                    "        <property name=\"score\" value=\"0\"/>\n"
-                                    "        <property name=\"max_score\" value=\"10\"/>\n"
-                                    "        <property name=\"visibility\" value=\"visible\"/>\n"
-                                    "      </properties>\n      <failure message=\"Your script stopped with "
-                                    "AttributeError at line 26: &#39;weakref.ReferenceType&#39;"));
-    ck_assert_ptr_nonnull(strstr(x, "<error message=\"expected leaky_app.py in /tmp/nofile-sub, found app.py\" "
-                                    "type=\"invalid\">expected leaky_app.py in /tmp/nofile-sub, found "
-                                    "app.py</error>"));
+    ck_assert_ptr_nonnull(strstr(x,
+                                 "<testcase classname=\"crashing-fix\" name=\"runs\">\n      <properties>\n"
+                                 "        <property name=\"title\" value=\"The fixed script runs cleanly\"/>\n"
+                                 "        <property name=\"score\" value=\"0\"/>\n"
+                                 "        <property name=\"max_score\" value=\"10\"/>\n"
+                                 "        <property name=\"visibility\" value=\"visible\"/>\n"
+                                 "      </properties>\n      <failure message=\"Your script stopped with "
+                                 "AttributeError at line 26: &#39;weakref.ReferenceType&#39;"));
+    ck_assert_ptr_nonnull(strstr(x,
+                                 "<error message=\"expected leaky_app.py in /tmp/nofile-sub, found app.py\" "
+                                 "type=\"invalid\">expected leaky_app.py in /tmp/nofile-sub, found "
+                                 "app.py</error>"));
     ck_assert_ptr_nonnull(strstr(x, "<property name=\"late\" value=\"true\"/>"));
     /* suites in id order */
     ck_assert(strstr(x, "name=\"canonical-fix\" tests") < strstr(x, "name=\"unfixed\" tests"));
@@ -768,10 +781,12 @@ START_TEST(junit_escaping)
     char *x = render(report_junit_xml, arr, NULL);
     ck_assert(xml_well_formed(x));
     /* attribute: tab, CR and LF as references; text: LF kept */
-    ck_assert_ptr_nonnull(strstr(x, "message=\"a&lt;b &amp; &quot;c&quot; &#39;d&#39; ]]&gt; [31m\xef\xbf\xbd"
-                                    "\xef\xbf\xbd(&#9;tab&#13;&#10;line\""));
-    ck_assert_ptr_nonnull(strstr(x, ">a&lt;b &amp; &quot;c&quot; &#39;d&#39; ]]&gt; [31m\xef\xbf\xbd\xef\xbf\xbd("
-                                    "\ttab&#13;\nline</failure>"));
+    ck_assert_ptr_nonnull(strstr(x,
+                                 "message=\"a&lt;b &amp; &quot;c&quot; &#39;d&#39; ]]&gt; [31m\xef\xbf\xbd"
+                                 "\xef\xbf\xbd(&#9;tab&#13;&#10;line\""));
+    ck_assert_ptr_nonnull(strstr(x,
+                                 ">a&lt;b &amp; &quot;c&quot; &#39;d&#39; ]]&gt; [31m\xef\xbf\xbd\xef\xbf\xbd("
+                                 "\ttab&#13;\nline</failure>"));
     ck_assert_ptr_null(strchr(x, '\x01'));
     ck_assert_ptr_null(strchr(x, '\x1b'));
     ck_assert_ptr_null(strstr(x, "\xff"));
@@ -857,12 +872,14 @@ START_TEST(empty_and_fractional)
 {
     json_t *none = json_array();
     char *t = render(report_grades_csv, none, NULL);
-    ck_assert_str_eq(t, "id,score,max_score,status,runs,report,weak-reference,no-cycle,freed,tracemalloc,"
-                        "players-reachable,commit,late\r\n");
+    ck_assert_str_eq(t,
+                     "id,score,max_score,status,runs,report,weak-reference,no-cycle,freed,tracemalloc,"
+                     "players-reachable,commit,late\r\n");
     free(t);
     t = render(report_junit_xml, none, NULL);
-    ck_assert_ptr_nonnull(strstr(t, "<testsuites name=\"weakref-leak\" tests=\"0\" failures=\"0\" errors=\"0\" "
-                                    "skipped=\"0\" time=\"0.000\">\n</testsuites>\n"));
+    ck_assert_ptr_nonnull(strstr(t,
+                                 "<testsuites name=\"weakref-leak\" tests=\"0\" failures=\"0\" errors=\"0\" "
+                                 "skipped=\"0\" time=\"0.000\">\n</testsuites>\n"));
     ck_assert(xml_well_formed(t));
     free(t);
     t = render(report_html, none, NULL);
@@ -911,8 +928,10 @@ START_TEST(deterministic)
     }
     for (size_t i = 0; i < json_array_size(a); i++) {
         json_t *r = json_array_get(a, i);
-        json_t *g1 = report_gradescope_json(&rb, r, err, sizeof err), *g2 = report_gradescope_json(&rb, r, err, sizeof err);
-        json_t *p1 = report_prairielearn_json(&rb, r, err, sizeof err), *p2 = report_prairielearn_json(&rb, r, err, sizeof err);
+        json_t *g1 = report_gradescope_json(&rb, r, err, sizeof err),
+               *g2 = report_gradescope_json(&rb, r, err, sizeof err);
+        json_t *p1 = report_prairielearn_json(&rb, r, err, sizeof err),
+               *p2 = report_prairielearn_json(&rb, r, err, sizeof err);
         char *s1 = dump(g1, NULL), *s2 = dump(g2, NULL), *s3 = dump(p1, NULL), *s4 = dump(p2, NULL);
         ck_assert_str_eq(s1, s2);
         ck_assert_str_eq(s3, s4);

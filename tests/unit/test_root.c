@@ -32,7 +32,7 @@ static void setup(void)
 {
     snprintf(top, sizeof top, "/tmp/grader-roottest-XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(top));
-    ck_assert_int_eq(chmod(top, 0755), 0);   /* "others" may search it, as /tmp */
+    ck_assert_int_eq(chmod(top, 0755), 0); /* "others" may search it, as /tmp */
 }
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -97,10 +97,19 @@ static void plan(struct plan *pl, const char *box, const char *const *argv, cons
 
 START_TEST(step_names)
 {
-    static const char *const want[SB_ROOT_STEP_COUNT] = {
-        "setup", "opening the box", "mounting the root tmpfs", "binding /usr and the system directories",
-        "filling /etc", "building /dev", "mounting /tmp", "binding a read-only path", "mounting the work directory",
-        "copying the box", "pivot_root", "detaching the old root", "adding Landlock rules"};
+    static const char *const want[SB_ROOT_STEP_COUNT] = {"setup",
+                                                         "opening the box",
+                                                         "mounting the root tmpfs",
+                                                         "binding /usr and the system directories",
+                                                         "filling /etc",
+                                                         "building /dev",
+                                                         "mounting /tmp",
+                                                         "binding a read-only path",
+                                                         "mounting the work directory",
+                                                         "copying the box",
+                                                         "pivot_root",
+                                                         "detaching the old root",
+                                                         "adding Landlock rules"};
     for (int i = 0; i < SB_ROOT_STEP_COUNT; i++)
         ck_assert_str_eq(sb_root_step_name(i), want[i]);
     ck_assert_str_eq(sb_root_step_name(-1), "setup");
@@ -108,9 +117,11 @@ START_TEST(step_names)
 
     /* And the stages before execve that the error report names (child.h). */
     static const char *const stages[SB_STAGE_COUNT] = {
-        "setup", "making mounts private", "forking the payload", "setsid", "setting up descriptors",
-        "entering the box", "setrlimit", "building the minimal root", "switching to the run's uid", "prctl",
-        "enforcing Landlock", "loading the seccomp filter", "execve"};
+        "setup",     "making mounts private",     "forking the payload",
+        "setsid",    "setting up descriptors",    "entering the box",
+        "setrlimit", "building the minimal root", "switching to the run's uid",
+        "prctl",     "enforcing Landlock",        "loading the seccomp filter",
+        "execve"};
     for (int i = 0; i < SB_STAGE_COUNT; i++)
         ck_assert_str_eq(sb_stage_name(i), stages[i]);
     ck_assert_str_eq(sb_stage_name(-3), "setup");
@@ -125,7 +136,7 @@ START_TEST(plan_accounts_and_options)
     plan(&pl, "/tmp/grader-box-1-abcdef", argv, NULL);
     ck_assert_msg(pl.rc == 0, "%s", pl.err);
     ck_assert_str_eq(pl.root.box, "/tmp/grader-box-1-abcdef");
-    ck_assert_int_eq(pl.root.nro, 0);   /* /bin/sh is in the system trees */
+    ck_assert_int_eq(pl.root.nro, 0); /* /bin/sh is in the system trees */
     ck_assert(pl.usable);
     ck_assert_str_eq(pl.root.passwd, "root:x:0:0:root:/root:/bin/sh\nsandbox:x:60001:60002::/tmp:/bin/sh\n");
     ck_assert_str_eq(pl.root.group, "root:x:0:\nsandbox:x:60002:\n");
@@ -138,9 +149,8 @@ START_TEST(plan_accounts_and_options)
     bool usable = false;
     char err[128];
     struct sb_root r;
-    ck_assert_int_eq(sb_root_plan(&r, "/tmp/grader-box-1-abcdef", argv, NULL, 4096, 8192, 10, 0, 0, &usable, err,
-                                  sizeof err),
-                     0);
+    ck_assert_int_eq(
+        sb_root_plan(&r, "/tmp/grader-box-1-abcdef", argv, NULL, 4096, 8192, 10, 0, 0, &usable, err, sizeof err), 0);
     ck_assert_str_eq(r.passwd, "root:x:0:0:root:/tmp:/bin/sh\n");
     ck_assert_str_eq(r.group, "root:x:0:\n");
     ck_assert_str_eq(r.work_opts, "size=8192,nr_inodes=10,mode=0700,uid=0,gid=0");
@@ -216,7 +226,7 @@ START_TEST(plan_at_most_eight_paths)
     extra[9] = NULL;
     argv9[10] = NULL;
     struct plan pl;
-    plan(&pl, at(box, sizeof box, "box"), argv9 + 9, extra);   /* argv: p8 alone, then 9 extra */
+    plan(&pl, at(box, sizeof box, "box"), argv9 + 9, extra); /* argv: p8 alone, then 9 extra */
     ck_assert_int_eq(pl.rc, -1);
     ck_assert_str_eq(pl.err, "too many read-only paths (at most 8)");
     /* From argv as well (paths the command names are never silently cut). */
@@ -224,7 +234,7 @@ START_TEST(plan_at_most_eight_paths)
     ck_assert_int_eq(pl.rc, -1);
     ck_assert_str_eq(pl.err, "too many read-only paths (at most 8)");
     extra[8] = NULL;
-    plan(&pl, box, argv9 + 9, extra + 1);   /* 7 extra + p8 from argv */
+    plan(&pl, box, argv9 + 9, extra + 1); /* 7 extra + p8 from argv */
     ck_assert_msg(pl.rc == 0, "%s", pl.err);
     ck_assert_int_eq(pl.root.nro, 8);
 }
@@ -254,11 +264,11 @@ START_TEST(plan_refuses_extra_paths)
         {"/usr/lib/.", ": not a clean absolute path"},
         {"/etc/ssl", refused},
         {"/proc/self", refused},
-        {"/tmp", refused},   /* every run's and user's files */
+        {"/tmp", refused}, /* every run's and user's files */
         {box, refused},
         {inbox, refused},
         {named, refused},
-        {top, refused},      /* it holds the box */
+        {top, refused}, /* it holds the box */
     };
     struct plan pl;
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -321,7 +331,7 @@ START_TEST(usable_by_the_run_uid)
     plan(&pl, box, a1, NULL);
     ck_assert_msg(pl.rc == 0, "%s", pl.err);
     ck_assert(pl.usable);
-    const char *a2[] = {at(p, sizeof p, "priv/bin/tool"), NULL};   /* its prefix is 0700 */
+    const char *a2[] = {at(p, sizeof p, "priv/bin/tool"), NULL}; /* its prefix is 0700 */
     plan(&pl, box, a2, NULL);
     ck_assert_msg(pl.rc == 0, "%s", pl.err);
     ck_assert(!pl.usable);
@@ -339,7 +349,7 @@ START_TEST(usable_by_the_run_uid)
     ck_assert(!sb_root_host_usable(at(p, sizeof p, "pub/secret.txt"), 60001, 60001, false));
     ck_assert(!sb_root_host_usable(at(p, sizeof p, "priv/bin/tool"), 60001, 60001, true));
     ck_assert(sb_root_host_usable(at(p, sizeof p, "pub"), 60001, 60001, false));
-    ck_assert(!sb_root_host_usable(at(p, sizeof p, "pub/listless"), 60001, 60001, false));   /* --x: not listable */
+    ck_assert(!sb_root_host_usable(at(p, sizeof p, "pub/listless"), 60001, 60001, false)); /* --x: not listable */
     ck_assert(!sb_root_host_usable(at(p, sizeof p, "pub/missing"), 60001, 60001, false));
     ck_assert(!sb_root_host_usable("pub/bin/tool", 60001, 60001, true));
     char *longp = malloc(PATH_MAX + 8);
@@ -357,8 +367,8 @@ END_TEST
 struct built {
     int step, err;
     bool proc;
-    bool box_intact;      /* failure: the box is a plain folder again, its file there */
-    char report[4096];    /* success: what the child saw from inside */
+    bool box_intact;   /* failure: the box is a plain folder again, its file there */
+    char report[4096]; /* success: what the child saw from inside */
 };
 
 /* Runs sb_root_build in a child with a private mount namespace.  The child
@@ -392,13 +402,13 @@ static void build_in_child(const struct sb_root *r, struct built *out)
         /* Inside the new root. */
         char *w = b.report;
         size_t left = sizeof b.report;
-#define SAY(...)                                                                                                     \
-    do {                                                                                                             \
-        int n_ = snprintf(w, left, __VA_ARGS__);                                                                     \
-        if (n_ > 0 && (size_t)n_ < left) {                                                                           \
-            w += n_;                                                                                                 \
-            left -= (size_t)n_;                                                                                      \
-        }                                                                                                            \
+#define SAY(...)                                                                                                       \
+    do {                                                                                                               \
+        int n_ = snprintf(w, left, __VA_ARGS__);                                                                       \
+        if (n_ > 0 && (size_t)n_ < left) {                                                                             \
+            w += n_;                                                                                                   \
+            left -= (size_t)n_;                                                                                        \
+        }                                                                                                              \
     } while (0)
         char cwd[256] = "";
         SAY("cwd %s\n", getcwd(cwd, sizeof cwd) ? cwd : "?");
@@ -515,7 +525,7 @@ START_TEST(build_and_look_inside)
     ck_assert_msg(strstr(o, "root ro 1\n"), "%s", o);
     ck_assert_msg(strstr(o, "host box gone\n"), "%s", o);
     ck_assert_msg(strstr(o, "null ok\n"), "%s", o);
-    ck_assert(!b.proc);   /* no new /proc was asked for */
+    ck_assert(!b.proc); /* no new /proc was asked for */
     /* The host's box is untouched: still the files, no new one. */
     char p[PATH_MAX];
     ck_assert_int_eq(access(at(p, sizeof p, "box/hello.txt"), F_OK), 0);

@@ -104,8 +104,7 @@ START_TEST(test_full_criteria)
     ck_assert_double_eq(c[1].points, 2.5);
     ck_assert_int_eq(c[1].visibility, RUBRIC_HIDDEN);
     ck_assert_str_eq(c[1].feedback_pass, "Well done.");
-    ck_assert_str_eq(c[1].feedback_fail,
-                     "Store the game as weakref.ref(game); {probe.selftest.freed_by_refcount}");
+    ck_assert_str_eq(c[1].feedback_fail, "Store the game as weakref.ref(game); {probe.selftest.freed_by_refcount}");
 
     ck_assert_str_eq(c[2].id, "baseline_leaks");
     ck_assert_double_eq(c[2].points, 0);
@@ -193,13 +192,13 @@ static const struct {
     {"probe.root2", CMP_EQUALS, "null"},
     {"probe.snapshots.1.live", CMP_AT_MOST, "0"},
     {"probe.players", CMP_AT_LEAST, "2.5"},
-    {"probe.count", CMP_EQUALS, "16"},           /* 0x10 */
-    {"probe.ratio", CMP_EQUALS, "0.5e3"},        /* +.5e3: JSON has no '+' or bare '.' */
-    {"probe.word", CMP_EQUALS, "\"true\""},      /* quoted: a string, not a boolean */
+    {"probe.count", CMP_EQUALS, "16"},      /* 0x10 */
+    {"probe.ratio", CMP_EQUALS, "0.5e3"},   /* +.5e3: JSON has no '+' or bare '.' */
+    {"probe.word", CMP_EQUALS, "\"true\""}, /* quoted: a string, not a boolean */
     {"probe.text", CMP_EQUALS, "\"say \\\"hi\\\"\\\\\\n\\ttab\""},
     {"probe.neg", CMP_NOT_EQUALS, "-3"},
-    {"probe.yes", CMP_EQUALS, "\"yes\""},        /* YAML 1.2: yes is text */
-    {"probe.float", CMP_AT_LEAST, "7"},          /* 007. */
+    {"probe.yes", CMP_EQUALS, "\"yes\""}, /* YAML 1.2: yes is text */
+    {"probe.float", CMP_AT_LEAST, "7"},   /* 007. */
 };
 
 START_TEST(test_full_fact_values)
@@ -312,70 +311,77 @@ static const struct {
     const char *file;
     const char *where_what; /* "line:column: message" after "<path>:" */
 } BAD[] = {
-    {"bad_syntax.yaml", "9:1: YAML syntax error: found unexpected end of stream (while scanning "
-                        "a quoted scalar that starts at line 7 column 12)"},
-    {"bad_indent.yaml", "8:4: YAML syntax error: did not find expected '-' indicator (while "
-                        "parsing a block collection that starts at line 6 column 3)"},
+    {"bad_syntax.yaml",
+     "9:1: YAML syntax error: found unexpected end of stream (while scanning "
+     "a quoted scalar that starts at line 7 column 12)"},
+    {"bad_indent.yaml",
+     "8:4: YAML syntax error: did not find expected '-' indicator (while "
+     "parsing a block collection that starts at line 6 column 3)"},
     /* Column 11: "é" before the bad byte is one character, as libyaml counts. */
     {"bad_utf8.yaml", "6:11: invalid YAML text: invalid leading UTF-8 octet (0xFF)"},
     {"bad_points_type.yaml", "8:13: 'points' must be a number, not the string 'ten'"},
-    {"bad_points_negative.yaml",
-     "8:13: 'points' must be at least 0 (negative points are not allowed), not -5"},
+    {"bad_points_negative.yaml", "8:13: 'points' must be at least 0 (negative points are not allowed), not -5"},
     {"bad_missing_entry.yaml", "1:1: missing required key 'entry' in the rubric"},
     {"bad_missing_points.yaml", "6:5: missing required key 'points' in this criterion"},
-    {"bad_missing_pattern.yaml",
-     "10:9: missing required key 'pattern' in this check of kind 'output'"},
-    {"bad_missing_kind.yaml", "10:9: missing required key 'kind' in this check (one of "
-                              "exit_status, output, source, tracemalloc, fact)"},
+    {"bad_missing_pattern.yaml", "10:9: missing required key 'pattern' in this check of kind 'output'"},
+    {"bad_missing_kind.yaml",
+     "10:9: missing required key 'kind' in this check (one of "
+     "exit_status, output, source, tracemalloc, fact)"},
     {"bad_unknown_key.yaml", "8:5: unknown key 'pionts'; did you mean 'points'?"},
     {"bad_check_typo.yaml", "11:9: unknown key 'patern'; did you mean 'pattern'?"},
     {"bad_guard_type.yaml", "7:10: 'block' must be a list, not the string 'network'"},
     {"bad_unknown_key_far.yaml",
      "5:1: unknown key 'colour'; valid keys here are id, title, entry, baseline, limits, guard, criteria"},
-    {"bad_not_applicable.yaml", "11:9: 'negate' does not apply to a check of kind 'exit_status' "
-                                "(it takes kind, run, equals, within_limits, fail)"},
+    {"bad_not_applicable.yaml",
+     "11:9: 'negate' does not apply to a check of kind 'exit_status' "
+     "(it takes kind, run, equals, within_limits, fail)"},
     {"bad_duplicate_key.yaml", "9:5: duplicate key 'title' (first given at line 7)"},
     {"bad_duplicate_id.yaml", "10:9: duplicate criterion id 'runs' (first used at line 6)"},
-    {"bad_visibility.yaml",
-     "9:17: invalid visibility 'public'; valid values are visible, hidden, after_due_date"},
-    {"bad_kind.yaml", "10:15: invalid kind 'exit_code'; valid values are exit_status, output, "
-                      "source, tracemalloc, fact"},
-    {"bad_regex.yaml", "11:18: invalid regular expression at offset 15: missing closing "
-                       "parenthesis"},
-    {"bad_entry_path.yaml",
-     "3:8: 'entry' must be a plain file name such as leaky_app.py, not 'src/leaky_app.py'"},
-    {"bad_fact_two_cmps.yaml", "13:9: a check of kind 'fact' takes exactly one of equals, "
-                               "not_equals, at_least, at_most; found both 'equals' and 'at_most'"},
-    {"bad_fact_no_cmp.yaml",
-     "10:9: a check of kind 'fact' needs one of equals, not_equals, at_least, at_most"},
+    {"bad_visibility.yaml", "9:17: invalid visibility 'public'; valid values are visible, hidden, after_due_date"},
+    {"bad_kind.yaml",
+     "10:15: invalid kind 'exit_code'; valid values are exit_status, output, "
+     "source, tracemalloc, fact"},
+    {"bad_regex.yaml",
+     "11:18: invalid regular expression at offset 15: missing closing "
+     "parenthesis"},
+    {"bad_entry_path.yaml", "3:8: 'entry' must be a plain file name such as leaky_app.py, not 'src/leaky_app.py'"},
+    {"bad_fact_two_cmps.yaml",
+     "13:9: a check of kind 'fact' takes exactly one of equals, "
+     "not_equals, at_least, at_most; found both 'equals' and 'at_most'"},
+    {"bad_fact_no_cmp.yaml", "10:9: a check of kind 'fact' needs one of equals, not_equals, at_least, at_most"},
     {"bad_fact_bound_type.yaml", "12:19: 'at_least' must be a number, not the string '2'"},
-    {"bad_fact_path.yaml", "11:15: 'fact' must be a dotted path such as "
-                           "probe.selftest.freed_by_refcount (letters, digits and '_', parts "
-                           "joined by '.'), not 'probe..game'"},
-    {"bad_equals_list.yaml", "12:17: 'equals' must be a single value (true, false, null, a "
-                             "number or text), not a list"},
+    {"bad_fact_path.yaml",
+     "11:15: 'fact' must be a dotted path such as "
+     "probe.selftest.freed_by_refcount (letters, digits and '_', parts "
+     "joined by '.'), not 'probe..game'"},
+    {"bad_equals_list.yaml",
+     "12:17: 'equals' must be a single value (true, false, null, a "
+     "number or text), not a list"},
     {"bad_exit_equals_type.yaml", "11:17: 'equals' must be a whole number, not the string 'zero'"},
-    {"bad_at_least_condition.yaml", "12:19: 'at_least' does not apply to condition "
-                                    "'entry_retained' (only to 'min_statistics')"},
+    {"bad_at_least_condition.yaml",
+     "12:19: 'at_least' does not apply to condition "
+     "'entry_retained' (only to 'min_statistics')"},
     {"bad_at_least_negative.yaml", "12:19: 'at_least' must be at least 0, not -1"},
     {"bad_processes.yaml", "6:14: 'processes' must be a whole number, not the number 1.5"},
     {"bad_cpu_zero.yaml", "6:16: 'cpu_seconds' must be greater than 0, not 0"},
-    {"bad_empty_criteria.yaml",
-     "5:11: 'criteria' must not be empty: a rubric needs at least one criterion"},
-    {"bad_empty_checks.yaml",
-     "9:13: 'checks' must not be empty: a criterion needs at least one check"},
+    {"bad_empty_criteria.yaml", "5:11: 'criteria' must not be empty: a rubric needs at least one criterion"},
+    {"bad_empty_checks.yaml", "9:13: 'checks' must not be empty: a criterion needs at least one check"},
     {"bad_checks_mapping.yaml", "10:7: 'checks' must be a list, not a mapping"},
-    {"bad_top_list.yaml", "1:1: a rubric must be a mapping of keys (id, title, entry, baseline, "
-                          "limits, criteria), not a list"},
+    {"bad_top_list.yaml",
+     "1:1: a rubric must be a mapping of keys (id, title, entry, baseline, "
+     "limits, criteria), not a list"},
     {"bad_two_documents.yaml", "7:1: a rubric file holds one YAML document; this is a second one"},
-    {"bad_tag.yaml", "6:37: unsupported tag '!!int'; rubrics use untagged values (quote a value "
-                     "to make it text)"},
-    {"bad_id.yaml", "1:5: 'id' must use only lowercase letters, digits, '_' and '-', not "
-                    "'Weakref Leak'"},
+    {"bad_tag.yaml",
+     "6:37: unsupported tag '!!int'; rubrics use untagged values (quote a value "
+     "to make it text)"},
+    {"bad_id.yaml",
+     "1:5: 'id' must use only lowercase letters, digits, '_' and '-', not "
+     "'Weakref Leak'"},
     {"bad_nul.yaml", "2:8: 'title' must not contain a NUL character"},
     {"bad_bool.yaml", "12:17: 'negate' must be true or false, not the string 'yes'"},
-    {"bad_baseline_missing.yaml", "4:11: baseline 'baselines/missing.py' does not exist (looked "
-                                  "for @DIR@/baselines/missing.py)"},
+    {"bad_baseline_missing.yaml",
+     "4:11: baseline 'baselines/missing.py' does not exist (looked "
+     "for @DIR@/baselines/missing.py)"},
 };
 
 /* Expands "@DIR@" (the fixture directory as the loader saw it). */
@@ -412,8 +418,7 @@ START_TEST(test_baseline_is_directory)
     char expect[2048];
     char *dir = realpath(fixture("baselines"), NULL);
     ck_assert_ptr_nonnull(dir);
-    snprintf(expect, sizeof expect,
-             "%s:4:11: baseline 'baselines' is not a regular file (%s)",
+    snprintf(expect, sizeof expect, "%s:4:11: baseline 'baselines' is not a regular file (%s)",
              fixture("bad_baseline_dir.yaml"), dir);
     free(dir);
     ck_assert_int_eq(rubric_load(fixture("bad_baseline_dir.yaml"), &r, err, sizeof err), -1);
@@ -436,8 +441,7 @@ START_TEST(test_missing_file)
 {
     struct rubric r;
     char expect[1024];
-    snprintf(expect, sizeof expect, "%s: cannot open: No such file or directory",
-             fixture("no-such.yaml"));
+    snprintf(expect, sizeof expect, "%s: cannot open: No such file or directory", fixture("no-such.yaml"));
     ck_assert_int_eq(rubric_load(fixture("no-such.yaml"), &r, err, sizeof err), -1);
     ck_assert_str_eq(err, expect);
 }
@@ -477,8 +481,7 @@ START_TEST(test_too_large)
     int rc = rubric_load(path, &r, err, sizeof err);
     unlink(path);
     ck_assert_int_eq(rc, -1);
-    snprintf(expect, sizeof expect, "%s: larger than 1048576 bytes; a rubric is a short text file",
-             path);
+    snprintf(expect, sizeof expect, "%s: larger than 1048576 bytes; a rubric is a short text file", path);
     ck_assert_str_eq(err, expect);
 }
 END_TEST
@@ -498,12 +501,10 @@ START_TEST(test_alias_expansion_capped)
                              "  - {id: c0, title: T, points: 1, checks: &k [",
                              abs_baseline);
     for (int i = 0; i < 200; i++)
-        used += (size_t)snprintf(text + used, cap - used, "%s{kind: source, pattern: x}",
-                                 i ? ", " : "");
+        used += (size_t)snprintf(text + used, cap - used, "%s{kind: source, pattern: x}", i ? ", " : "");
     used += (size_t)snprintf(text + used, cap - used, "]}\n");
     for (int i = 1; i < 60; i++)
-        used += (size_t)snprintf(text + used, cap - used,
-                                 "  - {id: c%d, title: T, points: 1, checks: *k}\n", i);
+        used += (size_t)snprintf(text + used, cap - used, "  - {id: c%d, title: T, points: 1, checks: *k}\n", i);
     write_temp(path, sizeof path, text, used);
     free(text);
     int rc = rubric_load(path, &r, err, sizeof err);
@@ -511,8 +512,7 @@ START_TEST(test_alias_expansion_capped)
     ck_assert_int_eq(rc, -1);
     /* Criterion c50 is the first past 10000 checks; its `*k` is the very
      * node anchored on line 6, so the message points at the anchor. */
-    snprintf(expect, sizeof expect, "%s:6:43: too many checks: a rubric may hold at most 10000",
-             path);
+    snprintf(expect, sizeof expect, "%s:6:43: too many checks: a rubric may hold at most 10000", path);
     ck_assert_str_eq(err, expect);
 }
 END_TEST
@@ -566,15 +566,14 @@ START_TEST(test_names)
     ck_assert_str_eq(rubric_visibility_name(RUBRIC_AFTER_DUE_DATE), "after_due_date");
     ck_assert_str_eq(rubric_visibility_name((enum rubric_visibility)42), "unknown");
     /* One past the last value: the table's NULL end must not leak out. */
-    ck_assert_str_eq(rubric_visibility_name((enum rubric_visibility)(RUBRIC_AFTER_DUE_DATE + 1)),
-                     "unknown");
+    ck_assert_str_eq(rubric_visibility_name((enum rubric_visibility)(RUBRIC_AFTER_DUE_DATE + 1)), "unknown");
     ck_assert_str_eq(rubric_check_kind_name(CHECK_EXIT_STATUS), "exit_status");
     ck_assert_str_eq(rubric_check_kind_name(CHECK_FACT), "fact");
     ck_assert_str_eq(rubric_run_name(RUN_BEFORE), "before");
     ck_assert_str_eq(rubric_stream_name(STREAM_STDERR), "stderr");
     ck_assert_str_eq(rubric_tm_condition_name(TM_RELEASED_VS_BASELINE), "released_vs_baseline");
     ck_assert_str_eq(rubric_cmp_name(CMP_NOT_EQUALS), "not_equals");
-    ck_assert_str_eq(rubric_cmp_name((enum rubric_cmp)-1), "unknown");
+    ck_assert_str_eq(rubric_cmp_name((enum rubric_cmp) - 1), "unknown");
 }
 END_TEST
 

@@ -28,7 +28,7 @@
 #include "sandbox.h"
 
 static const char *const ENV0[] = {"PATH=/usr/bin:/bin", "LANG=C.UTF-8", NULL};
-static char tmproot[256];   /* private TMPDIR: boxes appear here and must vanish */
+static char tmproot[256]; /* private TMPDIR: boxes appear here and must vanish */
 static char python[4096];
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -176,8 +176,7 @@ static bool leftover_cgroup(void)
 {
     char prefix[64];
     snprintf(prefix, sizeof prefix, "grader-%d-", (int)getpid());
-    const char *roots[] = {"/sys/fs/cgroup/pids", "/sys/fs/cgroup/cpuacct", "/sys/fs/cgroup/unified",
-                           "/sys/fs/cgroup"};
+    const char *roots[] = {"/sys/fs/cgroup/pids", "/sys/fs/cgroup/cpuacct", "/sys/fs/cgroup/unified", "/sys/fs/cgroup"};
     for (size_t i = 0; i < sizeof roots / sizeof *roots; i++) {
         DIR *d = opendir(roots[i]);
         if (!d)
@@ -238,7 +237,7 @@ START_TEST(test_exit_code_and_capture)
     struct sandbox_result r;
     int fds = count_fds();
     ck_assert_int_eq(run(&s, &r), 0);
-    ck_assert_int_eq(count_fds(), fds);   /* no descriptor leaked into the grader */
+    ck_assert_int_eq(count_fds(), fds); /* no descriptor leaked into the grader */
     ck_assert_int_eq(r.exit_code, 3);
     ck_assert_int_eq(r.signal, 0);
     ck_assert(!r.timed_out);
@@ -321,8 +320,9 @@ START_TEST(test_cwd_is_box_with_files_and_box_removed)
     chmod(path, 0755);
     char extra[128];
     snprintf(extra, sizeof extra, "%s.main.py", fx);
-    write_text(extra, "import os\nprint(os.getcwd())\nprint(sorted(os.listdir('.')))\n"
-                      "print(open('sub/data.txt').read(), end='')\nprint(os.access('tool.sh', os.X_OK))\n");
+    write_text(extra,
+               "import os\nprint(os.getcwd())\nprint(sorted(os.listdir('.')))\n"
+               "print(open('sub/data.txt').read(), end='')\nprint(os.access('tool.sh', os.X_OK))\n");
     struct sandbox_file files[] = {{extra, "main.py"}};
     const char *argv[] = {find_python(), "main.py", NULL};
     struct sandbox_spec s = base_spec(argv);
@@ -342,8 +342,7 @@ START_TEST(test_cwd_is_box_with_files_and_box_removed)
         ck_assert_str_eq(cwd, "/box");
     else
         ck_assert_msg(strncmp(cwd, want, strlen(want)) == 0, "cwd %s", cwd);
-    ck_assert_msg(strstr(r.out.data, "['main.py', 'sub', 'tool.sh']\nsubmitted data\nTrue\n"), "out: %s",
-                  r.out.data);
+    ck_assert_msg(strstr(r.out.data, "['main.py', 'sub', 'tool.sh']\nsubmitted data\nTrue\n"), "out: %s", r.out.data);
     struct stat st;
     ck_assert_msg(stat(cwd, &st) < 0 && errno == ENOENT, "the box %s is still there", cwd);
     ck_assert_int_eq(count_boxes(), 0);
@@ -689,15 +688,16 @@ START_TEST(test_shell_fork_bomb_contained)
 }
 END_TEST
 
-static const char DAEMON[] = "import os, time\n"
-                             "if os.fork() == 0:\n"
-                             "    os.setsid()\n"
-                             "    if os.fork() == 0:\n"
-                             "        time.sleep(30)\n"
-                             "        os._exit(0)\n"
-                             "    os._exit(0)\n"
-                             "time.sleep(0.2)\n"
-                             "print('parent done')\n";
+static const char DAEMON[] =
+    "import os, time\n"
+    "if os.fork() == 0:\n"
+    "    os.setsid()\n"
+    "    if os.fork() == 0:\n"
+    "        time.sleep(30)\n"
+    "        os._exit(0)\n"
+    "    os._exit(0)\n"
+    "time.sleep(0.2)\n"
+    "print('parent done')\n";
 
 static void daemon_case(unsigned disable)
 {
@@ -810,7 +810,7 @@ START_TEST(test_network_is_unreachable)
     ck_assert_msg(r.exit_code == 0, "stderr: %s", r.err.data);
     if (has_layer(&r, " net "))
         ck_assert_msg(strncmp(r.out.data, "failed", 6) == 0, "out: %s", r.out.data);
-    else   /* no network namespace: the listener must be reachable, or this test proves nothing */
+    else /* no network namespace: the listener must be reachable, or this test proves nothing */
         ck_assert_str_eq(r.out.data, "connected\n");
     sandbox_result_free(&r);
     close(ls);
@@ -830,8 +830,7 @@ static void *par_run(void *arg)
     char env[32];
     snprintf(env, sizeof env, "N=%d", p->i);
     const char *envp[] = {env, NULL};
-    const char *argv[] = {find_python(), "-c", "import os, time\ntime.sleep(0.3)\nprint('run', os.environ['N'])",
-                          NULL};
+    const char *argv[] = {find_python(), "-c", "import os, time\ntime.sleep(0.3)\nprint('run', os.environ['N'])", NULL};
     struct sandbox_spec s = base_spec(argv);
     s.envp = envp;
     struct sandbox_result r;
@@ -916,7 +915,7 @@ START_TEST(test_layers_as_root)
     ck_assert_int_eq(run(&s, &r), 0);
     if (geteuid() == 0) {
         ck_assert_msg(has_layer(&r, "namespaces: pid net ipc uts mount"), "isolation: %s", r.isolation);
-        ck_assert_str_eq(r.out.data, "2\ngrader\n");   /* init is PID 1 */
+        ck_assert_str_eq(r.out.data, "2\ngrader\n"); /* init is PID 1 */
         if (access("/sys/fs/cgroup/pids", W_OK) == 0 || access("/sys/fs/cgroup/cgroup.procs", W_OK) == 0)
             ck_assert_msg(has_layer(&r, "pids") && has_layer(&r, "memory"), "isolation: %s", r.isolation);
     }
@@ -1043,7 +1042,7 @@ static bool userns_allowed(void)
 START_TEST(test_unprivileged_user_namespace)
 {
     if (geteuid() != 0)
-        return;   /* the whole suite already runs unprivileged */
+        return; /* the whole suite already runs unprivileged */
     struct unpriv_report rep;
     const char *argv[] = {"/bin/sh", "-c", "id -u; echo $$", NULL};
     run_unprivileged(argv, 16, &rep);
@@ -1068,7 +1067,6 @@ START_TEST(test_unprivileged_user_namespace)
     ck_assert_int_eq(count_marker(mark), 0);
 }
 END_TEST
-
 
 /* ---- seccomp and Landlock ----------------------------------------------- */
 
@@ -1110,7 +1108,7 @@ START_TEST(test_seccomp_python_threads_work)
     ck_assert_msg(r.exit_code == 0, "exit %d stderr: %s", r.exit_code, r.err.data);
     ck_assert_msg(strstr(r.out.data, "threads [0, 1, 2, 3]\n"), "out: %s", r.out.data);
     if (seccomp_active(&r))
-        ck_assert_msg(strstr(r.out.data, "clone3 -1 38\n"), "out: %s", r.out.data);   /* ENOSYS */
+        ck_assert_msg(strstr(r.out.data, "clone3 -1 38\n"), "out: %s", r.out.data); /* ENOSYS */
     else
         printf("note: seccomp not active here (%s)\n", r.isolation);
     sandbox_result_free(&r);
@@ -1122,7 +1120,7 @@ START_TEST(test_seccomp_denies_namespaces)
     static const char code[] =
         "import ctypes, subprocess\n"
         "libc = ctypes.CDLL(None, use_errno=True)\n"
-        "for flag in (0x10000000, 0x20000, 0x40000000):\n"   /* NEWUSER, NEWNS, NEWNET */
+        "for flag in (0x10000000, 0x20000, 0x40000000):\n" /* NEWUSER, NEWNS, NEWNET */
         "    rc = libc.unshare(flag)\n"
         "    print('unshare', hex(flag), rc, ctypes.get_errno())\n"
         "rc = libc.setns(0, 0)\n"
@@ -1178,7 +1176,7 @@ START_TEST(test_seccomp_denies_inet_sockets)
         sandbox_result_free(&r);
         return;
     }
-    ck_assert_msg(strstr(r.out.data, "inet 97\n"), "out: %s", r.out.data);   /* EAFNOSUPPORT */
+    ck_assert_msg(strstr(r.out.data, "inet 97\n"), "out: %s", r.out.data); /* EAFNOSUPPORT */
     sandbox_result_free(&r);
 
     run_py(code, SANDBOX_NO_NAMESPACES | SANDBOX_NO_LANDLOCK | SANDBOX_NO_SECCOMP, &r);
@@ -1193,7 +1191,7 @@ START_TEST(test_seccomp_ptrace_is_blocked_syscall)
         "import ctypes, sys\n"
         "libc = ctypes.CDLL(None, use_errno=True)\n"
         "print('before', flush=True)\n"
-        "rc = libc.ptrace(0, 0, None, None)\n"   /* PTRACE_TRACEME */
+        "rc = libc.ptrace(0, 0, None, None)\n" /* PTRACE_TRACEME */
         "print('ptrace', rc, ctypes.get_errno())\n";
     struct sandbox_result r;
     run_py(code, 0, &r);
@@ -1228,7 +1226,7 @@ START_TEST(test_seccomp_denies_tiocsti)
         "    print('tiocsti', e.errno)\n"
         "libc = ctypes.CDLL(None, use_errno=True)\n"
         "libc.ioctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_char_p]\n"
-        "rc = libc.ioctl(0, termios.TIOCSTI | (1 << 32), b'x')\n"   /* upper bits ignored by the kernel */
+        "rc = libc.ioctl(0, termios.TIOCSTI | (1 << 32), b'x')\n" /* upper bits ignored by the kernel */
         "print('high', rc, ctypes.get_errno())\n";
     struct sandbox_result r;
     run_py(code, 0, &r);
@@ -1316,19 +1314,20 @@ START_TEST(test_landlock_confines_writes_to_box)
              "        print(tag, 'ok')\n"
              "    except OSError as e:\n"
              "        print(tag, e.errno)\n"
-             "%s%s", etc_line, strstr(code, "attempt('planted'"));
+             "%s%s",
+             etc_line, strstr(code, "attempt('planted'"));
 
     struct sandbox_result r;
     /* Landlock alone: the minimal root would answer EROFS and another uid
      * EACCES before Landlock is asked. */
     run_py(code_etc, SANDBOX_NO_MINIMAL_ROOT | SANDBOX_NO_UID, &r);
     ck_assert_msg(r.exit_code == 0, "exit %d stderr: %s", r.exit_code, r.err.data);
-    ck_assert_msg(strstr(r.out.data, "box ok\nstudent\nnull ok\n") && strstr(r.out.data, "read True\n"),
-                  "out: %s", r.out.data);
+    ck_assert_msg(strstr(r.out.data, "box ok\nstudent\nnull ok\n") && strstr(r.out.data, "read True\n"), "out: %s",
+                  r.out.data);
     if (!landlock_active(&r)) {
         printf("note: Landlock not active here, write confinement test skipped (%s)\n", r.isolation);
     } else {
-        ck_assert_msg(strstr(r.out.data, "etc 13\n"), "out: %s", r.out.data);   /* EACCES */
+        ck_assert_msg(strstr(r.out.data, "etc 13\n"), "out: %s", r.out.data); /* EACCES */
         ck_assert_msg(strstr(r.out.data, "planted 13\n"), "out: %s", r.out.data);
         ck_assert_msg(strstr(r.out.data, "append 13\n"), "out: %s", r.out.data);
         ck_assert_msg(strstr(r.out.data, "new 13\n"), "out: %s", r.out.data);
@@ -1396,9 +1395,9 @@ START_TEST(test_landlock_denies_tcp_and_outside_signals)
     if (abi < 4)
         printf("note: Landlock ABI %d here, TCP test skipped (%s)\n", abi, r.isolation);
     else
-        ck_assert_msg(strstr(r.out.data, "tcp 13\n"), "out: %s", r.out.data);   /* EACCES */
+        ck_assert_msg(strstr(r.out.data, "tcp 13\n"), "out: %s", r.out.data); /* EACCES */
     if (abi >= 6)
-        ck_assert_msg(strstr(r.out.data, "signal 1\n"), "out: %s", r.out.data);   /* EPERM */
+        ck_assert_msg(strstr(r.out.data, "signal 1\n"), "out: %s", r.out.data); /* EPERM */
     sandbox_result_free(&r);
 
     run_py(code, SANDBOX_NO_NAMESPACES | SANDBOX_NO_SECCOMP | SANDBOX_NO_LANDLOCK | SANDBOX_NO_UID, &r);
@@ -1446,11 +1445,10 @@ END_TEST
 
 /* ---- structured layer report and strict mode ----------------------------- */
 
-static const char *const LAYER_NAMES[] = {"user_namespace", "pid_namespace", "mount_namespace",
-                                          "network_namespace", "ipc_namespace", "uts_namespace",
-                                          "proc", "cgroup_memory", "cgroup_pids", "cgroup_cpu",
-                                          "cgroup_kill", "seccomp", "landlock", "rlimits", "private_tmp",
-                                          "minimal_root", "unprivileged_uid"};
+static const char *const LAYER_NAMES[] = {
+    "user_namespace", "pid_namespace", "mount_namespace", "network_namespace", "ipc_namespace",   "uts_namespace",
+    "proc",           "cgroup_memory", "cgroup_pids",     "cgroup_cpu",        "cgroup_kill",     "seccomp",
+    "landlock",       "rlimits",       "private_tmp",     "minimal_root",      "unprivileged_uid"};
 #define NLAYER_NAMES (sizeof LAYER_NAMES / sizeof *LAYER_NAMES)
 
 static const struct sandbox_layer *layer(const struct sandbox_result *r, const char *name)
@@ -1504,7 +1502,8 @@ START_TEST(test_layer_report_full)
     dump_layers(&r);
     ck_assert_msg(strcmp(r.level, "full") == 0, "level %s (%s)", r.level, r.isolation);
     const char *on[] = {"pid_namespace", "mount_namespace", "network_namespace", "ipc_namespace", "uts_namespace",
-                        "proc", "cgroup_memory", "cgroup_pids", "cgroup_cpu", "seccomp", "rlimits"};
+                        "proc",          "cgroup_memory",   "cgroup_pids",       "cgroup_cpu",    "seccomp",
+                        "rlimits"};
     for (size_t i = 0; i < sizeof on / sizeof *on; i++)
         ck_assert_msg(layer(&r, on[i])->active, "%s inactive: %s", on[i], layer(&r, on[i])->detail);
     /* As root no user namespace is needed. */
@@ -1534,8 +1533,8 @@ START_TEST(test_layer_report_without_namespaces)
     check_layer_list(&r);
     ck_assert_str_eq(r.out.data, "hi\n");
     ck_assert_str_eq(r.level, "degraded");
-    const char *ns[] = {"user_namespace", "pid_namespace", "mount_namespace", "network_namespace",
-                        "ipc_namespace", "uts_namespace"};
+    const char *ns[] = {"user_namespace",    "pid_namespace", "mount_namespace",
+                        "network_namespace", "ipc_namespace", "uts_namespace"};
     for (size_t i = 0; i < sizeof ns / sizeof *ns; i++) {
         ck_assert_msg(!layer(&r, ns[i])->active, "%s active", ns[i]);
         ck_assert_str_eq(layer(&r, ns[i])->detail, "disabled");
@@ -1716,7 +1715,7 @@ START_TEST(test_private_tmp_size_cap)
         "    print('errno', e.errno, 'after', total)\n";
     const char *argv[] = {find_python(), "-c", code, NULL};
     struct sandbox_spec s = base_spec(argv);
-    s.tmp_bytes = 256u << 10;   /* below the 1 MiB file size limit */
+    s.tmp_bytes = 256u << 10; /* below the 1 MiB file size limit */
     struct sandbox_result r;
     ck_assert_int_eq(run(&s, &r), 0);
     if (!mount_ns_active(&r)) {
@@ -1762,7 +1761,7 @@ START_TEST(test_private_tmp_keeps_argv_paths)
     ck_assert_msg(r.exit_code == 0, "exit %d stderr: %s", r.exit_code, r.err.data);
     ck_assert_msg(strstr(r.out.data, "import helper\n"), "out: %s", r.out.data);
     if (layer(&r, "private_tmp")->active) {
-        ck_assert_msg(strstr(r.out.data, "write 30\n"), "out: %s", r.out.data);   /* EROFS */
+        ck_assert_msg(strstr(r.out.data, "write 30\n"), "out: %s", r.out.data); /* EROFS */
         char w[200];
         snprintf(w, sizeof w, "%s/w.txt", sub);
         ck_assert_int_ne(access(w, F_OK), 0);
@@ -1771,7 +1770,6 @@ START_TEST(test_private_tmp_keeps_argv_paths)
     rm_tree(dir);
 }
 END_TEST
-
 
 /* The same without the minimal root: the host's tree with a private /tmp,
  * into which init binds back the box (writable) and the script's folder
@@ -1818,8 +1816,8 @@ START_TEST(test_host_tree_private_tmp_keeps_argv_paths)
         const char *a = strrchr(tmproot, '/') + 1, *b = strrchr(dir, '/') + 1;
         snprintf(want, sizeof want, "tmp ['%s', '%s']\n", strcmp(a, b) < 0 ? a : b, strcmp(a, b) < 0 ? b : a);
         ck_assert_msg(strstr(o, want), "want %s out: %s", want, o);
-        ck_assert_msg(strstr(o, "write 30\n"), "out: %s", o);   /* EROFS */
-        ck_assert_int_ne(access(scratch, F_OK), 0);             /* the private /tmp is gone */
+        ck_assert_msg(strstr(o, "write 30\n"), "out: %s", o); /* EROFS */
+        ck_assert_int_ne(access(scratch, F_OK), 0);           /* the private /tmp is gone */
         char w[200];
         snprintf(w, sizeof w, "%s/w.txt", dir);
         ck_assert_int_ne(access(w, F_OK), 0);
@@ -1830,7 +1828,6 @@ START_TEST(test_host_tree_private_tmp_keeps_argv_paths)
     rm_tree(dir);
 }
 END_TEST
-
 
 /* ---- the minimal root and the run's uid --------------------------------- */
 
@@ -1877,13 +1874,15 @@ START_TEST(test_minimal_root_shows_only_what_the_run_needs)
     ck_assert_msg(r.exit_code == 0, "exit %d: %s", r.exit_code, r.err.data);
     const char *o = r.out.data;
     /* /usr and the top-level links the host has; nothing else of the host. */
-    ck_assert_msg(strstr(o, "'box', 'dev', 'etc'") && strstr(o, "'proc', ") && strstr(o, "'tmp', 'usr']"), "out: %s", o);
+    ck_assert_msg(strstr(o, "'box', 'dev', 'etc'") && strstr(o, "'proc', ") && strstr(o, "'tmp', 'usr']"), "out: %s",
+                  o);
     ck_assert_msg(!strstr(o, "'home'") && !strstr(o, "'var'") && !strstr(o, "'root'"), "out: %s", o);
     ck_assert_msg(strstr(o, "etc ['group', 'ld.so.cache', 'localtime', 'passwd']\n") ||
                       strstr(o, "etc ['group', 'ld.so.cache', 'passwd']\n") || strstr(o, "etc ['group', 'passwd']\n"),
                   "out: %s", o);
-    ck_assert_msg(strstr(o, "dev ['fd', 'full', 'null', 'random', 'shm', 'stderr', 'stdin', 'stdout', 'urandom', 'zero']\n"),
-                  "out: %s", o);
+    ck_assert_msg(
+        strstr(o, "dev ['fd', 'full', 'null', 'random', 'shm', 'stderr', 'stdin', 'stdout', 'urandom', 'zero']\n"),
+        "out: %s", o);
     ck_assert_msg(strstr(o, "cwd /box tmp []\n"), "out: %s", o);
     ck_assert_msg(strstr(o, "/etc/shadow False\n/home False\n/root False\n/var False\n/sys False\n/run False\n"),
                   "out: %s", o);
@@ -2035,13 +2034,14 @@ START_TEST(test_uid_and_minimal_root_can_be_disabled)
         return;
     /* Root without namespaces still runs the payload as the run's uid, so
      * root-only host files stay closed: EACCES (13) on /etc/shadow. */
-    static const char shadow[] = "import os\n"
-                                 "try:\n"
-                                 "    open('/etc/shadow').read()\n"
-                                 "    print('read')\n"
-                                 "except OSError as e:\n"
-                                 "    print(e.errno, os.getuid())\n"
-                                 "open('mine.txt', 'w').write('ok')\n";
+    static const char shadow[] =
+        "import os\n"
+        "try:\n"
+        "    open('/etc/shadow').read()\n"
+        "    print('read')\n"
+        "except OSError as e:\n"
+        "    print(e.errno, os.getuid())\n"
+        "open('mine.txt', 'w').write('ok')\n";
     run_py(shadow, SANDBOX_NO_NAMESPACES, &r);
     if (!find_layer(&r, "unprivileged_uid")->active) {
         printf("note: %s: test skipped\n", find_layer(&r, "unprivileged_uid")->detail);

@@ -288,8 +288,9 @@ static json_t *build(const char *after_out, const char *probe_json, const char *
 
 START_TEST(released_and_agreement)
 {
-    const char fix_out[] = "/box/leaky_app.py:22: size=345 B (-1460 B), count=3 (-12), average=115 B\n"
-                           "/box/leaky_app.py:20: size=0 B (-320 B), count=0 (-2)\n";
+    const char fix_out[] =
+        "/box/leaky_app.py:22: size=345 B (-1460 B), count=3 (-12), average=115 B\n"
+        "/box/leaky_app.py:20: size=0 B (-320 B), count=0 (-2)\n";
     const char probe[] =
         "{\"instances\": [{\"created_line\": 20}, {\"created_line\": 22}], \"snapshots\": [{}, {}],"
         " \"reports\": [\"/box/leaky_app.py:22: size=345 B (-1460 B), count=3 (-12), average=115 B\","
@@ -309,11 +310,13 @@ START_TEST(released_and_agreement)
     json_decref(f);
 
     /* Players freed but the Game kept (game.players.clear()): not released. */
-    const char clear_out[] = "/box/leaky_app.py:22: size=345 B (-1460 B), count=3 (-12), average=115 B\n"
-                             "/box/leaky_app.py:20: size=320 B (+0 B), count=2 (+0), average=160 B\n";
+    const char clear_out[] =
+        "/box/leaky_app.py:22: size=345 B (-1460 B), count=3 (-12), average=115 B\n"
+        "/box/leaky_app.py:20: size=320 B (+0 B), count=2 (+0), average=160 B\n";
     f = build(clear_out, probe, NULL);
     ck_assert(!json_is_true(facts_lookup(f, "tracemalloc.released_vs_baseline")));
-    ck_assert_ptr_nonnull(strstr(json_string_value(facts_lookup(f, "tracemalloc.released_detail")), "line 20 still held"));
+    ck_assert_ptr_nonnull(
+        strstr(json_string_value(facts_lookup(f, "tracemalloc.released_detail")), "line 20 still held"));
     json_decref(f);
 
     /* Without a probe record, lines are matched to the baseline by text. */
@@ -325,8 +328,9 @@ START_TEST(released_and_agreement)
     /* A baseline that is really a fix: the Game and Player lines are
      * released, and the few bytes a fix keeps (the last Player's dead
      * weakref, line 13) must not pass for the leak. */
-    const char fixed_baseline[] = "/box/leaky_app.py:20: size=0 B (-320 B), count=0 (-2)\n"
-                                  "/box/leaky_app.py:13: size=80 B (+0 B), count=1 (+0), average=80 B\n";
+    const char fixed_baseline[] =
+        "/box/leaky_app.py:20: size=0 B (-320 B), count=0 (-2)\n"
+        "/box/leaky_app.py:13: size=80 B (+0 B), count=1 (+0), average=80 B\n";
     f = build_with_baseline(fixed_baseline, fix_out, probe, NULL);
     ck_assert(json_is_false(facts_lookup(f, "tracemalloc.baseline_shows_leak")));
     json_decref(f);

@@ -205,7 +205,7 @@ START_TEST(crowded_folder_lists_five_and_counts_the_rest)
         snprintf(rel, sizeof rel, "henry/%s", names[i]);
         write_file(rel, "x\n");
     }
-    write_file("henry/.hidden", "x\n");   /* never listed nor counted */
+    write_file("henry/.hidden", "x\n"); /* never listed nor counted */
     ck_assert_int_eq(open_rel("henry", &sub, msg, sizeof msg), SUBMISSION_INVALID);
     char want[512];
     snprintf(want, sizeof want, "expected leaky_app.py in %s, found ", p);

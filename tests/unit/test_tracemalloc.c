@@ -20,16 +20,15 @@
 #define GiB (1024.0 * MiB)
 #define TiB (1024.0 * GiB)
 
-#define ck_assert_near(a, b, tol)                                            \
-    ck_assert_msg(fabs((double)(a) - (double)(b)) <= (tol),                  \
-                  "%s = %.17g, expected %.17g (tolerance %g)", #a,           \
+#define ck_assert_near(a, b, tol)                                                                                      \
+    ck_assert_msg(fabs((double)(a) - (double)(b)) <= (tol), "%s = %.17g, expected %.17g (tolerance %g)", #a,           \
                   (double)(a), (double)(b), (double)(tol))
 
 /* -------------------------------------------------------------- edge cases */
 
 struct edge {
     const char *in;
-    size_t len;                 /* 0: strlen(in) */
+    size_t len; /* 0: strlen(in) */
     const char *file;
     long line;
     double size;
@@ -40,7 +39,7 @@ struct edge {
     long long count, count_diff;
     bool has_average;
     double average;
-    const char *text;           /* NULL: same as in */
+    const char *text; /* NULL: same as in */
 };
 
 /* One case a few lines, aligned by field: kept out of clang-format. */
@@ -224,7 +223,9 @@ END_TEST
 /* ---------------------------------------------------------- non-statistics */
 
 static const char *const rejects[] = {
-    "", "\n", "\r\n",
+    "",
+    "\n",
+    "\r\n",
     "[ Top 10 differences ]",
     "Top 10 lines:",
     "#1: leaky_app.py:42: 1.5 KiB",
@@ -235,7 +236,8 @@ static const char *const rejects[] = {
     "/x/odd:12: size=1 B/x.py:5: 1234 B",
     "  File \"/x/leaky_app.py\", line 144",
     "    huge = bytearray(11 * 1024 * 1024)",
-    "<StatisticDiff traceback=<Traceback (<Frame filename='x.py' lineno=144>,)> size=11534393 (+11534393) count=2 (+2)>",
+    "<StatisticDiff traceback=<Traceback (<Frame filename='x.py' lineno=144>,)> size=11534393 (+11534393) count=2 "
+    "(+2)>",
     "<Statistic traceback=<Traceback (<Frame filename='x.py' lineno=3>,)> size=56 count=1>",
     /* truncated */
     "x.py:3",
@@ -268,8 +270,8 @@ static const char *const rejects[] = {
     "x.py:3: size=+1 B, count=1, average=1 B",
     "x.py:3: size=1 B, count=1.0, average=1 B",
     "x.py:3: size=1  B, count=1, average=1 B",
-    "x.py:\xd9\xa3: size=1 B, count=1, average=1 B",          /* Arabic-Indic 3 */
-    "x.py:3: size=1\xff B, count=1, average=1 B",             /* invalid byte in the tail */
+    "x.py:\xd9\xa3: size=1 B, count=1, average=1 B", /* Arabic-Indic 3 */
+    "x.py:3: size=1\xff B, count=1, average=1 B",    /* invalid byte in the tail */
     "x.py:3:size=1 B, count=1, average=1 B",
     "x.py:3: Size=1 B, count=1, average=1 B",
     /* trailing text */
@@ -288,7 +290,7 @@ static const char *const rejects[] = {
 START_TEST(test_reject_line)
 {
     struct tm_stat st;
-    memset(&st, 0xA5, sizeof st);       /* the parser must clear it */
+    memset(&st, 0xA5, sizeof st); /* the parser must clear it */
     int rc = tm_parse_line(rejects[_i], strlen(rejects[_i]), &st);
     ck_assert_msg(rc == 0, "reject %d: rc %d for \"%s\"", _i, rc, rejects[_i]);
     ck_assert_ptr_null(st.file);
@@ -395,8 +397,7 @@ START_TEST(test_buffer_mixed)
     ck_assert_int_eq(stats.items[0].line, 21);
     ck_assert_int_eq(stats.items[0].count, 10);
     ck_assert_int_eq(stats.items[1].line, 19);
-    ck_assert_str_eq(stats.items[1].text,
-                     "/x/leaky_app.py:19: size=48 B (+0 B), count=1 (+0), average=48 B");
+    ck_assert_str_eq(stats.items[1].text, "/x/leaky_app.py:19: size=48 B (+0 B), count=1 (+0), average=48 B");
     ck_assert_str_eq(stats.items[2].file, "/r/lib/python3.13/tracemalloc.py");
     ck_assert_near(stats.items[2].size_diff, 320, 0);
 
@@ -407,7 +408,7 @@ START_TEST(test_buffer_mixed)
     ck_assert_uint_eq(stats.lines_seen, 11);
     ck_assert_uint_eq(stats.len, 4);
     ck_assert_str_eq(stats.items[3].file, "a.py");
-    ck_assert_str_eq(stats.items[0].file, "/x/leaky_app.py");   /* survived realloc */
+    ck_assert_str_eq(stats.items[0].file, "/x/leaky_app.py"); /* survived realloc */
     tm_stats_free(&stats);
 }
 END_TEST
@@ -435,8 +436,8 @@ START_TEST(test_buffer_many)
     ck_assert_ptr_nonnull(buf);
     size_t len = 0;
     for (int i = 0; i < N; i++)
-        len += (size_t)sprintf(buf + len, "f%d.py:%d: size=%d B (+%d B), count=%d (+1), average=1 B\n",
-                               i, i, i + 1, i + 1, i + 1);
+        len += (size_t)sprintf(buf + len, "f%d.py:%d: size=%d B (+%d B), count=%d (+1), average=1 B\n", i, i, i + 1,
+                               i + 1, i + 1);
     struct tm_stats stats = {0};
     ck_assert_int_eq(tm_parse_buffer(buf, len, &stats), 0);
     ck_assert_uint_eq(stats.len, N);
@@ -460,36 +461,36 @@ static const struct {
     const char *file, *name;
     bool want;
 } entries[] = {
-    { "leaky_app.py", "leaky_app.py", true },                     /* 3.8, as typed */
-    { "./leaky_app.py", "leaky_app.py", true },
-    { "/tmp/grader tm-fixtures/3.9.18/leaky_app.py", "leaky_app.py", true },
-    { "C:\\Users\\me\\My Game\\leaky_app.py", "leaky_app.py", true },
-    { "Leak: /x/leaky_app.py", "leaky_app.py", true },
-    { "Leak: leaky_app.py", "leaky_app.py", true },
-    { "Leak:\tleaky_app.py", "leaky_app.py", true },
-    { "    leaky_app.py", "leaky_app.py", true },
-    { "sub/leaky_app.py", "sub/leaky_app.py", true },
-    { "not_leaky_app.py", "leaky_app.py", false },                /* near misses */
-    { "/tmp/x/not_leaky_app.py", "leaky_app.py", false },
-    { "C:\\x\\not_leaky_app.py", "leaky_app.py", false },
-    { "Leak: not_leaky_app.py", "leaky_app.py", false },
-    { "my leaky_app.py", "leaky_app.py", false },
-    { "/home/u/my leaky_app.py", "leaky_app.py", false },
-    { "leaky_app.pyc", "leaky_app.py", false },
-    { "leaky_app.py.bak", "leaky_app.py", false },
-    { "eaky_app.py", "leaky_app.py", false },
-    { "LEAKY_APP.PY", "leaky_app.py", false },
-    { "<frozen leaky_app>", "leaky_app.py", false },
-    { "", "leaky_app.py", false },
-    { "leaky_app.py", "", false },
+    {"leaky_app.py", "leaky_app.py", true}, /* 3.8, as typed */
+    {"./leaky_app.py", "leaky_app.py", true},
+    {"/tmp/grader tm-fixtures/3.9.18/leaky_app.py", "leaky_app.py", true},
+    {"C:\\Users\\me\\My Game\\leaky_app.py", "leaky_app.py", true},
+    {"Leak: /x/leaky_app.py", "leaky_app.py", true},
+    {"Leak: leaky_app.py", "leaky_app.py", true},
+    {"Leak:\tleaky_app.py", "leaky_app.py", true},
+    {"    leaky_app.py", "leaky_app.py", true},
+    {"sub/leaky_app.py", "sub/leaky_app.py", true},
+    {"not_leaky_app.py", "leaky_app.py", false}, /* near misses */
+    {"/tmp/x/not_leaky_app.py", "leaky_app.py", false},
+    {"C:\\x\\not_leaky_app.py", "leaky_app.py", false},
+    {"Leak: not_leaky_app.py", "leaky_app.py", false},
+    {"my leaky_app.py", "leaky_app.py", false},
+    {"/home/u/my leaky_app.py", "leaky_app.py", false},
+    {"leaky_app.pyc", "leaky_app.py", false},
+    {"leaky_app.py.bak", "leaky_app.py", false},
+    {"eaky_app.py", "leaky_app.py", false},
+    {"LEAKY_APP.PY", "leaky_app.py", false},
+    {"<frozen leaky_app>", "leaky_app.py", false},
+    {"", "leaky_app.py", false},
+    {"leaky_app.py", "", false},
 };
 
 START_TEST(test_entry_file)
 {
-    struct tm_stat st = { .file = (char *)entries[_i].file };
+    struct tm_stat st = {.file = (char *)entries[_i].file};
     ck_assert_msg(tm_stat_is_entry_file(&st, entries[_i].name) == entries[_i].want,
-                  "entry %d: \"%s\" vs \"%s\" should be %s", _i, entries[_i].file,
-                  entries[_i].name, entries[_i].want ? "true" : "false");
+                  "entry %d: \"%s\" vs \"%s\" should be %s", _i, entries[_i].file, entries[_i].name,
+                  entries[_i].want ? "true" : "false");
 }
 END_TEST
 
@@ -516,8 +517,8 @@ static void *parse_many(void *arg)
         struct tm_stat st;
         const struct edge *e = &edges[i % (int)(sizeof edges / sizeof edges[0])];
         size_t len = e->len ? e->len : strlen(e->in);
-        if (tm_parse_line(e->in, len, &st) != 1 || strcmp(st.file, e->file) != 0 ||
-            st.line != e->line || st.count != e->count)
+        if (tm_parse_line(e->in, len, &st) != 1 || strcmp(st.file, e->file) != 0 || st.line != e->line ||
+            st.count != e->count)
             bad++;
         tm_stat_free(&st);
         const char *r = rejects[i % (int)(sizeof rejects / sizeof rejects[0])];
@@ -614,8 +615,12 @@ static double display_tolerance(const char *text)
     const char *unit = strchr(text, ' ');
     ck_assert_ptr_nonnull(unit);
     unit++;
-    double m = !strcmp(unit, "B") ? 1 : !strcmp(unit, "KiB") ? KiB : !strcmp(unit, "MiB") ? MiB
-             : !strcmp(unit, "GiB") ? GiB : !strcmp(unit, "TiB") ? TiB : -1;
+    double m = !strcmp(unit, "B")     ? 1
+               : !strcmp(unit, "KiB") ? KiB
+               : !strcmp(unit, "MiB") ? MiB
+               : !strcmp(unit, "GiB") ? GiB
+               : !strcmp(unit, "TiB") ? TiB
+                                      : -1;
     ck_assert_msg(m > 0, "bad unit in \"%s\"", text);
     if (strchr(text, '.'))
         return 0.05 * m;
@@ -649,8 +654,8 @@ START_TEST(test_real_output)
         nl += txt[i] == '\n';
     ck_assert_uint_eq(stats.lines_seen, nl);
 
-    size_t nrows = 0, diffs = 0, zero_counts = 0, entry_rows = 0, invalid_utf8 = 0,
-           unknown = 0, frozen = 0, tib = 0, prefixed = 0;
+    size_t nrows = 0, diffs = 0, zero_counts = 0, entry_rows = 0, invalid_utf8 = 0, unknown = 0, frozen = 0, tib = 0,
+           prefixed = 0;
     char *save = NULL;
     for (char *l = strtok_r(tsv, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
         if (l[0] == '#')
@@ -670,37 +675,37 @@ START_TEST(test_real_output)
         }
         ck_assert_msg(nf == 8, "%s row %zu: %d fields", version, nrows, nf);
         struct row r = {
-            .kind = f[0][0], .file = f[1], .line = strtol(f[2], NULL, 10),
-            .size = strtod(f[3], NULL), .size_diff = strtod(f[4], NULL),
-            .count = strtoll(f[5], NULL, 10), .count_diff = strtoll(f[6], NULL, 10),
+            .kind = f[0][0],
+            .file = f[1],
+            .line = strtol(f[2], NULL, 10),
+            .size = strtod(f[3], NULL),
+            .size_diff = strtod(f[4], NULL),
+            .count = strtoll(f[5], NULL, 10),
+            .count_diff = strtoll(f[6], NULL, 10),
             .entry = atoi(f[7]),
         };
         r.file_len = unescape(r.file);
 
-        ck_assert_msg(nrows < stats.len, "%s: only %zu statistics parsed, the generator printed more",
-                      version, stats.len);
+        ck_assert_msg(nrows < stats.len, "%s: only %zu statistics parsed, the generator printed more", version,
+                      stats.len);
         const struct tm_stat *st = &stats.items[nrows];
         const char *where = st->text;
         ck_assert_msg(strlen(st->file) == r.file_len && !memcmp(st->file, r.file, r.file_len),
-                      "%s row %zu: file \"%s\", expected \"%s\" in: %s", version, nrows,
-                      st->file, r.file, where);
-        ck_assert_msg(st->line == r.line, "%s row %zu: line %ld != %ld in: %s",
-                      version, nrows, st->line, r.line, where);
-        ck_assert_msg(st->has_diff == (r.kind == 'D'), "%s row %zu: has_diff in: %s",
-                      version, nrows, where);
+                      "%s row %zu: file \"%s\", expected \"%s\" in: %s", version, nrows, st->file, r.file, where);
+        ck_assert_msg(st->line == r.line, "%s row %zu: line %ld != %ld in: %s", version, nrows, st->line, r.line,
+                      where);
+        ck_assert_msg(st->has_diff == (r.kind == 'D'), "%s row %zu: has_diff in: %s", version, nrows, where);
         ck_assert_msg(st->count == r.count && st->count_diff == r.count_diff,
-                      "%s row %zu: count %lld (%lld) != %lld (%lld) in: %s", version, nrows,
-                      st->count, st->count_diff, r.count, r.count_diff, where);
-        ck_assert_msg(st->has_average == (r.count != 0), "%s row %zu: has_average in: %s",
-                      version, nrows, where);
+                      "%s row %zu: count %lld (%lld) != %lld (%lld) in: %s", version, nrows, st->count, st->count_diff,
+                      r.count, r.count_diff, where);
+        ck_assert_msg(st->has_average == (r.count != 0), "%s row %zu: has_average in: %s", version, nrows, where);
 
         double tol = display_tolerance(st->size_text) + 1e-12 * fabs(r.size);
-        ck_assert_msg(fabs(st->size - r.size) <= tol, "%s row %zu: size %.17g vs %.17g in: %s",
-                      version, nrows, st->size, r.size, where);
+        ck_assert_msg(fabs(st->size - r.size) <= tol, "%s row %zu: size %.17g vs %.17g in: %s", version, nrows,
+                      st->size, r.size, where);
         if (st->has_diff) {
             tol = display_tolerance(st->size_diff_text) + 1e-12 * fabs(r.size_diff);
-            ck_assert_msg(fabs(st->size_diff - r.size_diff) <= tol,
-                          "%s row %zu: size_diff %.17g vs %.17g in: %s",
+            ck_assert_msg(fabs(st->size_diff - r.size_diff) <= tol, "%s row %zu: size_diff %.17g vs %.17g in: %s",
                           version, nrows, st->size_diff, r.size_diff, where);
         } else {
             ck_assert(st->size_diff == 0 && st->size_diff_text[0] == '\0');
@@ -709,8 +714,8 @@ START_TEST(test_real_output)
             /* Three significant digits: within 0.5 B, or 0.5 % above 10 KiB. */
             double avg = r.size / (double)r.count;
             tol = fmax(0.5, 0.005 * fabs(avg)) * (1 + 1e-12);
-            ck_assert_msg(fabs(st->average - avg) <= tol, "%s row %zu: average %.17g vs %.17g in: %s",
-                          version, nrows, st->average, avg, where);
+            ck_assert_msg(fabs(st->average - avg) <= tol, "%s row %zu: average %.17g vs %.17g in: %s", version, nrows,
+                          st->average, avg, where);
         }
         ck_assert_msg(tm_stat_is_entry_file(st, "leaky_app.py") == (r.entry == 1),
                       "%s row %zu: entry file should be %d: %s", version, nrows, r.entry, st->file);
@@ -724,15 +729,15 @@ START_TEST(test_real_output)
         diffs += st->has_diff;
         zero_counts += st->count == 0;
         entry_rows += r.entry == 1;
-        invalid_utf8 += memchr(r.file, 0xFF, r.file_len) != NULL;   /* "bad\udcff..." */
+        invalid_utf8 += memchr(r.file, 0xFF, r.file_len) != NULL; /* "bad\udcff..." */
         unknown += !strcmp(st->file, "<unknown>");
         frozen += !strncmp(st->file, "<frozen ", 8);
         tib += strstr(st->size_text, "TiB") != NULL;
         prefixed += !strncmp(st->file, "Leak: ", 6);
         nrows++;
     }
-    ck_assert_msg(nrows == stats.len, "%s: parsed %zu statistics, the generator printed %zu",
-                  version, stats.len, nrows);
+    ck_assert_msg(nrows == stats.len, "%s: parsed %zu statistics, the generator printed %zu", version, stats.len,
+                  nrows);
     /* The fixture really holds what this test claims to cover. */
     ck_assert_uint_gt(nrows, 300);
     ck_assert_uint_gt(diffs, 100);
