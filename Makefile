@@ -91,11 +91,11 @@ $(BUILD)/libgrader-san.a: $(SAN_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/check_main.h $(BUILD)/libgrader.a
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/check_main.h tests/unit/scratch.h $(BUILD)/libgrader.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) -o $@ $< $(BUILD)/libgrader.a $(PKG_LIBS) $(CHECK_LIBS)
 
-$(BUILD)/tests-san/%: tests/unit/%.c tests/unit/check_main.h $(BUILD)/libgrader-san.a
+$(BUILD)/tests-san/%: tests/unit/%.c tests/unit/check_main.h tests/unit/scratch.h $(BUILD)/libgrader-san.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/unit -std=c11 $(WARN) $(PKG_CFLAGS) $(SAN_FLAGS) $(CHECK_CFLAGS) -o $@ $< $(BUILD)/libgrader-san.a $(PKG_LIBS) $(CHECK_LIBS)
 

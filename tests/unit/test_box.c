@@ -25,6 +25,7 @@
 
 #include "box.h"
 #include "check_main.h"
+#include "scratch.h"
 
 static char root[64];
 static char *saved_tmpdir;
@@ -41,15 +42,6 @@ static void setup(void)
     setenv("TMPDIR", tmp, 1);
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
-}
-
 static void rm_tree(const char *path)
 {
     /* chmod -R u+rwx first: the tests make unreadable folders. */
@@ -57,7 +49,7 @@ static void rm_tree(const char *path)
     snprintf(cmd, sizeof cmd, "chmod -R u+rwx '%s' 2>/dev/null", path);
     if (system(cmd) < 0)
         return;
-    nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    scratch_remove(path);
 }
 
 static void teardown(void)

@@ -29,6 +29,7 @@
 
 #include "cgroup.h"
 #include "check_main.h"
+#include "scratch.h"
 #include "errname.h"
 
 static char top[64];
@@ -39,18 +40,9 @@ static void setup(void)
     ck_assert_ptr_nonnull(mkdtemp(top));
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
-}
-
 static void teardown(void)
 {
-    nftw(top, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    scratch_remove(top);
     ck_assert_int_eq(access(top, F_OK), -1);
 }
 

@@ -16,6 +16,7 @@
 #include <zip.h>
 
 #include "check_main.h"
+#include "scratch.h"
 #include "export.h"
 
 static char root[64];
@@ -26,18 +27,9 @@ static void setup(void)
     ck_assert_ptr_nonnull(mkdtemp(root));
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
-}
-
 static void teardown(void)
 {
-    nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    scratch_remove(root);
     ck_assert_int_eq(access(root, F_OK), -1);
 }
 

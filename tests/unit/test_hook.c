@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "check_main.h"
+#include "scratch.h"
 #include "hook.h"
 
 static char root[64];
@@ -33,15 +34,6 @@ static void setup(void)
     git_libgit2_init();
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
-}
-
 static void teardown(void)
 {
     git_libgit2_shutdown();
@@ -51,7 +43,7 @@ static void teardown(void)
         unsetenv("HOME");
     free(saved_home);
     saved_home = NULL;
-    nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    scratch_remove(root);
     ck_assert_int_eq(access(root, F_OK), -1);
 }
 

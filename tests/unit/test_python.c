@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "check_main.h"
+#include "scratch.h"
 #include "python.h"
 
 static char root[64];
@@ -38,15 +39,6 @@ static void setup(void)
     unsetenv("GRADER_PYTHON");
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
-}
-
 static void teardown(void)
 {
     for (size_t i = 0; i < NSAVED; i++) {
@@ -57,7 +49,7 @@ static void teardown(void)
         free(saved_values[i]);
         saved_values[i] = NULL;
     }
-    nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    scratch_remove(root);
     ck_assert_int_eq(access(root, F_OK), -1);
 }
 

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "check_main.h"
+#include "scratch.h"
 #include "child.h"
 #include "root.h"
 
@@ -35,18 +36,9 @@ static void setup(void)
     ck_assert_int_eq(chmod(top, 0755), 0); /* "others" may search it, as /tmp */
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
-}
-
 static void teardown(void)
 {
-    nftw(top, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    scratch_remove(top);
     ck_assert_int_eq(access(top, F_OK), -1);
 }
 
