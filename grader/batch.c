@@ -865,7 +865,6 @@ struct row_ref {
     size_t src;
     off_t off;
     size_t len;
-    size_t slim; /* its index in rows.slim */
 };
 
 static int cmp_row(const void *a, const void *b)
@@ -873,9 +872,9 @@ static int cmp_row(const void *a, const void *b)
     return strcmp(((const struct row_ref *)a)->id, ((const struct row_ref *)b)->id);
 }
 
-/* What the reports read of a row, and no more: a class of thousands must
- * not cost the grader memory per submission beyond a few kilobytes.  The
- * full rows stay on disk and are copied, not parsed, into the sorted file. */
+/* What the reports read of a row, and no more.  Rows stay on disk: the
+ * reports read them one at a time (report_rows), so a class of thousands
+ * costs the grader no memory per submission beyond its id and offset. */
 static json_t *slim(json_t *row)
 {
     static const char *const keep[] = {"id",       "status",     "message", "score",  "max_score",
@@ -910,7 +909,6 @@ static json_t *slim(json_t *row)
 struct rows {
     struct row_ref *refs;
     size_t n, cap;
-    json_t *slim; /* array, in file order */
 };
 
 static void rows_free(struct rows *r)
@@ -918,7 +916,6 @@ static void rows_free(struct rows *r)
     for (size_t i = 0; i < r->n; i++)
         free(r->refs[i].id);
     free(r->refs);
-    json_decref(r->slim);
     memset(r, 0, sizeof *r);
 }
 
@@ -965,8 +962,13 @@ static int collect(struct rows *rows, size_t src, FILE *f, const char *path, con
             r->src = src;
             r->off = off;
             r->len = complete ? len - 1 : len;
-            r->slim = json_array_size(rows->slim);
-            json_array_append_new(rows->slim, slim(row));
+            json_decref(row);
+            if (!r->id) {
+                rows->n--;
+                seterr(err, errlen, "out of memory");
+                rc = -1;
+                break;
+            }
         }
         off += (off_t)len;
     }
@@ -977,7 +979,7 @@ static int collect(struct rows *rows, size_t src, FILE *f, const char *path, con
 /* OUTDIR/submissions/ID of ids the rows no longer hold: an earlier class's
  * feedback must not be uploaded with this one's.  Our own output, written
  * without links; a depth-first walk that does not follow links removes it. */
-static void remove_stale(const char *outdir, json_t *rows)
+static void remove_stale(const char *outdir, const struct rows *rows)
 {
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%s/submissions", outdir);
@@ -988,21 +990,39 @@ static void remove_stale(const char *outdir, json_t *rows)
     while ((de = readdir(d)) != NULL) {
         if (de->d_name[0] == '.')
             continue;
-        bool keep = false;
-        size_t i;
-        json_t *row;
-        json_array_foreach(rows, i, row) {
-            const char *id = json_string_value(json_object_get(row, "id"));
-            if (id && strcmp(id, de->d_name) == 0) {
-                keep = true;
-                break;
-            }
-        }
+        /* refs are sorted by id */
+        struct row_ref key = {.id = de->d_name};
+        bool keep = bsearch(&key, rows->refs, rows->n, sizeof *rows->refs, cmp_row) != NULL;
         char p[PATH_MAX + 256];
         if (!keep && (size_t)snprintf(p, sizeof p, "%s/%s", dir, de->d_name) < sizeof p)
             paths_remove_tree(p);
     }
     closedir(d);
+}
+
+struct row_source {
+    const struct rows *rows;
+    FILE **srcs;
+    char *buf;
+    size_t cap;
+};
+
+/* report_rows.get: row i of the sorted refs, slimmed. */
+static json_t *row_get(void *ctx, size_t i)
+{
+    struct row_source *rs = ctx;
+    const struct row_ref *r = &rs->rows->refs[i];
+    if (r->len + 1 > rs->cap) {
+        char *b = realloc(rs->buf, r->len + 1);
+        if (!b)
+            return NULL;
+        rs->buf = b;
+        rs->cap = r->len + 1;
+    }
+    if (pread(fileno(rs->srcs[r->src]), rs->buf, r->len, r->off) != (ssize_t)r->len)
+        return NULL;
+    json_t *row = parse_row(rs->buf, r->len);
+    return row ? slim(row) : NULL;
 }
 
 /* Writes the rows sorted by id into results.jsonl (atomically), copying
@@ -1055,14 +1075,14 @@ static int finish_rows(const struct rubric *rb, const char *outdir, struct rows 
         unlink(tmp);
         return -2;
     }
-    /* The reports list submissions in id order too. */
-    json_t *sorted = json_array();
-    for (size_t i = 0; i < rows->n; i++)
-        json_array_append(sorted, json_array_get(rows->slim, rows->refs[i].slim));
-    int rc = report_write_all(rb, sorted, outdir, err, errlen);
+    /* The reports list submissions in id order too, reading each row again
+     * from the file it came from. */
+    struct row_source rs = {rows, srcs, NULL, 0};
+    struct report_rows rr = {rows->n, row_get, &rs};
+    int rc = report_write_rows(rb, &rr, outdir, err, errlen);
+    free(rs.buf);
     if (rc == 0)
-        remove_stale(outdir, sorted);
-    json_decref(sorted);
+        remove_stale(outdir, rows);
     return rc < 0 ? -2 : 0;
 }
 
@@ -1075,7 +1095,7 @@ int batch_finish(const struct rubric *rb, const char *outdir, char *err, size_t 
         seterr(err, errlen, "cannot read %s: %s", path, strerror(errno));
         return -1;
     }
-    struct rows rows = {.slim = json_array()};
+    struct rows rows = {0};
     int rc = collect(&rows, 0, f, path, NULL, err, errlen);
     if (rc == 0)
         rc = finish_rows(rb, outdir, &rows, &f, err, errlen);
@@ -1089,7 +1109,7 @@ int batch_merge(const struct rubric *rb, const char *const *shards, size_t n, co
 {
     // NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers
     FILE **srcs = calloc(n ? n : 1, sizeof *srcs);
-    struct rows rows = {.slim = json_array()};
+    struct rows rows = {0};
     int rc = -1;
     if (!srcs) {
         seterr(err, errlen, "out of memory");

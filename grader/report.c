@@ -393,14 +393,59 @@ static int check_result(json_t *r, const char *where, char *err, size_t errlen)
     return 0;
 }
 
+/* The results a report reads, in id order.  Either a JSON array held by
+ * the caller (sorted here), or rows read one at a time from the caller's
+ * files (`struct report_rows`, already sorted), so that a class of
+ * thousands costs the grader no memory per submission.  batch_row gives a
+ * new reference; a row that cannot be read again is an empty object, and
+ * `lost` makes the report fail at its end. */
 struct batch {
-    json_t **items;
+    json_t *array;
+    size_t *order; /* with array: indexes in id order */
+    const struct report_rows *rows;
     size_t n;
+    bool lost;
 };
 
-static int cmp_id(const void *a, const void *b)
+static json_t *batch_row(struct batch *b, size_t i)
 {
-    return strcmp(id_of(*(json_t *const *)a), id_of(*(json_t *const *)b));
+    json_t *r = b->array ? json_incref(json_array_get(b->array, b->order[i])) : b->rows->get(b->rows->ctx, i);
+    if (!r) {
+        b->lost = true;
+        r = json_object();
+    }
+    return r;
+}
+
+static int cmp_order(const void *a, const void *b, void *array)
+{
+    return strcmp(id_of(json_array_get(array, *(const size_t *)a)), id_of(json_array_get(array, *(const size_t *)b)));
+}
+
+/* Every row checked; ids distinct and, for rows, given in order. */
+static int batch_check(struct batch *b, char *err, size_t errlen)
+{
+    char *prev = NULL;
+    int bad = 0;
+    for (size_t i = 0; !bad && i < b->n; i++) {
+        char where[48];
+        snprintf(where, sizeof where, "result %zu", i + 1);
+        json_t *r = batch_row(b, i);
+        bad = check_result(r, where, err, errlen);
+        const char *id = bad ? "" : id_of(r);
+        if (!bad && prev && strcmp(prev, id) >= 0)
+            bad = strcmp(prev, id) == 0 ? fail(err, errlen, "two results have the id %s", id)
+                                        : fail(err, errlen, "results out of id order at %s", id);
+        free(prev);
+        prev = strdup(id);
+        if (!bad && !prev)
+            bad = fail(err, errlen, "out of memory");
+        json_decref(r);
+    }
+    free(prev);
+    if (!bad && b->lost)
+        bad = fail(err, errlen, "a result could not be read");
+    return bad ? -1 : 0;
 }
 
 static int batch_open(const struct rubric *rb, json_t *results, struct batch *b, char *err, size_t errlen)
@@ -410,37 +455,53 @@ static int batch_open(const struct rubric *rb, json_t *results, struct batch *b,
         return -1;
     if (!json_is_array(results))
         return fail(err, errlen, "results: not a JSON array");
+    b->array = results;
     b->n = json_array_size(results);
-    // NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers
-    b->items = calloc(b->n ? b->n : 1, sizeof *b->items);
-    if (!b->items)
+    b->order = calloc(b->n ? b->n : 1, sizeof *b->order);
+    if (!b->order)
         return fail(err, errlen, "out of memory");
     for (size_t i = 0; i < b->n; i++) {
+        b->order[i] = i;
         char where[48];
         snprintf(where, sizeof where, "result %zu", i + 1);
-        b->items[i] = json_array_get(results, i);
-        if (check_result(b->items[i], where, err, errlen)) {
-            free(b->items);
-            b->items = NULL;
+        if (check_result(json_array_get(results, i), where, err, errlen)) {
+            free(b->order);
+            b->order = NULL;
             return -1;
         }
     }
-    // NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers
-    qsort(b->items, b->n, sizeof *b->items, cmp_id);
-    for (size_t i = 1; i < b->n; i++)
-        if (strcmp(id_of(b->items[i - 1]), id_of(b->items[i])) == 0) {
-            fail(err, errlen, "two results have the id %s", id_of(b->items[i]));
-            free(b->items);
-            b->items = NULL;
-            return -1;
-        }
+    qsort_r(b->order, b->n, sizeof *b->order, cmp_order, results);
+    if (batch_check(b, err, errlen)) {
+        free(b->order);
+        b->order = NULL;
+        return -1;
+    }
     return 0;
+}
+
+static int batch_open_rows(const struct rubric *rb, const struct report_rows *rows, struct batch *b, char *err,
+                           size_t errlen)
+{
+    memset(b, 0, sizeof *b);
+    if (check_rubric(rb, err, errlen))
+        return -1;
+    b->rows = rows;
+    b->n = rows->n;
+    return batch_check(b, err, errlen);
 }
 
 static void batch_close(struct batch *b)
 {
-    free(b->items);
-    b->items = NULL;
+    free(b->order);
+    b->order = NULL;
+}
+
+/* The end of a report: a row that could not be read again fails it. */
+static int batch_finish(const struct batch *b, FILE *out, char *err, size_t errlen)
+{
+    if (b->lost)
+        return fail(err, errlen, "a result could not be read again while the reports were written");
+    return finish(out, err, errlen);
 }
 
 int report_validate(const struct rubric *rb, json_t *results, char *err, size_t errlen)
@@ -509,19 +570,16 @@ static struct split split_of(const struct rubric *rb, json_t *r)
 
 /* ---- grades.csv, canvas.csv --------------------------------------------- */
 
-int report_grades_csv(const struct rubric *rb, json_t *results, FILE *out, char *err, size_t errlen)
+static int grades_csv(const struct rubric *rb, struct batch *b, FILE *out, char *err, size_t errlen)
 {
-    struct batch b;
-    if (batch_open(rb, results, &b, err, errlen))
-        return -1;
     fputs("id,score,max_score,status", out);
     for (size_t k = 0; k < rb->ncriteria; k++) {
         fputc(',', out);
         report_csv_field(out, rb->criteria[k].id);
     }
     fputs(",commit,late\r\n", out);
-    for (size_t i = 0; i < b.n; i++) {
-        json_t *r = b.items[i];
+    for (size_t i = 0; i < b->n; i++) {
+        json_t *r = batch_row(b, i);
         int st = status_of(r);
         report_csv_field(out, id_of(r));
         fputc(',', out);
@@ -537,9 +595,36 @@ int report_grades_csv(const struct rubric *rb, json_t *results, FILE *out, char 
         fputc(',', out);
         report_csv_field(out, str(get(r, "submission"), "commit"));
         fprintf(out, ",%s\r\n", late_text(r));
+        json_decref(r);
     }
+    return batch_finish(b, out, err, errlen);
+}
+
+int report_grades_csv(const struct rubric *rb, json_t *results, FILE *out, char *err, size_t errlen)
+{
+    struct batch b;
+    if (batch_open(rb, results, &b, err, errlen))
+        return -1;
+    int rc = grades_csv(rb, &b, out, err, errlen);
     batch_close(&b);
-    return finish(out, err, errlen);
+    return rc;
+}
+
+static int canvas_csv(const struct rubric *rb, struct batch *b, FILE *out, char *err, size_t errlen)
+{
+    fputs("Student,ID,SIS User ID,SIS Login ID,Section,", out);
+    report_csv_field(out, rb->title ? rb->title : rb->id ? rb->id : "grader");
+    fprintf(out, "\r\n    Points Possible,,,,,%s\r\n", num("%.2f", rb->max_score).s);
+    for (size_t i = 0; i < b->n; i++) {
+        json_t *r = batch_row(b, i);
+        if (status_of(r) != ST_ERROR) { /* a grader failure is no grade */
+            fputs(",,,", out);
+            report_csv_field(out, id_of(r));
+            fprintf(out, ",,%s\r\n", num("%.2f", num_of(r, "score")).s);
+        }
+        json_decref(r);
+    }
+    return batch_finish(b, out, err, errlen);
 }
 
 int report_canvas_csv(const struct rubric *rb, json_t *results, FILE *out, char *err, size_t errlen)
@@ -547,19 +632,9 @@ int report_canvas_csv(const struct rubric *rb, json_t *results, FILE *out, char 
     struct batch b;
     if (batch_open(rb, results, &b, err, errlen))
         return -1;
-    fputs("Student,ID,SIS User ID,SIS Login ID,Section,", out);
-    report_csv_field(out, rb->title ? rb->title : rb->id ? rb->id : "grader");
-    fprintf(out, "\r\n    Points Possible,,,,,%s\r\n", num("%.2f", rb->max_score).s);
-    for (size_t i = 0; i < b.n; i++) {
-        json_t *r = b.items[i];
-        if (status_of(r) == ST_ERROR)
-            continue; /* a grader failure is no grade */
-        fputs(",,,", out);
-        report_csv_field(out, id_of(r));
-        fprintf(out, ",,%s\r\n", num("%.2f", num_of(r, "score")).s);
-    }
+    int rc = canvas_csv(rb, &b, out, err, errlen);
     batch_close(&b);
-    return finish(out, err, errlen);
+    return rc;
 }
 
 /* ---- junit.xml ---------------------------------------------------------- */
@@ -617,25 +692,24 @@ static struct suite_counts suite_counts(const struct rubric *rb, json_t *r)
     return c;
 }
 
-int report_junit_xml(const struct rubric *rb, json_t *results, FILE *out, char *err, size_t errlen)
+static int junit_xml(const struct rubric *rb, struct batch *b, FILE *out, char *err, size_t errlen)
 {
-    struct batch b;
-    if (batch_open(rb, results, &b, err, errlen))
-        return -1;
     struct suite_counts all = {0, 0, 0, 0};
     double total_ms = 0, ms;
-    for (size_t i = 0; i < b.n; i++) {
-        struct suite_counts c = suite_counts(rb, b.items[i]);
+    for (size_t i = 0; i < b->n; i++) {
+        json_t *r = batch_row(b, i);
+        struct suite_counts c = suite_counts(rb, r);
         all.tests += c.tests, all.failures += c.failures, all.errors += c.errors, all.skipped += c.skipped;
-        if (wall_ms_of(b.items[i], "after", &ms))
+        if (wall_ms_of(r, "after", &ms))
             total_ms += ms;
+        json_decref(r);
     }
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"", out);
     put_esc(out, rb->id ? rb->id : "grader", ESC_ATTR);
     fprintf(out, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%s\">\n", all.tests,
             all.failures, all.errors, all.skipped, num("%.3f", total_ms / 1000).s);
-    for (size_t i = 0; i < b.n; i++) {
-        json_t *r = b.items[i], *sub = get(r, "submission");
+    for (size_t i = 0; i < b->n; i++) {
+        json_t *r = batch_row(b, i), *sub = get(r, "submission");
         int st = status_of(r);
         struct suite_counts c = suite_counts(rb, r);
         if (!wall_ms_of(r, "after", &ms))
@@ -696,10 +770,20 @@ int report_junit_xml(const struct rubric *rb, json_t *results, FILE *out, char *
             fputs("    </testcase>\n", out);
         }
         fputs("  </testsuite>\n", out);
+        json_decref(r);
     }
     fputs("</testsuites>\n", out);
+    return batch_finish(b, out, err, errlen);
+}
+
+int report_junit_xml(const struct rubric *rb, json_t *results, FILE *out, char *err, size_t errlen)
+{
+    struct batch b;
+    if (batch_open(rb, results, &b, err, errlen))
+        return -1;
+    int rc = junit_xml(rb, &b, out, err, errlen);
     batch_close(&b);
-    return finish(out, err, errlen);
+    return rc;
 }
 
 /* ---- per-submission text pieces ----------------------------------------- */
@@ -1135,8 +1219,8 @@ enum cell { CELL_NONE = -1, CELL_FAIL = 0, CELL_PASS = 1 };
 
 struct html {
     const struct rubric *rb;
-    struct batch b;
-    signed char *cells; /* b.n x ncriteria */
+    struct batch *b;
+    signed char *cells; /* b->n x ncriteria */
     size_t graded, invalid, error;
 };
 
@@ -1164,14 +1248,17 @@ static int cmp_str(const void *a, const void *b)
 /* The distinct values of a string field, sorted, joined by ", ". */
 static void h_distinct(FILE *out, const struct html *h, const char *obj, const char *key)
 {
-    const char **v = calloc(h->b.n ? h->b.n : 1, sizeof *v);
+    /* Copies: each row is released before the next is read. */
+    char **v = calloc(h->b->n ? h->b->n : 1, sizeof *v);
     if (!v)
         return;
     size_t n = 0;
-    for (size_t i = 0; i < h->b.n; i++) {
-        const char *s = str(get(h->b.items[i], obj), key);
-        if (*s)
-            v[n++] = s;
+    for (size_t i = 0; i < h->b->n; i++) {
+        json_t *r = batch_row(h->b, i);
+        const char *s = str(get(r, obj), key);
+        if (*s && (n == 0 || strcmp(v[n - 1], s) != 0))
+            v[n] = strdup(s), n += v[n] != NULL;
+        json_decref(r);
     }
     qsort(v, n, sizeof *v, cmp_str);
     for (size_t i = 0, shown = 0; i < n; i++) {
@@ -1183,6 +1270,8 @@ static void h_distinct(FILE *out, const struct html *h, const char *obj, const c
     }
     if (n == 0)
         fputs("?", out);
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
     free(v);
 }
 
@@ -1273,16 +1362,19 @@ static void html_summary(FILE *out, struct html *h)
     double *scores = calloc(h->graded ? h->graded : 1, sizeof *scores);
     size_t n = 0, full = 0;
     double sum = 0;
-    for (size_t i = 0; scores && i < h->b.n; i++)
-        if (status_of(h->b.items[i]) == ST_GRADED) {
-            double s = num_of(h->b.items[i], "score");
+    for (size_t i = 0; scores && i < h->b->n; i++) {
+        json_t *r = batch_row(h->b, i);
+        if (status_of(r) == ST_GRADED) {
+            double s = num_of(r, "score");
             scores[n++] = s, sum += s;
-            full += s >= num_of(h->b.items[i], "max_score");
+            full += s >= num_of(r, "max_score");
         }
+        json_decref(r);
+    }
     if (n > 1)
         qsort(scores, n, sizeof *scores, cmp_double);
     fputs("<div class=\"stats\">\n", out);
-    fprintf(out, "<div class=\"stat\" id=\"sum-submissions\"><b>%zu</b><span>submissions</span></div>\n", h->b.n);
+    fprintf(out, "<div class=\"stat\" id=\"sum-submissions\"><b>%zu</b><span>submissions</span></div>\n", h->b->n);
     fprintf(out, "<div class=\"stat graded\" id=\"sum-graded\"><b>%zu</b><span>graded</span></div>\n", h->graded);
     fprintf(out, "<div class=\"stat invalid\" id=\"sum-invalid\"><b>%zu</b><span>invalid</span></div>\n", h->invalid);
     fprintf(out, "<div class=\"stat error\" id=\"sum-error\"><b>%zu</b><span>grader errors</span></div>\n", h->error);
@@ -1313,12 +1405,14 @@ static void html_histogram(FILE *out, struct html *h)
     const struct rubric *rb = h->rb;
     size_t bins[10] = {0}, top = 0;
     double max = rb->max_score > 0 ? rb->max_score : 1;
-    for (size_t i = 0; i < h->b.n; i++) {
-        if (status_of(h->b.items[i]) != ST_GRADED)
-            continue;
-        double x = num_of(h->b.items[i], "score") * 10 / max;
-        long bin = x < 0 ? 0 : x >= 9 ? 9 : (long)x; /* truncation is floor here */
-        bins[bin]++;
+    for (size_t i = 0; i < h->b->n; i++) {
+        json_t *r = batch_row(h->b, i);
+        if (status_of(r) == ST_GRADED) {
+            double x = num_of(r, "score") * 10 / max;
+            long bin = x < 0 ? 0 : x >= 9 ? 9 : (long)x; /* truncation is floor here */
+            bins[bin]++;
+        }
+        json_decref(r);
     }
     for (int i = 0; i < 10; i++)
         top = bins[i] > top ? bins[i] : top;
@@ -1372,7 +1466,7 @@ static void html_pass_rates(FILE *out, struct html *h)
     for (size_t k = 0; k < rb->ncriteria; k++) {
         const struct rubric_criterion *cr = &rb->criteria[k];
         size_t pass = 0, total = 0;
-        for (size_t i = 0; i < h->b.n; i++) {
+        for (size_t i = 0; i < h->b->n; i++) {
             signed char c = cell(h, i, k);
             total += c != CELL_NONE;
             pass += c == CELL_PASS;
@@ -1404,7 +1498,7 @@ static void html_cofailure(FILE *out, struct html *h)
     size_t *m = calloc(nc ? nc * nc : 1, sizeof *m);
     if (!m)
         return;
-    for (size_t i = 0; i < h->b.n; i++)
+    for (size_t i = 0; i < h->b->n; i++)
         for (size_t a = 0; a < nc; a++)
             for (size_t c = 0; c < nc; c++)
                 if (cell(h, i, a) == CELL_FAIL && cell(h, i, c) == CELL_FAIL)
@@ -1453,7 +1547,7 @@ static void html_cofailure(FILE *out, struct html *h)
 }
 
 struct slow {
-    json_t *r;
+    size_t i; /* rows are in id order: ties go by index */
     double ms;
 };
 
@@ -1462,7 +1556,7 @@ static int cmp_slow(const void *a, const void *b)
     const struct slow *x = a, *y = b;
     if (x->ms != y->ms)
         return x->ms > y->ms ? -1 : 1;
-    return strcmp(id_of(x->r), id_of(y->r));
+    return x->i < y->i ? -1 : x->i > y->i;
 }
 
 static void h_id_link(FILE *out, json_t *r)
@@ -1476,11 +1570,14 @@ static void h_id_link(FILE *out, json_t *r)
 
 static void html_slowest(FILE *out, struct html *h)
 {
-    struct slow *s = calloc(h->b.n ? h->b.n : 1, sizeof *s);
+    struct slow *s = calloc(h->b->n ? h->b->n : 1, sizeof *s);
     size_t n = 0;
-    for (size_t i = 0; s && i < h->b.n; i++)
-        if (wall_ms_of(h->b.items[i], "after", &s[n].ms))
-            s[n++].r = h->b.items[i];
+    for (size_t i = 0; s && i < h->b->n; i++) {
+        json_t *r = batch_row(h->b, i);
+        if (wall_ms_of(r, "after", &s[n].ms))
+            s[n++].i = i;
+        json_decref(r);
+    }
     if (s)
         qsort(s, n, sizeof *s, cmp_slow);
     fputs("<section id=\"slowest\"><h2>Slowest submissions</h2>\n", out);
@@ -1492,9 +1589,9 @@ static void html_slowest(FILE *out, struct html *h)
             "<th class=\"num\">CPU ms</th><th class=\"num\">exit</th><th>limit</th></tr></thead><tbody>\n",
             out);
         for (size_t i = 0; i < n && i < 10; i++) {
-            json_t *after = get(get(s[i].r, "runs"), "after");
+            json_t *r = batch_row(h->b, s[i].i), *after = get(get(r, "runs"), "after");
             fprintf(out, "<tr><td class=\"num\">%zu</td><td>", i + 1);
-            h_id_link(out, s[i].r);
+            h_id_link(out, r);
             fprintf(out, "</td><td class=\"num\">%s</td><td class=\"num\">%s</td><td class=\"num\">%s</td><td>",
                     num("%.0f", s[i].ms).s, num("%.0f", num_of(after, "cpu_ms")).s,
                     json_is_number(get(after, "exit_code")) ? num("%.0f", num_of(after, "exit_code")).s : "");
@@ -1507,6 +1604,7 @@ static void html_slowest(FILE *out, struct html *h)
                 fputs("<span class=\"none\">&#8212;</span>", out);
             }
             fputs("</td></tr>\n", out);
+            json_decref(r);
         }
         fputs(
             "</tbody></table>\n<p class=\"note\">Wall time of the submission's own run "
@@ -1525,11 +1623,13 @@ static void html_failing(FILE *out, struct html *h)
         "<section id=\"failing\"><h2>Needs attention</h2>\n<table><thead><tr><th>Submission</th><th>status</th>"
         "<th class=\"num\">score</th><th>what failed</th></tr></thead><tbody>\n",
         out);
-    for (size_t i = 0; i < h->b.n; i++) {
-        json_t *r = h->b.items[i];
+    for (size_t i = 0; i < h->b->n; i++) {
+        json_t *r = batch_row(h->b, i);
         int st = status_of(r);
-        if (st == ST_GRADED && num_of(r, "score") >= num_of(r, "max_score"))
+        if (st == ST_GRADED && num_of(r, "score") >= num_of(r, "max_score")) {
+            json_decref(r);
             continue;
+        }
         count++;
         fprintf(out, "<tr data-id=\"%s\"><td>", id_of(r)); /* ids are safe characters only */
         h_id_link(out, r);
@@ -1551,6 +1651,7 @@ static void html_failing(FILE *out, struct html *h)
             fputs("</div>", out);
         }
         fputs("</td></tr>\n", out);
+        json_decref(r);
     }
     if (!count)
         fputs("<tr><td colspan=\"4\" class=\"none\">Every submission has full marks.</td></tr>\n", out);
@@ -1574,8 +1675,8 @@ static void html_table(FILE *out, struct html *h)
         fputs("</code></th>", out);
     }
     fputs("<th data-type=\"str\">commit</th><th data-type=\"num\">late</th></tr></thead>\n<tbody>\n", out);
-    for (size_t i = 0; i < h->b.n; i++) {
-        json_t *r = h->b.items[i], *sub = get(r, "submission");
+    for (size_t i = 0; i < h->b->n; i++) {
+        json_t *r = batch_row(h->b, i), *sub = get(r, "submission");
         int st = status_of(r);
         const char *id = id_of(r);
         /* ids are [A-Za-z0-9._-]: safe in attributes, names and URLs as they are */
@@ -1620,6 +1721,7 @@ static void html_table(FILE *out, struct html *h)
                 json_is_true(late)    ? "<span class=\"fail\">yes</span>"
                 : json_is_false(late) ? "no"
                                       : "");
+        json_decref(r);
     }
     fputs(
         "</tbody></table>\n<p class=\"note\">Click a header to sort. Each id links to the feedback written for "
@@ -1627,22 +1729,19 @@ static void html_table(FILE *out, struct html *h)
         out);
 }
 
-int report_html(const struct rubric *rb, json_t *results, FILE *out, char *err, size_t errlen)
+static int html_b(const struct rubric *rb, struct batch *b, FILE *out, char *err, size_t errlen)
 {
     struct html h;
     memset(&h, 0, sizeof h);
     h.rb = rb;
-    if (batch_open(rb, results, &h.b, err, errlen))
-        return -1;
+    h.b = b;
     size_t nc = rb->ncriteria;
-    h.cells = malloc(h.b.n && nc ? h.b.n * nc : 1);
-    if (!h.cells) {
-        batch_close(&h.b);
+    h.cells = malloc(b->n && nc ? b->n * nc : 1);
+    if (!h.cells)
         return fail(err, errlen, "out of memory");
-    }
     size_t other_rubric = 0;
-    for (size_t i = 0; i < h.b.n; i++) {
-        json_t *r = h.b.items[i];
+    for (size_t i = 0; i < b->n; i++) {
+        json_t *r = batch_row(b, i);
         int st = status_of(r);
         h.graded += st == ST_GRADED, h.invalid += st == ST_INVALID, h.error += st == ST_ERROR;
         for (size_t k = 0; k < nc; k++) {
@@ -1651,6 +1750,7 @@ int report_html(const struct rubric *rb, json_t *results, FILE *out, char *err, 
         }
         const char *sha = str(get(r, "rubric"), "sha256");
         other_rubric += rb->sha256 && *sha && strcmp(sha, rb->sha256) != 0;
+        json_decref(r);
     }
     const char *title = rb->title ? rb->title : rb->id ? rb->id : "";
     fputs(
@@ -1694,10 +1794,19 @@ int report_html(const struct rubric *rb, json_t *results, FILE *out, char *err, 
             "<footer>Written by grader %s from %zu results. Mean, median, histogram, pass rates and co-failures "
             "count graded submissions only: an invalid submission has no criteria, and a grader error is not "
             "the student's.</footer>\n</main>\n<script>\n%s</script>\n</body>\n</html>\n",
-            GRADER_VERSION, h.b.n, HTML_JS);
+            GRADER_VERSION, b->n, HTML_JS);
     free(h.cells);
-    batch_close(&h.b);
-    return finish(out, err, errlen);
+    return batch_finish(b, out, err, errlen);
+}
+
+int report_html(const struct rubric *rb, json_t *results, FILE *out, char *err, size_t errlen)
+{
+    struct batch b;
+    if (batch_open(rb, results, &b, err, errlen))
+        return -1;
+    int rc = html_b(rb, &b, out, err, errlen);
+    batch_close(&b);
+    return rc;
 }
 
 /* ---- writing files atomically ------------------------------------------- */
@@ -1722,17 +1831,24 @@ static atomic_uint tmp_counter;
 
 /* dir/name replaced by buf: a temporary file beside it, written, flushed to
  * disk, renamed over it.  `shown` is dir's path for messages. */
-static int write_file_at(int dirfd, const char *shown, const char *name, const char *buf, size_t len, mode_t mode,
-                         char *err, size_t errlen)
+/* A new temporary file beside `name` in dirfd, its name in tmp. */
+static int open_tmp_at(int dirfd, const char *name, mode_t mode, char tmp[256])
 {
-    char tmp[256];
     int fd = -1;
     for (int tries = 0; fd < 0 && tries < 100; tries++) {
-        snprintf(tmp, sizeof tmp, ".%s.tmp-%ld-%u", name, (long)getpid(), atomic_fetch_add(&tmp_counter, 1));
+        snprintf(tmp, 256, ".%s.tmp-%ld-%u", name, (long)getpid(), atomic_fetch_add(&tmp_counter, 1));
         fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
         if (fd < 0 && errno != EEXIST)
             break;
     }
+    return fd;
+}
+
+static int write_file_at(int dirfd, const char *shown, const char *name, const char *buf, size_t len, mode_t mode,
+                         char *err, size_t errlen)
+{
+    char tmp[256];
+    int fd = open_tmp_at(dirfd, name, mode, tmp);
     if (fd < 0)
         return fail(err, errlen, "%s/%s: cannot create a temporary file: %s", shown, name, strerror(errno));
     size_t done = 0;
@@ -1779,6 +1895,43 @@ static int write_emit(int dirfd, const char *shown, const char *name, mode_t mod
         rc = write_file_at(dirfd, shown, name, text, m.len, mode, err, errlen);
     free(text);
     return rc;
+}
+
+typedef int (*emit_batch_fn)(const struct rubric *, struct batch *, FILE *, char *, size_t);
+
+/* Streams the report into a temporary file beside its name, then renames
+ * it there: a class's report.html is never held in memory whole. */
+static int write_emit_batch(int dirfd, const char *shown, const char *name, mode_t mode, emit_batch_fn fn,
+                            const struct rubric *rb, struct batch *b, char *err, size_t errlen)
+{
+    char tmp[256];
+    int fd = open_tmp_at(dirfd, name, mode, tmp);
+    if (fd < 0)
+        return fail(err, errlen, "%s/%s: cannot create a temporary file: %s", shown, name, strerror(errno));
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        int e = errno;
+        close(fd);
+        unlinkat(dirfd, tmp, 0);
+        return fail(err, errlen, "%s/%s: %s", shown, name, strerror(e));
+    }
+    int rc = fn(rb, b, f, err, errlen);
+    errno = 0;
+    bool ok = rc == 0 && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    int e = errno ? errno : EIO;
+    if (fclose(f) != 0 && ok) {
+        ok = false;
+        e = errno ? errno : EIO;
+    }
+    if (ok && renameat(dirfd, tmp, dirfd, name) != 0) {
+        ok = false;
+        e = errno;
+    }
+    if (!ok) {
+        unlinkat(dirfd, tmp, 0);
+        return rc ? rc : fail(err, errlen, "%s/%s: %s", shown, name, strerror(e));
+    }
+    return 0;
 }
 
 static int write_json_doc(int dirfd, const char *shown, const char *name, mode_t mode, json_t *doc, char *err,
@@ -1849,13 +2002,8 @@ out:
     return rc;
 }
 
-int report_write_all(const struct rubric *rb, json_t *results, const char *outdir, char *err, size_t errlen)
+static int write_all_b(const struct rubric *rb, struct batch *b, const char *outdir, char *err, size_t errlen)
 {
-    struct batch b;
-    if (!outdir || !*outdir)
-        return fail(err, errlen, "no output folder");
-    if (batch_open(rb, results, &b, err, errlen))
-        return -1;
     mode_t mode = 0666 & ~current_umask();
     int rc = -1, dir = -1, subs = -1;
     char subs_shown[4096];
@@ -1870,18 +2018,26 @@ int report_write_all(const struct rubric *rb, json_t *results, const char *outdi
     }
     if ((subs = open_dir_at(dir, outdir, "submissions", err, errlen)) < 0)
         goto out;
-    for (size_t i = 0; i < b.n; i++)
-        if (write_submission(rb, b.items[i], subs, subs_shown, mode, err, errlen))
+    for (size_t i = 0; i < b->n; i++) {
+        json_t *r = batch_row(b, i);
+        int bad = write_submission(rb, r, subs, subs_shown, mode, err, errlen);
+        json_decref(r);
+        if (bad)
             goto out;
+    }
     if (fsync(subs) != 0) {
         fail(err, errlen, "%s: fsync: %s", subs_shown, strerror(errno));
         goto out;
     }
-    if (write_emit(dir, outdir, "grades.csv", mode, report_grades_csv, rb, results, err, errlen) ||
-        write_emit(dir, outdir, "canvas.csv", mode, report_canvas_csv, rb, results, err, errlen) ||
-        write_emit(dir, outdir, "junit.xml", mode, report_junit_xml, rb, results, err, errlen) ||
-        write_emit(dir, outdir, "report.html", mode, report_html, rb, results, err, errlen))
+    if (write_emit_batch(dir, outdir, "grades.csv", mode, grades_csv, rb, b, err, errlen) ||
+        write_emit_batch(dir, outdir, "canvas.csv", mode, canvas_csv, rb, b, err, errlen) ||
+        write_emit_batch(dir, outdir, "junit.xml", mode, junit_xml, rb, b, err, errlen) ||
+        write_emit_batch(dir, outdir, "report.html", mode, html_b, rb, b, err, errlen))
         goto out;
+    if (b->lost) {
+        fail(err, errlen, "a result could not be read again while the reports were written");
+        goto out;
+    }
     if (fsync(dir) != 0) {
         fail(err, errlen, "%s: fsync: %s", outdir, strerror(errno));
         goto out;
@@ -1892,6 +2048,30 @@ out:
         close(subs);
     if (dir >= 0)
         close(dir);
+    return rc;
+}
+
+int report_write_all(const struct rubric *rb, json_t *results, const char *outdir, char *err, size_t errlen)
+{
+    struct batch b;
+    if (!outdir || !*outdir)
+        return fail(err, errlen, "no output folder");
+    if (batch_open(rb, results, &b, err, errlen))
+        return -1;
+    int rc = write_all_b(rb, &b, outdir, err, errlen);
+    batch_close(&b);
+    return rc;
+}
+
+int report_write_rows(const struct rubric *rb, const struct report_rows *rows, const char *outdir, char *err,
+                      size_t errlen)
+{
+    struct batch b;
+    if (!outdir || !*outdir)
+        return fail(err, errlen, "no output folder");
+    if (batch_open_rows(rb, rows, &b, err, errlen))
+        return -1;
+    int rc = write_all_b(rb, &b, outdir, err, errlen);
     batch_close(&b);
     return rc;
 }

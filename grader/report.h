@@ -145,4 +145,19 @@ int report_write_json(json_t *doc, FILE *out);
  * followed through symbolic links.  Files of submissions not in this batch
  * are left alone.  0, or -1 with a message naming the path. */
 int report_write_all(const struct rubric *rb, json_t *results, const char *outdir, char *err, size_t errlen);
+
+/* The results as the batch holds them on disk: row i (in id order, ids
+ * distinct) is read when a report needs it and released after, so writing
+ * the reports of a class costs no memory per submission.  get returns a
+ * new reference, or NULL when the row cannot be read (the reports then
+ * fail). */
+struct report_rows {
+    size_t n;
+    json_t *(*get)(void *ctx, size_t i);
+    void *ctx;
+};
+
+/* report_write_all, reading the rows through `rows`. */
+int report_write_rows(const struct rubric *rb, const struct report_rows *rows, const char *outdir, char *err,
+                      size_t errlen);
 #endif

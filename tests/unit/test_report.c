@@ -1039,6 +1039,96 @@ START_TEST(write_all)
 }
 END_TEST
 
+/* report_write_rows: the rows are fetched one at a time and each released
+ * before the next is asked for (a class costs no memory per submission),
+ * and the files are the same bytes report_write_all writes from the array. */
+struct counted_rows {
+    json_t *sorted; /* the fixtures, in id order */
+    json_t *handed[16];
+    size_t gets, most_held;
+};
+
+static json_t *counted_get(void *ctx, size_t i)
+{
+    struct counted_rows *c = ctx;
+    size_t held = 0;
+    /* Each row handed out is kept here too: a refcount above 1 means the
+     * writer still holds it. */
+    for (size_t k = 0; k < c->gets && k < 16; k++)
+        held += c->handed[k] && c->handed[k]->refcount > 1;
+    c->most_held = held > c->most_held ? held : c->most_held;
+    json_t *r = json_deep_copy(json_array_get(c->sorted, i));
+    if (c->gets < 16)
+        c->handed[c->gets] = json_incref(r);
+    c->gets++;
+    return r;
+}
+
+static int cmp_ids(const void *a, const void *b)
+{
+    return strcmp(json_string_value(json_object_get(*(json_t *const *)a, "id")),
+                  json_string_value(json_object_get(*(json_t *const *)b, "id")));
+}
+
+START_TEST(write_rows_streams)
+{
+    char dir[] = "/tmp/test_report.XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char a[PATH_MAX], b[PATH_MAX], path[PATH_MAX + 300];
+    snprintf(a, sizeof a, "%s/from-array", dir);
+    snprintf(b, sizeof b, "%s/from-rows", dir);
+    json_t *arr = all_fixtures();
+    ck_assert_msg(report_write_all(&rb, arr, a, err, sizeof err) == 0, "%s", err);
+
+    json_t *items[16];
+    size_t n = json_array_size(arr);
+    ck_assert_uint_le(n, 16);
+    for (size_t i = 0; i < n; i++)
+        items[i] = json_array_get(arr, i);
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers
+    qsort(items, n, sizeof *items, cmp_ids);
+    struct counted_rows c = {.sorted = json_array()};
+    for (size_t i = 0; i < n; i++)
+        json_array_append(c.sorted, items[i]);
+    struct report_rows rows = {n, counted_get, &c};
+    ck_assert_msg(report_write_rows(&rb, &rows, b, err, sizeof err) == 0, "%s", err);
+    ck_assert_uint_gt(c.gets, n);      /* read again for each report, not kept */
+    ck_assert_uint_eq(c.most_held, 0); /* none still held when the next is asked for */
+    for (size_t k = 0; k < c.gets && k < 16; k++)
+        ck_assert_int_eq((int)c.handed[k]->refcount, 1); /* all released at the end */
+
+    for (size_t i = 0; i < 4; i++) {
+        size_t la, lb;
+        snprintf(path, sizeof path, "%s/%s", a, TOP_FILES[i]);
+        char *x = slurp(path, &la);
+        snprintf(path, sizeof path, "%s/%s", b, TOP_FILES[i]);
+        char *y = slurp(path, &lb);
+        ck_assert_msg(la == lb && memcmp(x, y, la) == 0, "%s differs", TOP_FILES[i]);
+        free(x);
+        free(y);
+    }
+    for (size_t k = 0; k < c.gets && k < 16; k++)
+        json_decref(c.handed[k]);
+
+    /* Rows out of id order are refused, not written. */
+    json_t *swapped = json_array();
+    json_array_append(swapped, items[1]);
+    json_array_append(swapped, items[0]);
+    struct counted_rows c2 = {.sorted = swapped};
+    struct report_rows bad = {2, counted_get, &c2};
+    snprintf(path, sizeof path, "%s/refused", dir);
+    ck_assert_int_eq(report_write_rows(&rb, &bad, path, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "out of id order"));
+    ck_assert(!exists(path));
+    for (size_t k = 0; k < c2.gets && k < 16; k++)
+        json_decref(c2.handed[k]);
+    json_decref(swapped);
+    json_decref(c.sorted);
+    json_decref(arr);
+    rm_rf(dir);
+}
+END_TEST
+
 START_TEST(write_all_refuses)
 {
     char dir[] = "/tmp/test_report.XXXXXX";
@@ -1119,6 +1209,7 @@ static Suite *report_suite(void)
     tcase_add_test(tc, deterministic);
     tcase_add_test(tc, write_all);
     tcase_add_test(tc, write_all_refuses);
+    tcase_add_test(tc, write_rows_streams);
     suite_add_tcase(s, tc);
     TCase *ex = tcase_create("export");
     tcase_add_checked_fixture(ex, load_rubric, unload_rubric);
