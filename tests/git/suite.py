@@ -17,7 +17,6 @@ with TZ=Asia/Kathmandu (+05:45) for the same reason.
 """
 import concurrent.futures
 import datetime
-import hashlib
 import json
 import os
 import re
@@ -30,10 +29,12 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
+from harness import (TESTS, Check, Failed, Proc, Skip, run_test, sha256, shared,  # noqa: E402
+                     short, test)
 RUBRIC = os.path.join(REPO, "rubrics", "weakref-leak.yaml")
 BASELINES = os.path.join(REPO, "rubrics", "baselines")
 SOURCES = {
@@ -86,52 +87,6 @@ LIVE_LOCK = threading.Lock()
 
 # --------------------------------------------------------------------------
 # Running commands
-
-class Failed(Exception):
-    """Ends a test: what follows cannot be checked."""
-
-
-class Skip(Exception):
-    pass
-
-
-class Proc:
-    def __init__(self, cmd, rc, out, err, secs, timed_out):
-        self.cmd, self.rc, self.out, self.err = cmd, rc, out, err
-        self.secs, self.timed_out = secs, timed_out
-        self._json = None
-
-    @property
-    def stdout(self):
-        return self.out.decode("utf-8", "replace")
-
-    @property
-    def stderr(self):
-        return self.err.decode("utf-8", "replace")
-
-    @property
-    def output(self):
-        return self.stdout + "\n" + self.stderr
-
-    def brief(self):
-        what = ("killed after %.0f s (the harness's timeout)" % self.secs if self.timed_out
-                else "exit %s" % self.rc)
-        err = " ".join(self.stderr.split())
-        if len(err) > 400:
-            err = "..." + err[-400:]
-        out = " ".join(self.stdout.split())
-        if len(out) > 200:
-            out = out[:200] + "..."
-        return "%s; stderr: %s; stdout: %s" % (what, err or "(empty)", out or "(empty)")
-
-    def json(self):
-        if self._json is None:
-            try:
-                self._json = json.loads(self.stdout)
-            except ValueError as e:
-                raise Failed("stdout is not JSON (%s): %s" % (e, self.brief()))
-        return self._json
-
 
 def tool_env(extra=None, path=None):
     """The environment of every git and grader command: the caller's, without
@@ -237,28 +192,6 @@ def check_cmd(*args, cwd=None, rubric=None, fmt=None):
 
 # --------------------------------------------------------------------------
 # Checks
-
-class Check:
-    def __init__(self):
-        self.problems = []
-
-    def __call__(self, cond, msg):
-        if not cond:
-            self.problems.append(msg)
-        return bool(cond)
-
-    def eq(self, got, want, what):
-        return self(got == want, "%s is %r, expected %r" % (what, got, want))
-
-
-def short(text, n=300):
-    text = " ".join(str(text).split())
-    return text if len(text) <= n else text[:n] + "..."
-
-
-def sha256(data):
-    return hashlib.sha256(data).hexdigest()
-
 
 def result_of(proc, want_rc=0, what="grade"):
     if proc.timed_out or proc.rc != want_rc:
@@ -421,26 +354,6 @@ class Repo:
         return self.git("show", spec).out
 
 
-_shared = {}
-_shared_lock = threading.Lock()
-
-
-def shared(name, build):
-    """Builds a fixture once (the first test to ask builds it) and shares it;
-    a failure to build fails every test that uses it, with the reason."""
-    with _shared_lock:
-        fut = _shared.get(name)
-        owner = fut is None
-        if owner:
-            fut = _shared[name] = concurrent.futures.Future()
-    if owner:
-        try:
-            fut.set_result(build())
-        except BaseException as e:  # noqa: B902 - handed to every waiter
-            fut.set_exception(e)
-    return fut.result()
-
-
 def rubric_with(visibility, criterion=HIDDEN_ID):
     """A copy of the default rubric (with its baselines/ next to it) where
     `criterion` has `visibility: VISIBILITY`; checked with `rubric check`."""
@@ -494,32 +407,6 @@ def rubric_texts(criterion):
             if len(piece) >= 20:
                 texts.append(piece[:60])
     return texts
-
-
-# --------------------------------------------------------------------------
-# Registry
-
-TESTS = []
-
-
-def test(name):
-    def deco(fn):
-        TESTS.append((name, fn))
-        return fn
-    return deco
-
-
-def run_test(name, fn):
-    c = Check()
-    try:
-        fn(c)
-    except Skip as s:
-        return "skip", name, str(s)
-    except Failed as f:
-        c.problems.append(str(f))
-    except Exception:  # a harness bug must show as a failure, not a crash
-        c.problems.append("harness error: " + traceback.format_exc().strip().replace("\n", " | "))
-    return ("ok" if not c.problems else "not ok"), name, "; ".join(c.problems)
 
 
 # --------------------------------------------------------------------------

@@ -26,12 +26,13 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
 import tty
 import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
+from harness import TESTS, Check, Failed, Proc, Skip, add, run_test, short, test  # noqa: E402
 FIXTURES = os.path.join(HERE, "fixtures")
 SUBMISSIONS = os.path.join(REPO, "submissions")
 RUBRIC_REL = "rubrics/weakref-leak.yaml"
@@ -94,37 +95,6 @@ def base_env(**extra):
         else:
             env[k] = v
     return env
-
-
-class Proc:
-    def __init__(self, cmd, rc, out, err, secs, timed_out):
-        self.cmd, self.rc, self.out, self.err = cmd, rc, out, err
-        self.secs, self.timed_out = secs, timed_out
-        self._json = None
-
-    @property
-    def stdout(self):
-        return self.out.decode("utf-8", "replace")
-
-    @property
-    def stderr(self):
-        return self.err.decode("utf-8", "replace")
-
-    def brief(self):
-        what = "killed after %.0f s (the harness's timeout)" % self.secs if self.timed_out else "exit %s" % self.rc
-        err = " ".join(self.stderr.split())
-        if len(err) > 400:
-            err = "..." + err[-400:]
-        return "%s; stderr: %s" % (what, err or "(empty)")
-
-    def json(self):
-        """The parsed stdout, or raises Failed."""
-        if self._json is None:
-            try:
-                self._json = json.loads(self.stdout)
-            except ValueError as e:
-                raise Failed("stdout is not JSON (%s): %r; %s" % (e, self.stdout[:200], self.brief()))
-        return self._json
 
 
 def run(cmd, cwd=REPO, env=None, stdin_data=None, heavy=False, use_tty=False, timeout=TIMEOUT):
@@ -247,27 +217,6 @@ def grade(submission, python=None, rubric=None, fmt="json", binary=None, cwd=REP
 # --------------------------------------------------------------------------
 # Checks
 
-class Failed(Exception):
-    """Ends a test: what follows cannot be checked."""
-
-
-class Skip(Exception):
-    pass
-
-
-class Check:
-    def __init__(self):
-        self.problems = []
-
-    def __call__(self, cond, msg):
-        if not cond:
-            self.problems.append(msg)
-        return bool(cond)
-
-    def eq(self, got, want, what):
-        return self(got == want, "%s is %r, expected %r" % (what, got, want))
-
-
 def sub(name):
     return os.path.join(SUBMISSIONS, name)
 
@@ -292,11 +241,6 @@ def with_tail(name, source, tail):
 def sha256_file(path):
     with open(path, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
-
-
-def short(text, n=300):
-    text = " ".join(str(text).split())
-    return text if len(text) <= n else text[:n] + "..."
 
 
 def result_of(proc, want_rc=0):
@@ -423,36 +367,6 @@ def discover_interpreters():
             seen.add(it.exe)
             found.append(it)
     return found
-
-
-# --------------------------------------------------------------------------
-# Registry
-
-TESTS = []
-
-
-def test(name):
-    def deco(fn):
-        TESTS.append((name, fn))
-        return fn
-    return deco
-
-
-def add(name, fn):
-    TESTS.append((name, fn))
-
-
-def run_test(name, fn):
-    c = Check()
-    try:
-        fn(c)
-    except Skip as s:
-        return "skip", name, str(s)
-    except Failed as f:
-        c.problems.append(str(f))
-    except Exception:  # a harness bug must show as a failure, not a crash
-        c.problems.append("harness error: " + traceback.format_exc().strip().replace("\n", " | "))
-    return ("ok" if not c.problems else "not ok"), name, "; ".join(c.problems)
 
 
 # --------------------------------------------------------------------------

@@ -1,0 +1,133 @@
+"""What the end-to-end suites (tests/integration, tests/git, tests/batch)
+share: the test registry, the checks a test accumulates, a command's
+outcome, fixtures built once for every test that asks.
+
+Each suite runs in a process of its own and imports this module, so the
+registry (TESTS) is the suite's.  A test is a function taking a Check; it
+records every problem it sees (c(cond, msg)) and ends early only by raising
+Failed (what follows cannot be checked) or Skip (with the reason).
+"""
+import concurrent.futures
+import hashlib
+import json
+import threading
+import traceback
+
+
+class Failed(Exception):
+    """Ends a test: what follows cannot be checked."""
+
+
+class Skip(Exception):
+    pass
+
+
+class Proc:
+    """A finished command: argv, exit status, raw output, seconds taken."""
+
+    def __init__(self, cmd, rc, out, err, secs, timed_out):
+        self.cmd, self.rc, self.out, self.err = cmd, rc, out, err
+        self.secs, self.timed_out = secs, timed_out
+        self._json = None
+
+    @property
+    def stdout(self):
+        return self.out.decode("utf-8", "replace")
+
+    @property
+    def stderr(self):
+        return self.err.decode("utf-8", "replace")
+
+    @property
+    def output(self):
+        return self.stdout + "\n" + self.stderr
+
+    def brief(self):
+        what = ("killed after %.0f s (the harness's timeout)" % self.secs if self.timed_out
+                else "exit %s" % self.rc)
+        err = " ".join(self.stderr.split())
+        if len(err) > 400:
+            err = "..." + err[-400:]
+        out = " ".join(self.stdout.split())
+        if len(out) > 200:
+            out = out[:200] + "..."
+        return "%s; stderr: %s; stdout: %s" % (what, err or "(empty)", out or "(empty)")
+
+    def json(self):
+        """The parsed stdout, or raises Failed."""
+        if self._json is None:
+            try:
+                self._json = json.loads(self.stdout)
+            except ValueError as e:
+                raise Failed("stdout is not JSON (%s): %s" % (e, self.brief()))
+        return self._json
+
+
+class Check:
+    def __init__(self):
+        self.problems = []
+
+    def __call__(self, cond, msg):
+        if not cond:
+            self.problems.append(msg)
+        return bool(cond)
+
+    def eq(self, got, want, what):
+        return self(got == want, "%s is %r, expected %r" % (what, got, want))
+
+
+def short(text, n=300):
+    text = " ".join(str(text).split())
+    return text if len(text) <= n else text[:n] + "..."
+
+
+def sha256(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+_shared = {}
+_shared_lock = threading.Lock()
+
+
+def shared(name, build):
+    """Builds a fixture once (the first test to ask builds it) and shares it;
+    a failure to build fails every test that uses it, with the reason."""
+    with _shared_lock:
+        fut = _shared.get(name)
+        owner = fut is None
+        if owner:
+            fut = _shared[name] = concurrent.futures.Future()
+    if owner:
+        try:
+            fut.set_result(build())
+        except BaseException as e:  # noqa: B902 - handed to every waiter
+            fut.set_exception(e)
+    return fut.result()
+
+
+TESTS = []
+
+
+def test(name):
+    def deco(fn):
+        TESTS.append((name, fn))
+        return fn
+    return deco
+
+
+def add(name, fn):
+    TESTS.append((name, fn))
+
+
+def run_test(name, fn):
+    """("ok" | "not ok" | "skip", name, why)."""
+    c = Check()
+    try:
+        fn(c)
+    except Skip as s:
+        return "skip", name, str(s)
+    except Failed as f:
+        c.problems.append(str(f))
+    except Exception:  # a harness bug must show as a failure, not a crash
+        c.problems.append("harness error: " + traceback.format_exc().strip().replace("\n", " | "))
+    return ("ok" if not c.problems else "not ok"), name, "; ".join(c.problems)
