@@ -13,7 +13,6 @@ GIT_CONFIG_GLOBAL=/dev/null and GIT_CONFIG_NOSYSTEM=1.  Every command has a
 timeout and runs in a session of its own, killed whole when the timeout
 passes.  No test asserts a duration.
 """
-import concurrent.futures
 import csv
 import io
 import json
@@ -32,8 +31,8 @@ import zipfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
-from harness import (TESTS, Check, Failed, Proc, Skip, run_test, sha256, shared,  # noqa: E402
-                     short, test)
+from harness import (Check, Failed, Proc, Skip, run_suite, sha256, shared, short,  # noqa: E402
+                     test)
 RUBRIC = os.path.join(REPO, "rubrics", "weakref-leak.yaml")
 BASELINES = os.path.join(REPO, "rubrics", "baselines")
 SAMPLES = os.path.join(REPO, "submissions")
@@ -1532,37 +1531,14 @@ def cleanup():
 
 
 def main(argv):
-    global GRADER, TMP, HOME
+    global GRADER
     if len(argv) != 2:
         print("usage: suite.py GRADER", file=sys.stderr)
         return 2
-    flt = os.environ.get("BATCH_SUITE_FILTER")
-    if flt:
-        try:
-            re.compile(flt)
-        except re.error as e:
-            print("BATCH_SUITE_FILTER is not a regular expression: %s" % e, file=sys.stderr)
-            return 2
     GRADER = os.path.abspath(argv[1])
 
-    def on_signal(signum, frame):
-        raise KeyboardInterrupt
-    signal.signal(signal.SIGTERM, on_signal)
-
-    counts = {"ok": 0, "not ok": 0, "skip": 0}
-
-    def report(status, name, why):
-        counts[status] += 1
-        if status == "ok":
-            print("ok - %s" % name, flush=True)
-        else:
-            one = " ".join(why.split())
-            if len(one) > 1500:
-                one = one[:1500] + "..."
-            print("%s - %s: %s" % ("skip" if status == "skip" else "not ok", name, one), flush=True)
-
-    ex = None
-    try:
+    def prepare():
+        global TMP, HOME
         TMP = tempfile.mkdtemp(prefix="grader-batch-tests-", dir="/tmp")
         HOME = os.path.join(TMP, "home")
         os.makedirs(os.path.join(HOME, ".cache"))
@@ -1577,28 +1553,9 @@ def main(argv):
             load_data()
         except OSError as e:
             problems.append(("fixtures", str(e)))
-        if problems:
-            for name, why in problems:
-                report("not ok", name, why)
-        else:
-            tests = [(n, f) for n, f in TESTS if not flt or re.search(flt, n)]
-            ex = concurrent.futures.ThreadPoolExecutor(max_workers=max(2, JOBS * 2))
-            futs = [ex.submit(run_test, n, f) for n, f in tests]
-            for fut in futs:
-                report(*fut.result())
-            ex.shutdown(wait=True)
-            ex = None
-    except KeyboardInterrupt:
-        print("# interrupted", flush=True)
-        cleanup()
-        if ex is not None:
-            ex.shutdown(wait=False, cancel_futures=True)
-        print("batch: %d passed, %d failed, %d skipped" % (counts["ok"], counts["not ok"] + 1, counts["skip"]))
-        return 1
-    finally:
-        cleanup()
-    print("batch: %d passed, %d failed, %d skipped" % (counts["ok"], counts["not ok"], counts["skip"]))
-    return 1 if counts["not ok"] else 0
+        return problems
+
+    return run_suite("batch", "BATCH_SUITE_FILTER", JOBS, prepare, cleanup)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,10 @@ Failed (what follows cannot be checked) or Skip (with the reason).
 import concurrent.futures
 import hashlib
 import json
+import os
+import re
+import signal
+import sys
 import threading
 import traceback
 
@@ -131,3 +135,65 @@ def run_test(name, fn):
     except Exception:  # a harness bug must show as a failure, not a crash
         c.problems.append("harness error: " + traceback.format_exc().strip().replace("\n", " | "))
     return ("ok" if not c.problems else "not ok"), name, "; ".join(c.problems)
+
+
+def run_suite(label, filter_env, jobs, prepare, cleanup):
+    """Runs the registered tests whose names match $filter_env (a regular
+    expression), `jobs` * 2 at a time, after prepare() (which returns the
+    (name, why) problems that fail the suite before any test starts), and
+    always cleanup().  Prints a line per test, then exactly "LABEL: N
+    passed, M failed, K skipped"; returns the exit status (0, 1, or 2 for a
+    bad filter).  SIGTERM and Ctrl-C stop it, counted as one failure."""
+    flt = os.environ.get(filter_env)
+    if flt:
+        try:
+            re.compile(flt)
+        except re.error as e:
+            print("%s is not a regular expression: %s" % (filter_env, e), file=sys.stderr)
+            return 2
+
+    def on_signal(signum, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, on_signal)
+
+    counts = {"ok": 0, "not ok": 0, "skip": 0}
+
+    def report(status, name, why):
+        counts[status] += 1
+        if status == "ok":
+            print("ok - %s" % name, flush=True)
+        else:
+            one = " ".join(why.split())
+            if len(one) > 1500:
+                one = one[:1500] + "..."
+            print("%s - %s: %s" % ("skip" if status == "skip" else "not ok", name, one), flush=True)
+
+    def summary(extra_failures=0):
+        print("%s: %d passed, %d failed, %d skipped"
+              % (label, counts["ok"], counts["not ok"] + extra_failures, counts["skip"]))
+
+    ex = None
+    try:
+        problems = prepare()
+        if problems:
+            for name, why in problems:
+                report("not ok", name, why)
+        else:
+            tests = [(n, f) for n, f in TESTS if not flt or re.search(flt, n)]
+            ex = concurrent.futures.ThreadPoolExecutor(max_workers=max(2, jobs * 2))
+            futs = [ex.submit(run_test, n, f) for n, f in tests]
+            for fut in futs:
+                report(*fut.result())
+            ex.shutdown(wait=True)
+            ex = None
+    except KeyboardInterrupt:
+        print("# interrupted", flush=True)
+        cleanup()
+        if ex is not None:
+            ex.shutdown(wait=False, cancel_futures=True)
+        summary(1)
+        return 1
+    finally:
+        cleanup()
+    summary()
+    return 1 if counts["not ok"] else 0
