@@ -33,7 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
 from harness import (Check, Failed, Proc, Skip, run_suite, sha256, shared, short,  # noqa: E402
-                     test)
+                     test, unique_dir, write)
 RUBRIC = os.path.join(REPO, "rubrics", "weakref-leak.yaml")
 BASELINES = os.path.join(REPO, "rubrics", "baselines")
 SOURCES = {
@@ -252,30 +252,8 @@ def expect_commit(c, res, what, commit, score, source="commit", sha=None, late=N
 # --------------------------------------------------------------------------
 # Files and repositories
 
-_names = set()
-_names_lock = threading.Lock()
-
-
 def make_dir(name):
-    with _names_lock:
-        base, n = name, 1
-        while name in _names:
-            n += 1
-            name = "%s-%d" % (base, n)
-        _names.add(name)
-    d = os.path.join(TMP, name)
-    os.makedirs(d)
-    return d
-
-
-def write(path, data, mode=None):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    if os.path.lexists(path) and not os.path.isdir(path):
-        os.remove(path)
-    with open(path, "wb") as f:
-        f.write(data)
-    if mode is not None:
-        os.chmod(path, mode)
+    return unique_dir(TMP, name)
 
 
 def read(path):

@@ -89,6 +89,34 @@ def sha256(data):
     return hashlib.sha256(data).hexdigest()
 
 
+_names = set()
+_names_lock = threading.Lock()
+
+
+def unique_dir(parent, name):
+    """parent/name, made now; name-2, name-3... when a test already took it."""
+    with _names_lock:
+        base, n = name, 1
+        while name in _names:
+            n += 1
+            name = "%s-%d" % (base, n)
+        _names.add(name)
+    d = os.path.join(parent, name)
+    os.makedirs(d)
+    return d
+
+
+def write(path, data, mode=None):
+    """Bytes to path, its folders made; a file or link there is replaced."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    if os.path.lexists(path) and not os.path.isdir(path):
+        os.remove(path)
+    with open(path, "wb") as f:
+        f.write(data)
+    if mode is not None:
+        os.chmod(path, mode)
+
+
 _shared = {}
 _shared_lock = threading.Lock()
 
