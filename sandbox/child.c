@@ -452,10 +452,20 @@ static unsigned private_tmp(const struct sb_child *c)
         else
             nx++;
     }
+#ifdef GRADER_COVERAGE
+    /* A checkout under /tmp: its .gcda folder, bound back writable (else
+     * the counts of every run with a private /tmp are lost). */
+    int covfd =
+        strncmp(GRADER_COVERAGE, "/tmp/", 5) == 0 ? open(GRADER_COVERAGE, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+#endif
     if (ok && mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, c->tmp_opts) == 0) {
         for (int i = 0; ok && i < nx; i++)
             if (bind_back(xfd[i], c->expose[i], false) < 0)
                 ok = false;
+#ifdef GRADER_COVERAGE
+        if (covfd >= 0)
+            (void)bind_back(covfd, GRADER_COVERAGE, true);
+#endif
         if (ok && boxfd >= 0 && bind_back(boxfd, c->cwd, true) < 0)
             ok = false;
         if (ok && c->fd_landlock >= 0 &&
@@ -468,6 +478,10 @@ static unsigned private_tmp(const struct sb_child *c)
     }
     if (boxfd >= 0)
         close(boxfd);
+#ifdef GRADER_COVERAGE
+    if (covfd >= 0)
+        close(covfd);
+#endif
     for (int i = 0; i < nx; i++)
         close(xfd[i]);
     if (mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=16777216,mode=1777") == 0) {
