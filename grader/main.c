@@ -1054,35 +1054,46 @@ static int cmd_batch(int argc, char **argv)
     return rc;
 }
 
-static int cmd_merge(int argc, char **argv)
+/* The options merge and export share: --rubric FILE, -o/--output PATH and
+ * --help (which prints `help`).  -1 to go on, else the exit status. */
+static int rubric_output_options(int argc, char **argv, const char *help, const char **rubric_path, const char **output)
 {
     static const struct option opts[] = {{"rubric", required_argument, NULL, 'r'},
                                          {"output", required_argument, NULL, 'o'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *rubric_path = NULL, *outdir = NULL;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         switch (c) {
         case 'r':
-            rubric_path = optarg;
+            *rubric_path = optarg;
             break;
         case 'o':
-            outdir = optarg;
+            *output = optarg;
             break;
         case 'h':
         default:
-            fprintf(c == 'h' ? stdout : stderr,
-                    "usage: grader merge [--rubric FILE] -o OUTDIR SHARD_DIR...\n\n"
-                    "Combines the results of 'grader batch --shard K/N' runs (each SHARD_DIR an\n"
-                    "OUTDIR of one) into OUTDIR, with the same reports an unsharded batch writes.\n"
-                    "Refuses shards graded with another rubric than FILE (default: the bundled\n"
-                    "one) and an id found in two shards.\n"
-                    "Exit status: 0 merged; 2 bad usage or mismatched shards; 3 cannot write.\n");
+            fputs(help, c == 'h' ? stdout : stderr);
             return c == 'h' ? 0 : EXIT_USAGE;
         }
     }
+    return -1;
+}
+
+static int cmd_merge(int argc, char **argv)
+{
+    static const char help[] =
+        "usage: grader merge [--rubric FILE] -o OUTDIR SHARD_DIR...\n\n"
+        "Combines the results of 'grader batch --shard K/N' runs (each SHARD_DIR an\n"
+        "OUTDIR of one) into OUTDIR, with the same reports an unsharded batch writes.\n"
+        "Refuses shards graded with another rubric than FILE (default: the bundled\n"
+        "one) and an id found in two shards.\n"
+        "Exit status: 0 merged; 2 bad usage or mismatched shards; 3 cannot write.\n";
+    const char *rubric_path = NULL, *outdir = NULL;
+    int done = rubric_output_options(argc, argv, help, &rubric_path, &outdir);
+    if (done >= 0)
+        return done;
     if (!outdir || optind >= argc) {
         fprintf(stderr, "usage: grader merge [--rubric FILE] -o OUTDIR SHARD_DIR...\n");
         return EXIT_USAGE;
@@ -1108,34 +1119,18 @@ static int cmd_merge(int argc, char **argv)
 
 static int cmd_export(int argc, char **argv)
 {
-    static const struct option opts[] = {{"rubric", required_argument, NULL, 'r'},
-                                         {"output", required_argument, NULL, 'o'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const char help[] =
+        "usage: grader export gradescope [--rubric FILE] -o autograder.zip\n\n"
+        "Builds the zip Gradescope's \"Configure Autograder\" page takes: setup.sh\n"
+        "(installs the packages and builds grader from the source inside),\n"
+        "run_autograder (grades /autograder/submission with the rubric inside and\n"
+        "always writes /autograder/results/results.json) and the rubric with its\n"
+        "baseline.  Run it from a source checkout.\n"
+        "Exit status: 0 written; 2 bad usage or rubric; 3 cannot write.\n";
     const char *rubric_path = NULL, *out = NULL;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
-        switch (c) {
-        case 'r':
-            rubric_path = optarg;
-            break;
-        case 'o':
-            out = optarg;
-            break;
-        case 'h':
-        default:
-            fprintf(c == 'h' ? stdout : stderr,
-                    "usage: grader export gradescope [--rubric FILE] -o autograder.zip\n\n"
-                    "Builds the zip Gradescope's \"Configure Autograder\" page takes: setup.sh\n"
-                    "(installs the packages and builds grader from the source inside),\n"
-                    "run_autograder (grades /autograder/submission with the rubric inside and\n"
-                    "always writes /autograder/results/results.json) and the rubric with its\n"
-                    "baseline.  Run it from a source checkout.\n"
-                    "Exit status: 0 written; 2 bad usage or rubric; 3 cannot write.\n");
-            return c == 'h' ? 0 : EXIT_USAGE;
-        }
-    }
+    int done = rubric_output_options(argc, argv, help, &rubric_path, &out);
+    if (done >= 0)
+        return done;
     if (!out || optind != argc - 1 || strcmp(argv[optind], "gradescope") != 0) {
         fprintf(stderr, "usage: grader export gradescope [--rubric FILE] -o autograder.zip\n");
         return EXIT_USAGE;
