@@ -33,7 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
 from harness import (Check, Failed, Proc, Skip, run_suite, sha256, shared, short,  # noqa: E402
-                     test, unique_dir, write)
+                     missing_tools, test, unique_dir, write)
 RUBRIC = os.path.join(REPO, "rubrics", "weakref-leak.yaml")
 BASELINES = os.path.join(REPO, "rubrics", "baselines")
 SOURCES = {
@@ -1503,13 +1503,7 @@ def main(argv):
         TMP = tempfile.mkdtemp(prefix="grader-git-tests-", dir="/tmp")
         HOME = os.path.join(TMP, "home")
         os.makedirs(os.path.join(HOME, ".cache"))
-        problems = []
-        if not os.access(GRADER, os.X_OK):
-            problems.append(("grader binary", "%s is not an executable (did the build fail?)" % GRADER))
-        if not shutil.which("git"):
-            problems.append(("git", "no git on PATH"))
-        if not os.access(PY, os.X_OK):
-            problems.append(("interpreter", "%s is not an executable" % PY))
+        problems = missing_tools(GRADER, PY)
         try:
             load_data()
         except (OSError, Failed) as e:

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import signal
 import sys
 import threading
@@ -115,6 +116,19 @@ def write(path, data, mode=None):
         f.write(data)
     if mode is not None:
         os.chmod(path, mode)
+
+
+def missing_tools(grader, python):
+    """The (name, why) problems that stop a suite before any test: the
+    grader binary, git, the interpreter the gradings use."""
+    problems = []
+    if not os.access(grader, os.X_OK):
+        problems.append(("grader binary", "%s is not an executable (did the build fail?)" % grader))
+    if not shutil.which("git"):
+        problems.append(("git", "no git on PATH"))
+    if not os.access(python, os.X_OK):
+        problems.append(("interpreter", "%s is not an executable" % python))
+    return problems
 
 
 _shared = {}
