@@ -434,6 +434,18 @@ int sb_cgroup_v2_fd(const struct sb_cgroup *cg)
     return open(cg->dir[SB_CG_V2], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
+void sb_cgroup_join_fds(const struct sb_cgroup *cg, int fds[SB_CG_NDIRS])
+{
+    for (int i = 0; i < SB_CG_NDIRS; i++) {
+        fds[i] = -1;
+        if (i == SB_CG_V2 || !cg->dir[i][0])
+            continue;
+        char path[PATH_MAX + 8];
+        snprintf(path, sizeof path, "%s/tasks", cg->dir[i]);
+        fds[i] = open(path, O_WRONLY | O_CLOEXEC);
+    }
+}
+
 int sb_cgroup_attach(struct sb_cgroup *cg, pid_t pid)
 {
     char num[32];
@@ -442,7 +454,7 @@ int sb_cgroup_attach(struct sb_cgroup *cg, pid_t pid)
     for (int i = 0; i < SB_CG_NDIRS; i++) {
         if (!cg->dir[i][0])
             continue;
-        if (i == SB_CG_V2 && cg->v2_placed) {
+        if ((i == SB_CG_V2 && cg->v2_placed) || (cg->joined & (1u << i))) {
             n++;
             continue;
         }

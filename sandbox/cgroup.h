@@ -31,6 +31,7 @@ struct sb_cgroup {
     bool cpu_is_v2;
     bool limits_memory, limits_pids; /* the limit is enforced by the cgroup */
     bool v2_placed;                  /* the init was created in dir[SB_CG_V2]: not moved there */
+    unsigned joined;                 /* bit i: the init joined dir[i] itself (sb_cgroup_join_fds) */
     char desc[128];                  /* for result->isolation */
 };
 
@@ -41,9 +42,18 @@ void sb_cgroup_create(struct sb_cgroup *cg, const struct sandbox_limits *lim);
 /* dir[SB_CG_V2] open for CLONE_INTO_CGROUP, or -1 (none, or unopenable). */
 int sb_cgroup_v2_fd(const struct sb_cgroup *cg);
 
-/* Moves `pid` into every cgroup of the run (but dir[SB_CG_V2] when
- * v2_placed).  A cgroup that refuses is
- * dropped (and said in desc); returns how many remain. */
+/* Opens the `tasks` file of each v1 cgroup of the run for writing (fds[i]
+ * for dir[i], -1 where there is none or it cannot be opened), for the init
+ * to join by writing "0" (see sandbox.c's launch): moving oneself, one
+ * thread, skips the global lock a move by pid takes.  The kernel checks the
+ * credentials the file was opened with, so the init needs no rights of its
+ * own.  The caller closes the descriptors. */
+void sb_cgroup_join_fds(const struct sb_cgroup *cg, int fds[SB_CG_NDIRS]);
+
+/* Moves `pid` into every cgroup of the run it is not already in (not
+ * dir[SB_CG_V2] when v2_placed, nor a dir whose bit is set in joined).  A
+ * cgroup that refuses is dropped (and said in desc); returns how many
+ * remain. */
 int sb_cgroup_attach(struct sb_cgroup *cg, pid_t pid);
 
 bool sb_cgroup_active(const struct sb_cgroup *cg);

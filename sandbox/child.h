@@ -52,10 +52,12 @@ struct sb_msg {
     unsigned flags;   /* READY, STARTED: SB_INIT_* */
     int root_step;    /* READY, STARTED: where the minimal root failed (enum sb_root_step), 0 */
     int root_err;     /* READY, STARTED: its errno */
+    unsigned joined;  /* READY: bit i set when writing to fd_join[i] worked */
     struct rusage ru; /* EXITED: every child init reaped so far */
 };
 
 #define SB_MAX_EXPOSE 4
+#define SB_MAX_JOIN 4
 
 struct sb_rlim {
     int resource;
@@ -70,6 +72,9 @@ struct sb_child {
     int fd_null, fd_out, fd_err, fd_chan; /* fd_chan: -1 without a channel */
     int channel_fd;                       /* its number in the payload */
     int fd_errpipe, fd_status, fd_sync;
+    /* cgroup files init writes "0" into to join them before anything else
+     * (v1 `tasks` files: cgroup.h's sb_cgroup_join_fds); -1 where unused. */
+    int fd_join[SB_MAX_JOIN];
     unsigned long ns_flags; /* CLONE_NEW* the init was created with */
     bool subreaper;         /* no PID ns: init must sweep orphans itself */
     struct sb_rlim rl[8];

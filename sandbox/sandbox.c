@@ -124,6 +124,7 @@ struct run {
     bool ready;        /* init sent READY: the root is built */
     pid_t payload_pid; /* as init sees it: host pid only in MODE_FALLBACK */
     unsigned init_flags;
+    unsigned init_joined;           /* the cgroups it joined itself, from READY */
     int root_step, root_err;        /* where the minimal root failed, from READY */
     int root_nro;                   /* read-only paths it binds */
     uid_t uid_in_root, uid_on_host; /* the payload's uid either way (0: kept) */
@@ -272,6 +273,8 @@ static void handle_msg(struct run *r, const struct sb_msg *m)
         r->init_flags = m->flags;
         r->root_step = m->root_step;
         r->root_err = m->root_err;
+        if (m->type == SB_MSG_READY)
+            r->init_joined = m->joined;
         if (m->type == SB_MSG_STARTED)
             r->payload_pid = m->pid;
     } else if (m->type == SB_MSG_EXITED && !r->payload_exited) {
@@ -722,14 +725,23 @@ static int launch(struct run *r, enum mode mode, char *why, size_t whylen)
         tmp_exposures(spec, &c);
     c.seccomp = r->seccomp;
 
+    _Static_assert(SB_MAX_JOIN >= SB_CG_NDIRS, "one join descriptor per cgroup directory");
+    int join[SB_CG_NDIRS];
+    sb_cgroup_join_fds(&r->cg, join);
+    for (int i = 0; i < SB_MAX_JOIN; i++)
+        c.fd_join[i] = -1;
+    for (int i = 0; i < SB_CG_NDIRS; i++)
+        c.fd_join[i] = join[i];
     int pidfd = -1;
     bool in_cgroup = false;
     int cgfd = sb_cgroup_v2_fd(&r->cg);
     pid_t pid = clone_init(c.ns_flags, &pidfd, cgfd, &in_cgroup);
-    if (cgfd >= 0 && pid != 0)
-        close(cgfd);
     if (pid == 0)
         sb_init_main(&c); /* the child: never returns */
+    if (cgfd >= 0)
+        close(cgfd);
+    for (int i = 0; i < SB_CG_NDIRS; i++)
+        close_fd(&join[i]);
     if (pid < 0) {
         int e = errno;
         if (mode != MODE_FALLBACK && retryable(e)) {
@@ -774,39 +786,36 @@ static int launch(struct run *r, enum mode mode, char *why, size_t whylen)
             goto out;
         }
     }
-    /* The first "go": the init builds the minimal root while we move it
-     * into its cgroups.  A migration takes the kernel's global
-     * cgroup_threadgroup_rwsem for writing, which waits for an RCU grace
-     * period when no migration happened lately: 1 to 15 ms on this
-     * project's CI machine, the whole tail of a run's start-up when it was
-     * done first, in series.  (A v2 cgroup is not migrated to: the init is
-     * created in it, see clone_init; v1 hierarchies, as on hybrid hosts,
-     * still are.)  The init is trusted code until the payload
-     * starts, which waits for the second "go"; what it allocates before
-     * (the copy of the box) is charged to the grader, not to the run. */
+    /* The first "go": the init has joined its v1 cgroups itself (child.c
+     * says why not us) and builds the minimal root.  A v2 cgroup it was
+     * created in (clone_init).  The init is trusted code until the payload
+     * starts, which waits for the second "go". */
     char go = 1;
     if (send(sync[0], &go, 1, MSG_NOSIGNAL) != 1) {
         seterr(res, "the sandbox's init died before starting: %s", strerror(errno));
         goto out;
     }
-    r->cg.v2_placed = in_cgroup;
-    sb_cgroup_attach(&r->cg, pid);
     r->status_r = stp[0];
     stp[0] = -1;
     fcntl(r->status_r, F_SETFL, O_NONBLOCK);
-
-    if (spec->require_full) {
-        /* Everything that decides the level is known once the init has
-         * built the root, before the payload exists (the init waits for a
-         * second "go"): strict mode refuses here. */
-        if (wait_status(r, &r->ready, sizeof r->ready) < 0)
+    /* READY: the root is built, and it says which cgroups the init could
+     * not join; we move it into those (or drop them) before any student
+     * code exists.  No READY: the init failed, and the wait for STARTED
+     * below reads why. */
+    if (wait_status(r, &r->ready, sizeof r->ready) < 0)
+        goto out;
+    if (r->ready) {
+        r->cg.v2_placed = in_cgroup;
+        r->cg.joined = r->init_joined;
+        sb_cgroup_attach(&r->cg, pid);
+    }
+    if (spec->require_full && r->ready) {
+        /* Everything that decides the level is known now: strict mode
+         * refuses here. */
+        fill_layers(r);
+        if (strcmp(res->level, "full") != 0) {
+            refuse(r);
             goto out;
-        if (r->ready) {
-            fill_layers(r);
-            if (strcmp(res->level, "full") != 0) {
-                refuse(r);
-                goto out;
-            }
         }
     }
     /* The second "go".  If the init is gone, its error pipe says why

@@ -533,6 +533,45 @@ static void v1_hybrid(void)
     }
     err[0] = '\0';
     say("destroy2 %d %s\n", sb_cgroup_destroy(&cg2, err, sizeof err), err);
+
+    /* A third run, where the init joins pids and memory itself through
+     * their `tasks` files and cpuacct has none to open: the supervisor
+     * moves it into cpuacct and the unified folder only. */
+    struct sb_cgroup cg3;
+    sb_cgroup_create(&cg3, &LIM);
+    for (int i = 0; i < SB_CG_NDIRS; i++)
+        write_text(cg3.dir[i], "cgroup.procs", "");
+    write_text(cg3.dir[SB_CG_PIDS], "tasks", "");
+    write_text(cg3.dir[SB_CG_MEMORY], "tasks", "");
+    int join[SB_CG_NDIRS];
+    sb_cgroup_join_fds(&cg3, join);
+    say("join fds v2 %d pids %d memory %d cpuacct %d\n", join[SB_CG_V2] >= 0, join[SB_CG_PIDS] >= 0,
+        join[SB_CG_MEMORY] >= 0, join[SB_CG_CPUACCT] >= 0);
+    for (int i = 0; i < SB_CG_NDIRS; i++) {
+        if (join[i] < 0)
+            continue;
+        if (write(join[i], "0", 1) == 1)
+            cg3.joined |= 1u << i;
+        close(join[i]);
+    }
+    read_text(cg3.dir[SB_CG_MEMORY], "tasks", buf, sizeof buf);
+    say("memory tasks '%s'\n", buf);
+    say("attached3 %d memory %d pids %d\n", sb_cgroup_attach(&cg3, 4244), cg3.limits_memory, cg3.limits_pids);
+    static const char *const label[SB_CG_NDIRS] = {"v2", "pids", "memory", "cpuacct"};
+    for (int i = 0; i < SB_CG_NDIRS; i++) {
+        read_text(cg3.dir[i], "cgroup.procs", buf, sizeof buf);
+        say("procs3 %s '%s'\n", label[i], buf);
+    }
+    for (int i = 0; i < SB_CG_NDIRS; i++) {
+        static const char *const names[] = {"cgroup.procs", "tasks", "cgroup.kill"};
+        for (size_t k = 0; k < 3; k++) {
+            char p[PATH_MAX + 64];
+            snprintf(p, sizeof p, "%s/%s", cg3.dir[i], names[k]);
+            unlink(p);
+        }
+    }
+    err[0] = '\0';
+    say("destroy3 %d %s\n", sb_cgroup_destroy(&cg3, err, sizeof err), err);
 }
 
 START_TEST(v1_hybrid_layout)
@@ -582,6 +621,14 @@ START_TEST(v1_hybrid_layout)
     expect_line(rep, "peak2 -1 ooms2 0");
     expect_line(rep, "kill2 1");
     expect_line(rep, "destroy2 0 ");
+    expect_line(rep, "join fds v2 0 pids 1 memory 1 cpuacct 0");
+    expect_line(rep, "memory tasks '0'");
+    expect_line(rep, "attached3 4 memory 0 pids 0"); /* no limit files here */
+    expect_line(rep, "procs3 v2 '4244'");
+    expect_line(rep, "procs3 pids ''");
+    expect_line(rep, "procs3 memory ''");
+    expect_line(rep, "procs3 cpuacct '4244'");
+    expect_line(rep, "destroy3 0 ");
     snprintf(p, sizeof p, "%s/pids", v1_root);
     ck_assert_int_eq(count_prefixed(p, "grader-"), 0);
     snprintf(p, sizeof p, "%s/memory/grp", v1_root);
