@@ -281,46 +281,73 @@ static int source_option(const char *cmd, int c, const char *arg, struct grade_s
     {"trust-owner", no_argument, NULL, 'T'}
 // clang-format on
 
+/* The options the grading commands share: where the rubric and the
+ * interpreter come from, how strictly to isolate, the output format (each
+ * command checks the formats it knows). */
+struct common_opts {
+    const char *rubric, *python, *isolation, *format;
+};
+
+/* 1 when `c` was one of them, 0 when not, -1 on a bad value (already
+ * reported). */
+static int common_option(const char *cmd, int c, const char *arg, struct common_opts *o)
+{
+    switch (c) {
+    case 'r':
+        o->rubric = arg;
+        return 1;
+    case 'p':
+        o->python = arg;
+        return 1;
+    case 'f':
+        o->format = arg;
+        return 1;
+    case 'i':
+        if (strcmp(arg, "auto") != 0 && strcmp(arg, "strict") != 0) {
+            fprintf(stderr, "grader %s: unknown isolation '%s'; use auto or strict\n", cmd, arg);
+            return -1;
+        }
+        o->isolation = arg;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+// clang-format off
+#define RUBRIC_PYTHON_OPTIONS                          \
+    {"rubric", required_argument, NULL, 'r'},          \
+    {"python", required_argument, NULL, 'p'}
+// clang-format on
+
 static int cmd_grade(int argc, char **argv)
 {
-    static const struct option opts[] = {{"rubric", required_argument, NULL, 'r'},
+    static const struct option opts[] = {RUBRIC_PYTHON_OPTIONS,
                                          {"format", required_argument, NULL, 'f'},
-                                         {"python", required_argument, NULL, 'p'},
                                          {"isolation", required_argument, NULL, 'i'},
                                          {"help", no_argument, NULL, 'h'},
                                          SOURCE_OPTIONS,
                                          {NULL, 0, NULL, 0}};
-    const char *rubric_path = NULL, *format = "text", *python = NULL, *isolation = "auto";
+    struct common_opts o = {.format = "text", .isolation = "auto"};
     struct grade_source src = {0};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         int so = source_option("grade", c, optarg, &src);
+        if (so == 0)
+            so = common_option("grade", c, optarg, &o);
         if (so < 0)
             return EXIT_USAGE;
         if (so > 0)
             continue;
-        switch (c) {
-        case 'r':
-            rubric_path = optarg;
-            break;
-        case 'f':
-            format = optarg;
-            break;
-        case 'p':
-            python = optarg;
-            break;
-        case 'i':
-            isolation = optarg;
-            break;
-        case 'h':
+        if (c == 'h') {
             usage_grade(stdout);
             return 0;
-        default:
-            usage_grade(stderr);
-            return EXIT_USAGE;
         }
+        usage_grade(stderr);
+        return EXIT_USAGE;
     }
+    const char *format = o.format;
     if (src.worktree && src.index) {
         fprintf(stderr, "grader grade: --worktree and --index contradict each other; give one\n");
         return EXIT_USAGE;
@@ -328,10 +355,6 @@ static int cmd_grade(int argc, char **argv)
     if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0 && strcmp(format, "gradescope") != 0 &&
         strcmp(format, "prairielearn") != 0) {
         fprintf(stderr, "grader grade: unknown format '%s'; use text, json, gradescope or prairielearn\n", format);
-        return EXIT_USAGE;
-    }
-    if (strcmp(isolation, "auto") != 0 && strcmp(isolation, "strict") != 0) {
-        fprintf(stderr, "grader grade: unknown isolation '%s'; use auto or strict\n", isolation);
         return EXIT_USAGE;
     }
     if (optind != argc - 1) {
@@ -347,7 +370,7 @@ static int cmd_grade(int argc, char **argv)
     }
 
     struct session se;
-    int rc = session_open(&se, "grade", rubric_path, python, strcmp(isolation, "strict") == 0);
+    int rc = session_open(&se, "grade", o.rubric, o.python, strcmp(o.isolation, "strict") == 0);
     if (rc)
         return rc;
     se.ctx.source = &src;
@@ -446,33 +469,25 @@ static void usage_check(FILE *out)
 
 static int cmd_check(int argc, char **argv)
 {
-    static const struct option opts[] = {{"rubric", required_argument, NULL, 'r'},
+    static const struct option opts[] = {RUBRIC_PYTHON_OPTIONS,
                                          {"format", required_argument, NULL, 'f'},
-                                         {"python", required_argument, NULL, 'p'},
                                          {"isolation", required_argument, NULL, 'i'},
                                          {"min-score", required_argument, NULL, 'm'},
                                          {"index", no_argument, NULL, 'I'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *rubric_path = NULL, *format = "text", *python = NULL, *isolation = "auto";
+    struct common_opts o = {.format = "text", .isolation = "auto"};
     double min_score = -1;
     struct grade_source src = {.worktree = true};
     int c, bad = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        int co = common_option("check", c, optarg, &o);
+        if (co < 0)
+            bad = 1;
+        if (co != 0)
+            continue;
         switch (c) {
-        case 'r':
-            rubric_path = optarg;
-            break;
-        case 'f':
-            format = optarg;
-            break;
-        case 'p':
-            python = optarg;
-            break;
-        case 'i':
-            isolation = optarg;
-            break;
         case 'm':
             min_score = parse_min_score("check", optarg, &bad);
             break;
@@ -488,12 +503,9 @@ static int cmd_check(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
+    const char *format = o.format;
     if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
         fprintf(stderr, "grader check: unknown format '%s'; use text or json\n", format);
-        bad = 1;
-    }
-    if (strcmp(isolation, "auto") != 0 && strcmp(isolation, "strict") != 0) {
-        fprintf(stderr, "grader check: unknown isolation '%s'; use auto or strict\n", isolation);
         bad = 1;
     }
     if (argc - optind > 1) {
@@ -508,7 +520,7 @@ static int cmd_check(int argc, char **argv)
         return EXIT_USAGE;
     }
     struct session se;
-    int rc = session_open(&se, "check", rubric_path, python, strcmp(isolation, "strict") == 0);
+    int rc = session_open(&se, "check", o.rubric, o.python, strcmp(o.isolation, "strict") == 0);
     if (rc)
         return rc;
     se.ctx.source = &src;
@@ -575,16 +587,18 @@ static int hook_install_cmd(int argc, char **argv)
     static const struct option opts[] = {{"pre-commit", no_argument, NULL, 'c'},
                                          {"pre-push", no_argument, NULL, 'u'},
                                          {"min-score", required_argument, NULL, 'm'},
-                                         {"rubric", required_argument, NULL, 'r'},
-                                         {"python", required_argument, NULL, 'p'},
+                                         RUBRIC_PYTHON_OPTIONS,
                                          {"force", no_argument, NULL, 'F'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     bool pre_commit = false, pre_push = false, force = false;
-    const char *min = NULL, *rubric = NULL, *python = NULL;
+    const char *min = NULL;
+    struct common_opts co = {0};
     int c, bad = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (common_option("hook install", c, optarg, &co) != 0)
+            continue;
         switch (c) {
         case 'c':
             pre_commit = true;
@@ -595,12 +609,6 @@ static int hook_install_cmd(int argc, char **argv)
         case 'm':
             min = optarg;
             parse_min_score("hook install", optarg, &bad);
-            break;
-        case 'r':
-            rubric = optarg;
-            break;
-        case 'p':
-            python = optarg;
             break;
         case 'F':
             force = true;
@@ -630,6 +638,7 @@ static int hook_install_cmd(int argc, char **argv)
         snprintf(self, sizeof self, "grader");
     else
         self[n] = '\0';
+    const char *rubric = co.rubric, *python = co.python;
     if (rubric && !realpath(rubric, rubric_abs)) {
         fprintf(stderr, "grader hook install: --rubric %s: %s\n", rubric, strerror(errno));
         return EXIT_USAGE;
@@ -731,11 +740,10 @@ static int push_line(const char *line, char *sha, size_t shalen, char *ref, size
 static int hook_run_cmd(int argc, char **argv)
 {
     static const struct option opts[] = {{"min-score", required_argument, NULL, 'm'},
-                                         {"rubric", required_argument, NULL, 'r'},
-                                         {"python", required_argument, NULL, 'p'},
+                                         RUBRIC_PYTHON_OPTIONS,
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *rubric = NULL, *python = NULL;
+    struct common_opts o = {0};
     double min_score = -1;
     int c, bad = 0;
     if (argc < 2 || (strcmp(argv[1], "pre-commit") != 0 && strcmp(argv[1], "pre-push") != 0)) {
@@ -748,15 +756,11 @@ static int hook_run_cmd(int argc, char **argv)
     optind = 1;
     /* '+': git passes the remote's name and URL after our options. */
     while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+        if (common_option("hook run", c, optarg, &o) != 0)
+            continue;
         switch (c) {
         case 'm':
             min_score = parse_min_score("hook run", optarg, &bad);
-            break;
-        case 'r':
-            rubric = optarg;
-            break;
-        case 'p':
-            python = optarg;
             break;
         case 'h':
             usage_hook(stdout);
@@ -773,7 +777,7 @@ static int hook_run_cmd(int argc, char **argv)
     const char *framework_ref = getenv("PRE_COMMIT_TO_REF");
     bool push = strcmp(which, "pre-push") == 0 || (framework_ref && *framework_ref);
     struct session se;
-    int rc = session_open(&se, "hook run", rubric, python, false);
+    int rc = session_open(&se, "hook run", o.rubric, o.python, false);
     if (rc)
         return rc;
     char err[2048] = "";
@@ -906,8 +910,7 @@ static double parse_positive(const char *opt, const char *text, int *bad);
 
 static int cmd_batch(int argc, char **argv)
 {
-    static const struct option opts[] = {{"rubric", required_argument, NULL, 'r'},
-                                         {"python", required_argument, NULL, 'p'},
+    static const struct option opts[] = {RUBRIC_PYTHON_OPTIONS,
                                          {"jobs", required_argument, NULL, 'j'},
                                          {"output", required_argument, NULL, 'o'},
                                          {"resume", no_argument, NULL, 'u'},
@@ -917,7 +920,8 @@ static int cmd_batch(int argc, char **argv)
                                          {"cache", required_argument, NULL, 'C'},
                                          SOURCE_OPTIONS,
                                          {NULL, 0, NULL, 0}};
-    const char *rubric_path = NULL, *python = NULL, *outdir = "grader-results", *isolation = NULL, *cache = NULL;
+    const char *outdir = "grader-results", *cache = NULL;
+    struct common_opts co = {0}; /* isolation: NULL means strict where the machine allows it */
     unsigned jobs = 0, shard_k = 0, shard_n = 0;
     bool resume = false;
     struct grade_source src = {0};
@@ -925,17 +929,13 @@ static int cmd_batch(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "hj:o:", opts, NULL)) != -1) {
         int so = source_option("batch", c, optarg, &src);
+        if (so == 0)
+            so = common_option("batch", c, optarg, &co);
         if (so < 0)
             return EXIT_USAGE;
         if (so > 0)
             continue;
         switch (c) {
-        case 'r':
-            rubric_path = optarg;
-            break;
-        case 'p':
-            python = optarg;
-            break;
         case 'j':
             jobs = (unsigned)parse_positive("-j", optarg, &bad);
             break;
@@ -956,9 +956,6 @@ static int cmd_batch(int argc, char **argv)
                 bad = 1;
             }
             break;
-        case 'i':
-            isolation = optarg;
-            break;
         case 'h':
             usage_batch(stdout);
             return 0;
@@ -966,10 +963,6 @@ static int cmd_batch(int argc, char **argv)
             usage_batch(stderr);
             return EXIT_USAGE;
         }
-    }
-    if (isolation && strcmp(isolation, "auto") != 0 && strcmp(isolation, "strict") != 0) {
-        fprintf(stderr, "grader batch: unknown isolation '%s'; use auto or strict\n", isolation);
-        bad = 1;
     }
     if (src.index) {
         fprintf(stderr, "grader batch: --index grades one student's staged files; use grader check --index\n");
@@ -987,7 +980,7 @@ static int cmd_batch(int argc, char **argv)
     }
 
     struct session se;
-    int rc = session_open(&se, "batch", rubric_path, python, isolation && strcmp(isolation, "strict") == 0);
+    int rc = session_open(&se, "batch", co.rubric, co.python, co.isolation && strcmp(co.isolation, "strict") == 0);
     if (rc)
         return rc;
     if (!se.ctx.python) {
@@ -1029,7 +1022,7 @@ static int cmd_batch(int argc, char **argv)
                               .cache_dir = cache,
                               .jobs = jobs,
                               .resume = resume,
-                              .auto_strict = !isolation,
+                              .auto_strict = !co.isolation,
                               .progress_bar = isatty(STDERR_FILENO),
                               .log = stderr,
                               .stop = &batch_stop};
