@@ -31,7 +31,7 @@ import zipfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
-from harness import (Check, Failed, Proc, Skip, run_suite, sha256, shared, short,  # noqa: E402
+from harness import (Commands, Failed, Proc, Skip, run_suite, sha256, shared, short,  # noqa: E402
                      missing_tools, test, unique_dir, write)
 RUBRIC = os.path.join(REPO, "rubrics", "weakref-leak.yaml")
 BASELINES = os.path.join(REPO, "rubrics", "baselines")
@@ -59,7 +59,6 @@ REPORTS = ("results.jsonl", "grades.csv", "canvas.csv", "junit.xml", "report.htm
 SLOW_SECONDS = 4  # how long a "slow" submission sleeps (after printing its report)
 
 JOBS = max(1, int(os.environ.get("BATCH_SUITE_JOBS", "2") or 2))
-HEAVY = threading.BoundedSemaphore(JOBS)  # grader commands running at once
 TIMEOUT = float(os.environ.get("BATCH_SUITE_TIMEOUT") or 120)  # one grader call (a batch here takes seconds)
 GIT_TIMEOUT = 60
 TOOL_TIMEOUT = 60  # unzip, bash run_autograder
@@ -72,10 +71,6 @@ GRADER = None
 TMP = None
 HOME = None
 DATA = {}  # kind -> bytes of the sample's leaky_app.py
-STOP = threading.Event()
-TIMEOUTS = []  # commands killed at their timeout
-LIVE = set()  # process group ids of running commands
-LIVE_LOCK = threading.Lock()
 
 
 # --------------------------------------------------------------------------
@@ -105,50 +100,10 @@ def tool_env(extra=None):
     return env
 
 
-def check_budget():
-    if STOP.is_set():
-        raise Failed("stopped")
-    if len(TIMEOUTS) >= MAX_TIMEOUTS:
-        raise Failed("not run: %d commands already hit the harness's timeout (%s, ...): the grader hangs?"
-                     % (len(TIMEOUTS), short(" ".join(TIMEOUTS[0]), 120)))
-
-
-def run(cmd, cwd, env, timeout, heavy=False, stderr_fd=None):
-    check_budget()
-    if heavy:
-        HEAVY.acquire()
-    try:
-        start = time.monotonic()
-        p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE if stderr_fd is None else stderr_fd,
-                             stdin=subprocess.DEVNULL, start_new_session=True)
-        with LIVE_LOCK:
-            LIVE.add(p.pid)
-        timed_out = False
-        try:
-            try:
-                out, err = p.communicate(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                timed_out = True
-                kill_group(p.pid)
-                TIMEOUTS.append(cmd)
-                out, err = p.communicate()
-        finally:
-            with LIVE_LOCK:
-                LIVE.discard(p.pid)
-        return Proc(cmd, p.returncode, out, err or b"", time.monotonic() - start, timed_out)
-    finally:
-        if heavy:
-            HEAVY.release()
-
-
-def kill_group(pid, sig=signal.SIGKILL):
-    # Each command runs in a session (and process group) of its own whose id
-    # is its pid: this ends exactly what this harness started.
-    try:
-        os.killpg(pid, sig)
-    except OSError:
-        pass
+CMDS = Commands(JOBS, MAX_TIMEOUTS)
+HEAVY = CMDS.heavy
+run = CMDS.run
+kill_group = Commands.kill_group
 
 
 class Background:
@@ -157,15 +112,14 @@ class Background:
     and signal it."""
 
     def __init__(self, args, cwd=None):
-        check_budget()
+        CMDS.check_budget()
         self.cmd = [GRADER] + list(args)
         self.outf = tempfile.TemporaryFile(dir=TMP)
         self.errf = tempfile.TemporaryFile(dir=TMP)
         self.start = time.monotonic()
         self.p = subprocess.Popen(self.cmd, cwd=cwd or TMP, env=tool_env(), stdout=self.outf, stderr=self.errf,
                                   stdin=subprocess.DEVNULL, start_new_session=True)
-        with LIVE_LOCK:
-            LIVE.add(self.p.pid)
+        CMDS.track(self.p.pid)
 
     def signal(self, sig):
         """To the whole process group, as a terminal's Ctrl-C does."""
@@ -181,11 +135,10 @@ class Background:
         except subprocess.TimeoutExpired:
             timed_out = True
             kill_group(self.p.pid)
-            TIMEOUTS.append(self.cmd)
+            CMDS.timeouts.append(self.cmd)
             self.p.wait()
         finally:
-            with LIVE_LOCK:
-                LIVE.discard(self.p.pid)
+            CMDS.forget(self.p.pid)
         self.outf.seek(0)
         self.errf.seek(0)
         out, err = self.outf.read(), self.errf.read()
@@ -1499,13 +1452,7 @@ def load_data():
 
 
 def cleanup():
-    STOP.set()
-    with LIVE_LOCK:
-        pids = list(LIVE)
-    for pid in pids:
-        kill_group(pid)
-    if TMP:
-        shutil.rmtree(TMP, ignore_errors=True)
+    CMDS.end_all(TMP)
 
 
 def main(argv):

@@ -21,18 +21,15 @@ import os
 import re
 import shlex
 import shutil
-import signal
 import stat
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
-from harness import (Check, Failed, Proc, Skip, run_suite, sha256, shared, short,  # noqa: E402
+from harness import (Commands, Failed, Skip, run_suite, sha256, shared, short,  # noqa: E402
                      missing_tools, test, unique_dir, write)
 RUBRIC = os.path.join(REPO, "rubrics", "weakref-leak.yaml")
 BASELINES = os.path.join(REPO, "rubrics", "baselines")
@@ -68,7 +65,6 @@ GRADER_TZ = "Asia/Kathmandu"
 MARKER = "# installed by grader"
 
 JOBS = max(1, int(os.environ.get("GIT_SUITE_JOBS", "2") or 2))
-HEAVY = threading.BoundedSemaphore(JOBS)  # gradings, and git commands that run a grading hook
 GRADE_TIMEOUT = float(os.environ.get("GIT_SUITE_TIMEOUT") or 60)  # one grader call (about 0.2 s when it works)
 GIT_TIMEOUT = 60
 HOOK_TIMEOUT = GRADE_TIMEOUT + 30  # a git commit or push that runs a grading hook
@@ -78,10 +74,6 @@ GRADER = None
 TMP = None
 HOME = None
 DATA = {}  # name -> bytes of SOURCES, and derived scripts
-STOP = threading.Event()
-TIMEOUTS = []  # commands killed at their timeout
-LIVE = set()  # process group ids of running commands
-LIVE_LOCK = threading.Lock()
 
 
 # --------------------------------------------------------------------------
@@ -115,46 +107,10 @@ def tool_env(extra=None, path=None):
     return env
 
 
-def run(cmd, cwd, env, timeout, stdin_data=None, heavy=False):
-    if STOP.is_set():
-        raise Failed("stopped")
-    if len(TIMEOUTS) >= MAX_TIMEOUTS:
-        raise Failed("not run: %d commands already hit the harness's timeout (%s, ...): the grader hangs?"
-                     % (len(TIMEOUTS), short(" ".join(TIMEOUTS[0]), 120)))
-    if heavy:
-        HEAVY.acquire()
-    try:
-        start = time.monotonic()
-        p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             stdin=subprocess.PIPE if stdin_data is not None else subprocess.DEVNULL,
-                             start_new_session=True)
-        with LIVE_LOCK:
-            LIVE.add(p.pid)
-        timed_out = False
-        try:
-            try:
-                out, err = p.communicate(stdin_data, timeout=timeout)
-            except subprocess.TimeoutExpired:
-                timed_out = True
-                kill_group(p.pid)
-                TIMEOUTS.append(cmd)
-                out, err = p.communicate()
-        finally:
-            with LIVE_LOCK:
-                LIVE.discard(p.pid)
-        return Proc(cmd, p.returncode, out, err, time.monotonic() - start, timed_out)
-    finally:
-        if heavy:
-            HEAVY.release()
-
-
-def kill_group(pid):
-    # Each command runs in a session (and process group) of its own whose id
-    # is its pid: this ends exactly what this harness started.
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except OSError:
-        pass
+CMDS = Commands(JOBS, MAX_TIMEOUTS)
+HEAVY = CMDS.heavy
+run = CMDS.run
+kill_group = Commands.kill_group
 
 
 def git(args, cwd, env_extra=None, check=True, heavy=False, timeout=GIT_TIMEOUT, path=None,
@@ -1452,13 +1408,7 @@ def load_data():
 
 
 def cleanup():
-    STOP.set()
-    with LIVE_LOCK:
-        pids = list(LIVE)
-    for pid in pids:
-        kill_group(pid)
-    if TMP:
-        shutil.rmtree(TMP, ignore_errors=True)
+    CMDS.end_all(TMP)
 
 
 @test("libgit2 is opened only when needed: an unloadable one makes a git submission a grader error (exit 3) "

@@ -14,8 +14,10 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 import sys
 import threading
+import time
 import traceback
 
 
@@ -79,6 +81,83 @@ class Check:
 
     def eq(self, got, want, what):
         return self(got == want, "%s is %r, expected %r" % (what, got, want))
+
+
+class Commands:
+    """The commands one suite starts.  Each runs in a session (and process
+    group) of its own whose id is its pid, so that end_all() ends exactly
+    what the suite started.  After max_timeouts commands were killed at
+    their timeout no command starts (the grader hangs: say so once rather
+    than wait for every test), and at most `heavy_slots` heavy commands
+    (gradings) run at once."""
+
+    def __init__(self, heavy_slots, max_timeouts):
+        self.stop = threading.Event()
+        self.timeouts = []  # the commands killed at their timeout
+        self.heavy = threading.BoundedSemaphore(heavy_slots)
+        self.max_timeouts = max_timeouts
+        self._live = set()
+        self._lock = threading.Lock()
+
+    def check_budget(self):
+        if self.stop.is_set():
+            raise Failed("stopped")
+        if len(self.timeouts) >= self.max_timeouts:
+            raise Failed("not run: %d commands already hit the harness's timeout (%s, ...): the grader hangs?"
+                         % (len(self.timeouts), short(" ".join(self.timeouts[0]), 120)))
+
+    def track(self, pid):
+        with self._lock:
+            self._live.add(pid)
+
+    def forget(self, pid):
+        with self._lock:
+            self._live.discard(pid)
+
+    @staticmethod
+    def kill_group(pid, sig=signal.SIGKILL):
+        try:
+            os.killpg(pid, sig)
+        except OSError:
+            pass
+
+    def run(self, cmd, cwd, env, timeout, stdin_data=None, heavy=False, stderr_fd=None):
+        """Runs cmd to its end (killed at `timeout` seconds); a Proc."""
+        self.check_budget()
+        if heavy:
+            self.heavy.acquire()
+        try:
+            start = time.monotonic()
+            p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE if stderr_fd is None else stderr_fd,
+                                 stdin=subprocess.PIPE if stdin_data is not None else subprocess.DEVNULL,
+                                 start_new_session=True)
+            self.track(p.pid)
+            timed_out = False
+            try:
+                try:
+                    out, err = p.communicate(stdin_data, timeout=timeout)
+                except subprocess.TimeoutExpired:
+                    timed_out = True
+                    self.kill_group(p.pid)
+                    self.timeouts.append(cmd)
+                    out, err = p.communicate()
+            finally:
+                self.forget(p.pid)
+            return Proc(cmd, p.returncode, out, err or b"", time.monotonic() - start, timed_out)
+        finally:
+            if heavy:
+                self.heavy.release()
+
+    def end_all(self, tmp=None):
+        """Stops new commands, kills the running ones, removes `tmp`."""
+        self.stop.set()
+        with self._lock:
+            pids = list(self._live)
+        for pid in pids:
+            self.kill_group(pid)
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def short(text, n=300):
