@@ -59,13 +59,18 @@ while [ $i -lt 200 ]; do
     i=$((i + 1))
 done
 python3 - "$grader" "$py" "$class_dir" "$out" > "$out/batch.txt" <<'PY'
-import os, subprocess, sys, time
+import json, os, resource, subprocess, sys, time
 grader, py, class_dir, out = sys.argv[1:5]
 subs = sorted(os.listdir(os.path.join(class_dir, "200")))
+def children_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+c0 = children_cpu()
 t = time.monotonic()
 for s in subs:
     subprocess.run([py, "leaky_app.py"], cwd=os.path.join(class_dir, "200", s), stdout=subprocess.DEVNULL, check=True)
 plain = time.monotonic() - t
+plain_cpu = children_cpu() - c0
 def batch(n):
     dest = os.path.join(out, "batch%d" % n)
     t = time.monotonic()
@@ -81,9 +86,19 @@ def batch(n):
             pass
         time.sleep(0.05)
     return time.monotonic() - t, hwm, p.returncode
+c0 = children_cpu()
 w200, m200, rc200 = batch(200)
+batch_cpu = children_cpu() - c0  # the grader and every run it reaped, the runs' own children included
 w50, m50, rc50 = batch(50)
-print("%.2f %.2f %d %d %d %d %d" % (plain, w200, m200, m50, os.cpu_count(), rc200, rc50))
+# Each row's runs, as the sandbox measured them (cgroup CPU of the run).
+after = probe = 0
+for line in open(os.path.join(out, "batch200", "results.jsonl")):
+    runs = json.loads(line).get("runs", {})
+    after += runs.get("after", {}).get("cpu_ms", 0)
+    probe += runs.get("probe", {}).get("cpu_ms", 0)
+n = len(subs)
+print("%.2f %.2f %d %d %d %d %d %.1f %.1f %.1f %.1f" % (plain, w200, m200, m50, os.cpu_count(), rc200, rc50,
+      1000 * plain_cpu / n, 1000 * batch_cpu / n, after / n, probe / n))
 PY
 
 python3 - "$out" "$py" <<'PY' | tee "$out.md"
@@ -120,12 +135,17 @@ for title, name in (("Grading one submission", "grade.json"), ("Sandbox start-up
             print(f"\nPer run inside one grader process (`grader sandbox --repeat {n}`, timed by the grader around "
                   f"each `sandbox_run`): median {med} ms, mean {mean} ms, p95 {p95} ms, max {mx} ms; "
                   f"overhead over plain python3 {float(med) - t[0][1]:.1f} ms (median).")
-plain, w200, m200, m50, cores, rc200, rc50 = open(os.path.join(out, "batch.txt")).read().split()
+plain, w200, m200, m50, cores, rc200, rc50, c_plain, c_batch, c_after, c_probe = open(os.path.join(out, "batch.txt")).read().split()
 plain, w200, cores = float(plain), float(w200), int(cores)
+c_plain, c_batch, c_after, c_probe = float(c_plain), float(c_batch), float(c_after), float(c_probe)
 bound = 2 * plain / cores
 print(f"\nA class of 200 submissions (`grader batch`, {cores} workers, cold cache), against plain `python3` running "
       f"each once, one after the other:\n\n| | seconds |\n|---|---|\n| plain python3, 200 runs in a row | {plain:.2f} |\n"
       f"| target: 2 x that / {cores} cores | {bound:.2f} |\n| `grader batch` | {w200:.2f} |\n\n"
       f"Ratio to the target: {w200 / bound:.2f} (exit status {rc200}). The batch process's own peak memory "
       f"(VmHWM, the runs not included): {int(m50) // 1024} MiB for 50 submissions, {int(m200) // 1024} MiB for 200.")
+print(f"\nCPU per submission (ms): a plain run {c_plain:.1f}; the batch {c_batch:.1f} in all, of which the "
+      f"submission's unprobed run {c_after:.1f}, the instrumented run {c_probe:.1f} and the rest (the grader, "
+      f"the sandbox's set-up, the baseline once) {c_batch - c_after - c_probe:.1f}: "
+      f"{c_batch / c_plain:.2f} plain runs, where the target leaves at most 2 (every core busy all the time).")
 PY
