@@ -42,14 +42,15 @@ UNIT_SAN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests-san/%)
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps grade test lint format valgrind unit unit-san runtime integration integration-san hostile git-tests batch-tests report-tests fuzz bench coverage install uninstall clean help
+.PHONY: all deps grade test lint format valgrind unit unit-san runtime integration integration-san hostile git-tests batch-tests report-tests vm-tests fuzz bench coverage install uninstall clean help
 
 all: $(BUILD)/grader
 
 help:
 	@echo "make            build $(BUILD)/grader"
 	@echo "make grade      install missing packages, build, grade every sample in submissions/"
-	@echo "make test       install missing packages, build, run unit tests (plain, ASan+UBSan), runtime and integration tests"
+	@echo "make test       install missing packages, build, run every test suite (README: Tests)"
+	@echo "make vm-tests   the sandbox on a pure cgroup v2 host, in a qemu VM (about 3 min)"
 	@echo "make bench      time grading against plain python3, our sandbox against bwrap"
 	@echo "make valgrind   the end-to-end suites under valgrind's memcheck (about 5 min)"
 	@echo "make lint       cppcheck, clang-tidy, clang-format check: zero findings"
@@ -125,6 +126,11 @@ hostile: $(BUILD)/grader
 report-tests: $(UNIT_BIN) $(TEST_DEPS_STAMP)
 	@sh tests/report/run.sh $(BUILD)/tests
 
+# The sandbox on a pure cgroup v2 host: Debian's kernel under qemu, with
+# this machine's root shared read-only (tests/vm/run.sh); about 3 minutes.
+vm-tests: $(BUILD)/grader $(TEST_DEPS_STAMP)
+	@sh tests/vm/run.sh $(BUILD)/grader
+
 # grader batch, merge and export on real classes.
 batch-tests: $(BUILD)/grader
 	@sh tests/batch/run.sh $(BUILD)/grader
@@ -154,6 +160,7 @@ test: $(BUILD)/grader $(TEST_DEPS_STAMP)
 	@$(MAKE) --no-print-directory git-tests
 	@$(MAKE) --no-print-directory batch-tests
 	@$(MAKE) --no-print-directory report-tests
+	@$(MAKE) --no-print-directory vm-tests
 
 # libFuzzer targets (tests/fuzz/), FUZZ_SECONDS each, then every saved
 # regression input once.

@@ -575,26 +575,37 @@ static void sweep_once(const char *dir)
     closedir(d);
 }
 
-int sb_box_create(struct sb_box *box, const struct sandbox_spec *spec, char *err, size_t errlen)
+/* $TMPDIR, or /tmp when it is relative or oversized (the box path would
+ * depend on the cwd or get cut), without trailing slashes. */
+static void tmp_dir(char *out, size_t len)
 {
-    box->path[0] = '\0';
     const char *tmp = getenv("TMPDIR");
-    /* A relative or oversized TMPDIR would make the box path depend on the
-     * cwd or get cut: use /tmp then. */
     if (!tmp || tmp[0] != '/' || strlen(tmp) > PATH_MAX - 64)
         tmp = "/tmp";
     size_t tl = strlen(tmp);
     while (tl > 1 && tmp[tl - 1] == '/')
         tl--;
+    snprintf(out, len, "%.*s", (int)tl, tmp);
+}
+
+void sb_box_sweep_stale(void)
+{
     char dir[PATH_MAX];
-    snprintf(dir, sizeof dir, "%.*s", (int)tl, tmp);
+    tmp_dir(dir, sizeof dir);
     sweep_once(dir);
+}
+
+int sb_box_create(struct sb_box *box, const struct sandbox_spec *spec, char *err, size_t errlen)
+{
+    box->path[0] = '\0';
+    char dir[PATH_MAX];
+    tmp_dir(dir, sizeof dir);
     char tmpl[PATH_MAX];
     /* The pid in the name lets a later grader remove the boxes of one that
      * was killed (SIGKILL leaves it no chance to). */
-    snprintf(tmpl, sizeof tmpl, "%.*s/grader-box-%d-XXXXXX", (int)tl, tmp, (int)getpid());
+    snprintf(tmpl, sizeof tmpl, "%s/grader-box-%d-XXXXXX", dir, (int)getpid());
     if (!mkdtemp(tmpl)) {
-        seterr(err, errlen, "cannot create the box under %.*s: %s", (int)tl, tmp, strerror(errno));
+        seterr(err, errlen, "cannot create the box under %s: %s", dir, strerror(errno));
         return -1;
     }
     snprintf(box->path, sizeof box->path, "%s", tmpl);

@@ -25,6 +25,11 @@ struct sb_box {
  * names the offending path; returns -1. */
 int sb_box_create(struct sb_box *box, const struct sandbox_spec *spec, char *err, size_t errlen);
 
+/* Removes the boxes that graders killed with SIGKILL left under $TMPDIR
+ * or /tmp (their names carry the pid).  Once per process; called while the
+ * first run's payload runs, off the start-up's path. */
+void sb_box_sweep_stale(void);
+
 /* Gives the box and everything in it to uid/gid (never following a link),
  * for a run that executes as that uid in the host's tree.  0, or -1 with
  * err set. */

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -249,14 +250,6 @@ static void sweep_dead(const char *own)
     closedir(d);
 }
 
-static atomic_flag swept[SB_CG_NDIRS] = {ATOMIC_FLAG_INIT, ATOMIC_FLAG_INIT, ATOMIC_FLAG_INIT, ATOMIC_FLAG_INIT};
-
-static void sweep_once(int i, const char *own)
-{
-    if (!atomic_flag_test_and_set(&swept[i]))
-        sweep_dead(own);
-}
-
 static void make_name(char *out, size_t len)
 {
     unsigned rnd = 0;
@@ -272,10 +265,109 @@ static void drop_dir(struct sb_cgroup *cg, int i)
     cg->dir[i][0] = '\0';
 }
 
-/* The full v2 layout: our cgroup must list memory and pids and hand them to
- * its children.  If it does not yet, enabling them fails with EBUSY when our
- * cgroup holds processes ("no internal processes"); we do not move the
- * grader into a leaf of its own behind its back, we fall back. */
+/* cgroup v2's "no internal processes" rule: a cgroup that hands memory and
+ * pids down to its children may hold no process itself (the root cgroup
+ * excepted).  A grader started alone in a cgroup of its own, as
+ * `systemd-run --scope -p Delegate=yes grader ...` or a container's only
+ * process leaves it, moves itself into a leaf "grader-<pid>-self", enables
+ * the controllers in the cgroup it left, and puts both back at exit, as
+ * nsjail does.  Sharing its cgroup with other processes (a login session's
+ * scope) it moves nobody: the runs go without cgroups, and say why. */
+static pthread_mutex_t leaf_lock = PTHREAD_MUTEX_INITIALIZER;
+static char leaf_parent[PATH_MAX]; /* the cgroup we left, "" while we have not */
+static char leaf_dir[PATH_MAX];
+static char leaf_undo[32]; /* what to write back to leaf_parent's subtree_control */
+
+/* True when our process is the only one in `dir`. */
+static bool alone_in(const char *dir)
+{
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/cgroup.procs", dir);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return false;
+    long pid;
+    int n = 0;
+    bool others = false;
+    // NOLINTNEXTLINE(cert-err34-c): the kernel writes cgroup.procs, one pid a line
+    while (fscanf(f, "%ld", &pid) == 1) {
+        n++;
+        others |= pid != (long)getpid();
+    }
+    fclose(f);
+    return n > 0 && !others;
+}
+
+static void leaf_restore(void)
+{
+    pthread_mutex_lock(&leaf_lock);
+    char num[32];
+    snprintf(num, sizeof num, "%d", (int)getpid());
+    /* Each step needs the one before; what fails is left for the next
+     * grader's sweep (the leaf's name carries our pid) or for systemd,
+     * which removes a scope's whole subtree. */
+    if (leaf_parent[0] && (!leaf_undo[0] || write_file(leaf_parent, "cgroup.subtree_control", leaf_undo) == 0) &&
+        write_file(leaf_parent, "cgroup.procs", num) == 0)
+        rmdir(leaf_dir);
+    leaf_parent[0] = '\0';
+    pthread_mutex_unlock(&leaf_lock);
+}
+
+/* Enables memory and pids for own's children, moving us into a leaf first
+ * when the rule above demands it.  0 or a negative errno; -EBUSY when other
+ * processes share own. */
+static int enable_controllers(const char *own)
+{
+    char buf[512];
+    if (read_file(own, "cgroup.subtree_control", buf, sizeof buf) < 0)
+        return -errno;
+    bool has_mem = strstr(buf, "memory") != NULL, has_pids = strstr(buf, "pids") != NULL;
+    if (has_mem && has_pids)
+        return 0;
+    char want[32];
+    snprintf(want, sizeof want, "%s%s%s", has_mem ? "" : "+memory", has_mem || has_pids ? "" : " ",
+             has_pids ? "" : "+pids");
+    int e = write_file(own, "cgroup.subtree_control", want);
+    if (e != -EBUSY || leaf_parent[0] || !alone_in(own))
+        return e;
+
+    char leaf[PATH_MAX], num[32];
+    if ((size_t)snprintf(leaf, sizeof leaf, "%s/grader-%d-self", own, (int)getpid()) >= sizeof leaf)
+        return -ENAMETOOLONG;
+    if (mkdir(leaf, 0755) < 0 && errno != EEXIST)
+        return -errno;
+    snprintf(num, sizeof num, "%d", (int)getpid());
+    e = write_file(leaf, "cgroup.procs", num);
+    if (e == 0)
+        e = write_file(own, "cgroup.subtree_control", want);
+    if (e < 0) {
+        write_file(own, "cgroup.procs", num);
+        rmdir(leaf);
+        return e;
+    }
+    snprintf(leaf_parent, sizeof leaf_parent, "%s", own);
+    snprintf(leaf_dir, sizeof leaf_dir, "%s", leaf);
+    snprintf(leaf_undo, sizeof leaf_undo, "%s%s%s", has_mem ? "" : "-memory", has_mem || has_pids ? "" : " ",
+             has_pids ? "" : "-pids");
+    static bool registered;
+    if (!registered)
+        registered = atexit(leaf_restore) == 0;
+    return 0;
+}
+
+/* Our v2 cgroup: the one we left for a leaf, if we did. */
+static int v2_own_dir(const struct hier *h, char *out, size_t outlen)
+{
+    pthread_mutex_lock(&leaf_lock);
+    bool moved = leaf_parent[0] != '\0';
+    if (moved)
+        snprintf(out, outlen, "%s", leaf_parent);
+    pthread_mutex_unlock(&leaf_lock);
+    return moved ? 0 : own_dir(h, out, outlen);
+}
+
+/* The full v2 layout: our cgroup must offer memory and pids and hand them
+ * to its children (enable_controllers). */
 static bool try_v2(struct sb_cgroup *cg, const char *own, const char *name, const struct sandbox_limits *lim, int *why)
 {
     char buf[512];
@@ -290,14 +382,12 @@ static bool try_v2(struct sb_cgroup *cg, const char *own, const char *name, cons
     }
     if (!mem || !pids)
         return false;
-    if (read_file(own, "cgroup.subtree_control", buf, sizeof buf) < 0)
+    pthread_mutex_lock(&leaf_lock);
+    int e = enable_controllers(own);
+    pthread_mutex_unlock(&leaf_lock);
+    if (e < 0) {
+        *why = -e;
         return false;
-    if (!strstr(buf, "memory") || !strstr(buf, "pids")) {
-        int e = write_file(own, "cgroup.subtree_control", "+memory +pids");
-        if (e < 0) {
-            *why = -e;
-            return false;
-        }
     }
     int n = snprintf(cg->dir[SB_CG_V2], sizeof cg->dir[SB_CG_V2], "%s/%s", own, name);
     if (n < 0 || (size_t)n >= sizeof cg->dir[SB_CG_V2] || mkdir(cg->dir[SB_CG_V2], 0755) < 0) {
@@ -327,6 +417,31 @@ static bool try_v2(struct sb_cgroup *cg, const char *own, const char *name, cons
     return true;
 }
 
+/* Makes the run's folder in v1 hierarchy i under our own cgroup; false,
+ * and the first error noted, when it cannot. */
+static bool make_v1_dir(struct sb_cgroup *cg, const struct hier *h, int i, const char *name, int *first_err,
+                        const char **first_what)
+{
+    char own[PATH_MAX];
+    if (own_dir(&h[i], own, sizeof own) < 0)
+        return false;
+    int n = snprintf(cg->dir[i], sizeof cg->dir[i], "%s/%s", own, name);
+    /* Controllers mounted together (memory,pids in one v1 hierarchy)
+     * share one folder: made once, used by both. */
+    bool made = false;
+    for (int j = SB_CG_PIDS; j < SB_CG_NDIRS; j++)
+        made = made || (j != i && cg->dir[j][0] && strcmp(cg->dir[j], cg->dir[i]) == 0);
+    if (n < 0 || (size_t)n >= sizeof cg->dir[i] || (!made && mkdir(cg->dir[i], 0755) < 0)) {
+        if (!*first_err) {
+            *first_err = errno;
+            *first_what = v1_names[i];
+        }
+        cg->dir[i][0] = '\0';
+        return false;
+    }
+    return true;
+}
+
 void sb_cgroup_create(struct sb_cgroup *cg, const struct sandbox_limits *lim)
 {
     memset(cg, 0, sizeof *cg);
@@ -343,10 +458,7 @@ void sb_cgroup_create(struct sb_cgroup *cg, const struct sandbox_limits *lim)
     char own[PATH_MAX];
     int why = 0;
 
-    for (int i = 0; i < SB_CG_NDIRS; i++)
-        if (own_dir(&h[i], own, sizeof own) == 0)
-            sweep_once(i, own);
-    if (!h[SB_CG_MEMORY].mounted && !h[SB_CG_PIDS].mounted && own_dir(&h[SB_CG_V2], own, sizeof own) == 0 &&
+    if (!h[SB_CG_MEMORY].mounted && !h[SB_CG_PIDS].mounted && v2_own_dir(&h[SB_CG_V2], own, sizeof own) == 0 &&
         try_v2(cg, own, name, lim, &why)) {
         note(cg, "cgroup v2:");
         note(cg, cg->limits_pids ? "pids" : "pids(unset)");
@@ -355,25 +467,14 @@ void sb_cgroup_create(struct sb_cgroup *cg, const struct sandbox_limits *lim)
         bool any = false;
         int first_err = why;
         const char *first_what = why ? "v2" : NULL;
-        for (int i = SB_CG_PIDS; i < SB_CG_NDIRS; i++) {
-            if (own_dir(&h[i], own, sizeof own) < 0)
-                continue;
-            int n = snprintf(cg->dir[i], sizeof cg->dir[i], "%s/%s", own, name);
-            /* Controllers mounted together (memory,pids in one v1
-             * hierarchy) share one folder: made once, used by both. */
-            bool made = false;
-            for (int j = SB_CG_PIDS; j < i; j++)
-                made = made || (cg->dir[j][0] && strcmp(cg->dir[j], cg->dir[i]) == 0);
-            if (n < 0 || (size_t)n >= sizeof cg->dir[i] || (!made && mkdir(cg->dir[i], 0755) < 0)) {
-                if (!first_err) {
-                    first_err = errno;
-                    first_what = v1_names[i];
-                }
-                cg->dir[i][0] = '\0';
-                continue;
-            }
-            any = true;
-        }
+        /* The unified hierarchy's cpu.stat counts what cpuacct.usage does:
+         * one folder fewer to make, join and remove per run (cpuacct is
+         * made below only if the unified folder cannot be). */
+        bool unified_cpu = (h[SB_CG_PIDS].mounted || h[SB_CG_MEMORY].mounted) &&
+                           own_dir(&h[SB_CG_V2], own, sizeof own) == 0 && file_exists(own, "cpu.stat");
+        for (int i = SB_CG_PIDS; i < SB_CG_NDIRS; i++)
+            if (!(i == SB_CG_CPUACCT && unified_cpu))
+                any |= make_v1_dir(cg, h, i, name, &first_err, &first_what);
         char num[32];
         if (cg->dir[SB_CG_MEMORY][0]) {
             cg->limits_memory = true;
@@ -405,6 +506,8 @@ void sb_cgroup_create(struct sb_cgroup *cg, const struct sandbox_limits *lim)
             if (n < 0 || (size_t)n >= sizeof cg->dir[SB_CG_V2] || mkdir(cg->dir[SB_CG_V2], 0755) < 0)
                 cg->dir[SB_CG_V2][0] = '\0';
         }
+        if (unified_cpu && !cg->dir[SB_CG_V2][0])
+            any |= make_v1_dir(cg, h, SB_CG_CPUACCT, name, &first_err, &first_what);
         if (any) {
             note(cg, "cgroup v1:");
             if (cg->dir[SB_CG_PIDS][0])
@@ -417,13 +520,33 @@ void sb_cgroup_create(struct sb_cgroup *cg, const struct sandbox_limits *lim)
                 note(cg, "+ v2 kill");
         } else {
             char piece[96];
-            if (first_err)
+            cg->shared = first_err == EBUSY && strcmp(first_what, "v2") == 0;
+            if (cg->shared)
+                snprintf(piece, sizeof piece, "no cgroups (v2: shared with other processes)");
+            else if (first_err)
                 snprintf(piece, sizeof piece, "no cgroups (%s: %s)", first_what, sb_errname(first_err));
             else
                 snprintf(piece, sizeof piece, "no cgroups (none found)");
             note(cg, piece);
         }
     }
+    free(h);
+}
+
+void sb_cgroup_sweep_stale(void)
+{
+    static atomic_flag done = ATOMIC_FLAG_INIT;
+    if (atomic_flag_test_and_set(&done))
+        return;
+    struct hier *h = calloc(SB_CG_NDIRS, sizeof *h);
+    if (!h)
+        return;
+    find_mounts(h);
+    find_self(h);
+    char own[PATH_MAX];
+    for (int i = 0; i < SB_CG_NDIRS; i++)
+        if ((i == SB_CG_V2 ? v2_own_dir(&h[i], own, sizeof own) : own_dir(&h[i], own, sizeof own)) == 0)
+            sweep_dead(own);
     free(h);
 }
 

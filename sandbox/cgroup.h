@@ -2,9 +2,11 @@
  * whole-tree kill.
  *
  * Tried in this order, each only if it works when tried:
- *   v2   /sys/fs/cgroup is cgroup2 and our own cgroup delegates memory and
+ *   v2   /sys/fs/cgroup is cgroup2 and our own cgroup offers memory and
  *        pids: memory.max, memory.swap.max=0, pids.max, cpu.stat,
- *        memory.events, memory.peak, cgroup.kill;
+ *        memory.events, memory.peak, cgroup.kill.  Alone in our cgroup, we
+ *        move into a leaf of it to hand the controllers down (undone at
+ *        exit); sharing it with other processes, we cannot (`shared`);
  *   v1   the hybrid layout: v1 pids and memory (under our own memory
  *        cgroup), v1 cpuacct, and the controller-less v2 "unified" mount
  *        for cgroup.kill and cpu.stat when cpuacct is missing;
@@ -32,12 +34,18 @@ struct sb_cgroup {
     bool limits_memory, limits_pids; /* the limit is enforced by the cgroup */
     bool v2_placed;                  /* the init was created in dir[SB_CG_V2]: not moved there */
     unsigned joined;                 /* bit i: the init joined dir[i] itself (sb_cgroup_join_fds) */
+    bool shared;                     /* none: v2 controllers need a cgroup we do not share */
     char desc[128];                  /* for result->isolation */
 };
 
 /* Creates the run's cgroups and writes the limits.  Never fails: what could
  * not be set up is left out and desc says so. */
 void sb_cgroup_create(struct sb_cgroup *cg, const struct sandbox_limits *lim);
+
+/* Removes the run cgroups that graders killed with SIGKILL left in our
+ * cgroups (their names carry the pid).  Once per process; called while the
+ * first run's payload runs, off the start-up's path. */
+void sb_cgroup_sweep_stale(void);
 
 /* dir[SB_CG_V2] open for CLONE_INTO_CGROUP, or -1 (none, or unopenable). */
 int sb_cgroup_v2_fd(const struct sb_cgroup *cg);

@@ -144,6 +144,25 @@ static void write_full(int fd, const void *buf, size_t len)
     }
 }
 
+/* 0 once len bytes are read, -1 at end of file or on an error. */
+static int read_full(int fd, void *buf, size_t len)
+{
+    char *p = buf;
+    while (len > 0) {
+        ssize_t n = read(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* The seccomp program of a "go" 2 (sb_seccomp_built), for the payload. */
+static const void *late_seccomp;
+
 static _Noreturn void fail(int errfd, int stage, int err, int detail)
 {
     struct sb_errmsg m = {stage, err, detail};
@@ -328,8 +347,9 @@ static _Noreturn void payload_main(const struct sb_child *c, pid_t init_pid, boo
             fail(errfd, SB_STAGE_LANDLOCK, -e, 0);
         close(ll);
     }
-    if (c->seccomp) {
-        int e = sb_seccomp_apply(c->seccomp);
+    const void *prog = c->seccomp ? c->seccomp : late_seccomp;
+    if (prog) {
+        int e = sb_seccomp_apply(prog);
         if (e < 0)
             fail(errfd, SB_STAGE_SECCOMP, -e, 0);
     }
@@ -610,6 +630,15 @@ _Noreturn void sb_init_main(const struct sb_child *c)
 #endif
     if (r != 1)
         _exit(0);
+    /* "go" 2: the seccomp program follows, built by the supervisor while
+     * we built the root (sb_seccomp_built): its length, then its bytes. */
+    if (go == 2 && c->seccomp_late) {
+        static unsigned char prog_bytes[SB_SECCOMP_MAX_BYTES];
+        uint32_t len = 0;
+        if (read_full(c->fd_sync, &len, sizeof len) != 0 || len > sizeof prog_bytes ||
+            read_full(c->fd_sync, prog_bytes, len) != 0 || !(late_seccomp = sb_seccomp_from_bytes(prog_bytes, len)))
+            fail(c->fd_errpipe, SB_STAGE_SECCOMP, EPROTO, 0);
+    }
     close(c->fd_sync);
     setsid();
     /* Without a PID namespace, orphans (double-forked daemons) are

@@ -58,6 +58,9 @@ struct sb_msg {
 
 #define SB_MAX_EXPOSE 4
 #define SB_MAX_JOIN 4
+/* The largest seccomp program sent with the second "go" (BPF_MAXINSNS
+ * instructions of 8 bytes). */
+#define SB_SECCOMP_MAX_BYTES (4096 * 8)
 
 struct sb_rlim {
     int resource;
@@ -89,6 +92,7 @@ struct sb_child {
     char expose[SB_MAX_EXPOSE][4096];
     int nexpose;
     const void *seccomp; /* NULL, or the struct sock_fprog to load */
+    bool seccomp_late;   /* NULL because the program comes with the second "go" */
     bool use_root;       /* build `root` and pivot into it */
     struct sb_root root;
     /* The payload's uid and gid (0: keep the grader's) in the minimal

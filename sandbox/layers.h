@@ -8,6 +8,7 @@
 #ifndef GRADER_SANDBOX_LAYERS_H
 #define GRADER_SANDBOX_LAYERS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The deny-list filter of the sandbox (design notes 6.4), built once per
@@ -15,6 +16,20 @@
  * with why set ("unavailable (EINVAL)", ...) when this kernel or libseccomp
  * cannot do it. */
 const void *sb_seccomp_program(char *why, size_t whylen);
+
+/* Whether sb_seccomp_program has been asked once in this process (its
+ * answer is then immediate).  The first run of a process builds it after
+ * the clone instead, while the init builds the root, and hands the program
+ * over with the second "go" (sandbox.c, child.c). */
+bool sb_seccomp_built(void);
+
+/* The program's instructions as bytes, for that hand-over: their count in
+ * bytes, and *data. */
+size_t sb_seccomp_bytes(const void *prog, const void **data);
+
+/* Init side: the program rebuilt from those bytes, in static memory, or
+ * NULL when len is not a whole, non-empty program that fits. */
+const void *sb_seccomp_from_bytes(const void *data, size_t len);
 
 /* The Landlock ABI of this kernel (probed once), or 0 with why set. */
 int sb_landlock_abi(char *why, size_t whylen);

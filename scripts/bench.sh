@@ -42,6 +42,34 @@ GRADER_SANDBOX_DISABLE=cgroups hyperfine -N --warmup 5 --runs "$((runs * 2))" --
 # The same runs inside one grader process, as grading and batches pay them.
 "$grader" sandbox --repeat "$((runs * 2))" -- "$sys_py" -E -s -c pass > "$out/repeat.txt"
 
+# The same two commands again, interleaved: one run of each in turn, 10
+# rounds of warm-up then 300, so that the machine's drift over the seconds
+# hyperfine spends on one command before the next (the cache, the clock,
+# a neighbour) falls on both alike.
+python3 - "$grader" "$sys_py" > "$out/interleaved.txt" <<'PY'
+import os, statistics, subprocess, sys, time
+grader, py = sys.argv[1:3]
+payload = [py, "-E", "-s", "-c", "pass"]
+cmds = {"grader sandbox": [grader, "sandbox", "--"] + payload,
+        "bwrap + /proc /dev": ["bwrap", "--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib", "--symlink",
+                               "usr/lib64", "/lib64", "--symlink", "usr/bin", "/bin", "--tmpfs", "/tmp", "--proc",
+                               "/proc", "--dev", "/dev", "--chdir", "/tmp", "--unshare-pid", "--unshare-net",
+                               "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session", "--clearenv"]
+                              + payload}
+times = {k: [] for k in cmds}
+with open(os.devnull, "w") as null:
+    for i in range(310):
+        for k, c in cmds.items():
+            t = time.perf_counter()
+            subprocess.run(c, stdout=null, stderr=null, check=True)
+            if i >= 10:
+                times[k].append((time.perf_counter() - t) * 1000)
+for k, t in times.items():
+    t.sort()
+    print("%s|%.1f|%.1f|%.1f|%.1f|%d" % (k, statistics.median(t), statistics.mean(t), t[int(round(0.95 * (len(t) - 1)))],
+                                          t[-1], len(t)))
+PY
+
 # A class of 200 (and of 50, for memory): half fixed, half not, each file
 # different.  Plain python3 runs each submission once, one after the other;
 # the batch uses every core.  The grader's own peak memory (VmHWM of the
@@ -135,6 +163,11 @@ for title, name in (("Grading one submission", "grade.json"), ("Sandbox start-up
             print(f"\nPer run inside one grader process (`grader sandbox --repeat {n}`, timed by the grader around "
                   f"each `sandbox_run`): median {med} ms, mean {mean} ms, p95 {p95} ms, max {mx} ms; "
                   f"overhead over plain python3 {float(med) - t[0][1]:.1f} ms (median).")
+        print("\nInterleaved (a run of each in turn, 300 rounds, timed from Python's subprocess.run, so both include "
+              "its fork and exec):\n\n| command | median ms | mean ms | p95 ms | max ms | runs |\n|---|---|---|---|---|---|")
+        for line in open(os.path.join(out, "interleaved.txt")):
+            c, med, mean, p95, mx, n = line.strip().split("|")
+            print(f"| {c} | {med} | {mean} | {p95} | {mx} | {n} |")
 plain, w200, m200, m50, cores, rc200, rc50, c_plain, c_batch, c_after, c_probe = open(os.path.join(out, "batch.txt")).read().split()
 plain, w200, cores = float(plain), float(w200), int(cores)
 c_plain, c_batch, c_after, c_probe = float(c_plain), float(c_batch), float(c_after), float(c_probe)

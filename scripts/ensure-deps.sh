@@ -29,6 +29,10 @@ if [ "${1:-}" = test ]; then
     need_cmd xmllint libxml2-utils
     need_cmd gcovr gcovr
     need_cmd valgrind valgrind  # make valgrind
+    # make vm-tests: Debian's kernel under qemu, a static busybox as its init
+    need_cmd qemu-system-x86_64 qemu-system-x86
+    dpkg-query -W -f '${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' ||
+        missing="$missing busybox-static"
     # libFuzzer: clang 14 and its runtime (make fuzz)
     need_cmd clang clang
     ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 ||

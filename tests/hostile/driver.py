@@ -86,8 +86,12 @@ def stderr_has(text):
     return check
 
 EXPECT = {}
-def E(case, full, degraded, checks=(), dchecks=None):
+def E(case, full, degraded, checks=(), dchecks=None, full_v2=None):
+    """full_v2, with its own checks: where a v2 memory cgroup decides the
+    case differently from v1 (tests/vm runs the suite on a v2 host)."""
     EXPECT[case] = {"full": (full, list(checks)), "degraded": (degraded, list(checks if dchecks is None else dchecks))}
+    if full_v2 is not None:
+        EXPECT[case]["full_v2"] = full_v2
 
 # ---- running ------------------------------------------------------------
 def scan_markers(marker):
@@ -240,7 +244,17 @@ def check(case, mode, r, env):
                      "seccomp", "landlock", "minimal_root", "unprivileged_uid" if ROOT else "seccomp"):
             if name not in off: errs.append("layer %s active in degraded mode" % name)
     exp, checks = EXPECT[case][mode]
+    v2 = any(l["name"] == "cgroup_memory" and l["active"] and l["detail"].startswith("v2")
+             for l in r["isolation"]["layers"])
+    if mode == "full" and v2 and "full_v2" in EXPECT[case]:
+        exp, checks = EXPECT[case]["full_v2"]
     for k in ("exit_code", "signal", "timed_out", "limit"):
+        # Under emulation (tests/vm sets HOSTILE_EMULATED) the supervisor's
+        # CPU check sometimes kills a busy loop before RLIMIT_CPU's SIGXCPU
+        # (seen in 2 of 3 VM runs, never on this host): the verdict is the
+        # same, only which of the two enforced it differs.
+        if k == "signal" and exp.get(k) == 24 and r[k] == 9 and os.environ.get("HOSTILE_EMULATED"):
+            continue
         if k in exp and r[k] != exp[k]: errs.append("%s = %r, want %r" % (k, r[k], exp[k]))
     if exp.get("R_re") is not None and not re.fullmatch(exp["R_re"], "\n".join(reports(r))):
         errs.append("reports %r do not match %r" % (reports(r), exp["R_re"]))

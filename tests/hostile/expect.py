@@ -28,12 +28,15 @@ E("thread_bomb", verdict("processes", exit_code=1, signal=0, timed_out=False, R=
 E("memory_bomb", verdict("memory", exit_code=-1, signal=9, timed_out=False),
   # degraded: only the 1 GiB RLIMIT_AS backstop; MemoryError read from stderr
   verdict("memory", exit_code=1, signal=0, timed_out=False), [], [stderr_has("MemoryError")])
-# full: the memory cgroup (v1 here) OOM-kills some children, the parent exits 0,
-# the verdict is memory.  degraded: 6 x 120 MB all succeed, no verdict (gap).
+# full, v1: the memory cgroup OOM-kills some children, the parent exits 0,
+# the verdict is memory.  full, v2: memory.oom.group=1 makes one OOM kill
+# take the whole run, the parent too (tests/vm).  degraded: 6 x 120 MB all
+# succeed, no verdict (gap).
 E("memory_children", verdict("memory", exit_code=0, signal=0, timed_out=False,
                              R_re=r"children=6 statuses=\[(0|9)(, (0|9)){5}\]"),
   verdict(None, R=["children=6 statuses=[0, 0, 0, 0, 0, 0]"], **OK),
-  [lambda r, env: None if "9" in r["stdout"].split("statuses=")[-1] else "no child was OOM-killed"], [])
+  [lambda r, env: None if "9" in r["stdout"].split("statuses=")[-1] else "no child was OOM-killed"], [],
+  full_v2=(verdict("memory", exit_code=-1, signal=9, timed_out=False, R=[]), []))
 E("stdout_flood", verdict("output", **CUT), verdict("output", **CUT), [truncated("stdout")])
 E("stderr_flood", verdict("output", **CUT), verdict("output", **CUT), [truncated("stderr")])
 E("huge_line", verdict("output", **CUT), verdict("output", **CUT), [truncated("stdout")])

@@ -451,8 +451,9 @@ START_TEST(tmpdir_forms)
     char p[PATH_MAX], want[PATH_MAX * 2], err[512] = "";
     struct sandbox_spec s = spec_of(NULL);
     struct sb_box box;
-    /* A TMPDIR that does not exist (first: the once-per-process sweep of
-     * stale boxes then finds no folder either, which is no error). */
+    /* A TMPDIR that does not exist (the once-per-process sweep of stale
+     * boxes finds no folder either, which is no error). */
+    sb_box_sweep_stale();
     setenv("TMPDIR", at(p, sizeof p, "nowhere"), 1);
     snprintf(want, sizeof want, "cannot create the box under %s: %s", p, strerror(ENOENT));
     ck_assert_int_eq(sb_box_create(&box, &s, err, sizeof err), -1);

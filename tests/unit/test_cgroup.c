@@ -195,7 +195,9 @@ static void v2_delegated(void)
     char buf[256];
     read_text(own_v2, "cgroup.subtree_control", buf, sizeof buf);
     say("subtree %s\n", buf);
-    /* The sweep of dead graders' cgroups. */
+    /* The sweep of dead graders' cgroups (sandbox_run calls it once the
+     * first payload runs). */
+    sb_cgroup_sweep_stale();
     char name[64];
     snprintf(name, sizeof name, "grader-%d-0-dead", (int)dead_pid);
     say("stale %s\n", exists(own_v2, name) ? "kept" : "removed");
