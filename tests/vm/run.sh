@@ -49,6 +49,7 @@ cp "$busybox" "$ird/bin/busybox"
 cp "$here/init" "$ird/init"
 chmod 755 "$ird/init"
 printf '%s\n' "$here/guest.sh" >"$ird/guest-path"
+printf '%s\n' "$top" >"$ird/repo-path"
 for m in virtio virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci netfs fscache 9pnet 9pnet_virtio 9p; do
     f=$(find "$kdir/lib/modules/$kver/kernel" -name "$m.ko" -o -name "$m.ko.xz" | head -n 1)
     if [ -z "$f" ]; then
