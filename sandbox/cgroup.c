@@ -277,6 +277,7 @@ static pthread_mutex_t leaf_lock = PTHREAD_MUTEX_INITIALIZER;
 static char leaf_parent[PATH_MAX]; /* the cgroup we left, "" while we have not */
 static char leaf_dir[PATH_MAX];
 static char leaf_undo[32]; /* what to write back to leaf_parent's subtree_control */
+static pid_t leaf_owner;   /* the process that moved: a forked child exiting must not undo it */
 
 /* True when our process is the only one in `dir`. */
 static bool alone_in(const char *dir)
@@ -300,6 +301,8 @@ static bool alone_in(const char *dir)
 
 static void leaf_restore(void)
 {
+    if (getpid() != leaf_owner)
+        return;
     pthread_mutex_lock(&leaf_lock);
     char num[32];
     snprintf(num, sizeof num, "%d", (int)getpid());
@@ -345,6 +348,7 @@ static int enable_controllers(const char *own)
         rmdir(leaf);
         return e;
     }
+    leaf_owner = getpid();
     snprintf(leaf_parent, sizeof leaf_parent, "%s", own);
     snprintf(leaf_dir, sizeof leaf_dir, "%s", leaf);
     snprintf(leaf_undo, sizeof leaf_undo, "%s%s%s", has_mem ? "" : "-memory", has_mem || has_pids ? "" : " ",
