@@ -421,32 +421,26 @@ static bool try_v2(struct sb_cgroup *cg, const char *own, const char *name, cons
     return true;
 }
 
-/* Makes the run's folder in v1 hierarchy i under our own cgroup; false,
- * and the first error noted, when it cannot. */
-static bool make_v1_dir(struct sb_cgroup *cg, const struct hier *h, int i, const char *name, int *first_err,
-                        const char **first_what)
+/* Names the run's folder in v1 hierarchy i under our own cgroup, to be
+ * made by sb_cgroup_finish (bit i of pending). */
+static void name_v1_dir(struct sb_cgroup *cg, const struct hier *h, int i, const char *name)
 {
     char own[PATH_MAX];
     if (own_dir(&h[i], own, sizeof own) < 0)
-        return false;
+        return;
     int n = snprintf(cg->dir[i], sizeof cg->dir[i], "%s/%s", own, name);
-    /* Controllers mounted together (memory,pids in one v1 hierarchy)
-     * share one folder: made once, used by both. */
-    bool made = false;
-    for (int j = SB_CG_PIDS; j < SB_CG_NDIRS; j++)
-        made = made || (j != i && cg->dir[j][0] && strcmp(cg->dir[j], cg->dir[i]) == 0);
-    if (n < 0 || (size_t)n >= sizeof cg->dir[i] || (!made && mkdir(cg->dir[i], 0755) < 0)) {
-        if (!*first_err) {
-            *first_err = errno;
-            *first_what = v1_names[i];
-        }
+    if (n < 0 || (size_t)n >= sizeof cg->dir[i]) {
         cg->dir[i][0] = '\0';
-        return false;
+        if (!cg->first_err) {
+            cg->first_err = ENAMETOOLONG;
+            cg->first_what = v1_names[i];
+        }
+        return;
     }
-    return true;
+    cg->pending |= 1u << i;
 }
 
-void sb_cgroup_create(struct sb_cgroup *cg, const struct sandbox_limits *lim)
+void sb_cgroup_prepare(struct sb_cgroup *cg, const struct sandbox_limits *lim)
 {
     memset(cg, 0, sizeof *cg);
     cg->cpu_fd = -1;
@@ -467,74 +461,104 @@ void sb_cgroup_create(struct sb_cgroup *cg, const struct sandbox_limits *lim)
         note(cg, "cgroup v2:");
         note(cg, cg->limits_pids ? "pids" : "pids(unset)");
         note(cg, cg->limits_memory ? "memory" : "memory(unset)");
-    } else {
-        bool any = false;
-        int first_err = why;
-        const char *first_what = why ? "v2" : NULL;
-        /* The unified hierarchy's cpu.stat counts what cpuacct.usage does:
-         * one folder fewer to make, join and remove per run (cpuacct is
-         * made below only if the unified folder cannot be). */
-        bool unified_cpu = (h[SB_CG_PIDS].mounted || h[SB_CG_MEMORY].mounted) &&
-                           own_dir(&h[SB_CG_V2], own, sizeof own) == 0 && file_exists(own, "cpu.stat");
-        for (int i = SB_CG_PIDS; i < SB_CG_NDIRS; i++)
-            if (!(i == SB_CG_CPUACCT && unified_cpu))
-                any |= make_v1_dir(cg, h, i, name, &first_err, &first_what);
-        char num[32];
-        if (cg->dir[SB_CG_MEMORY][0]) {
-            cg->limits_memory = true;
-            if (lim->memory_bytes) {
-                snprintf(num, sizeof num, "%zu", lim->memory_bytes);
-                if (write_file(cg->dir[SB_CG_MEMORY], "memory.limit_in_bytes", num) < 0)
-                    cg->limits_memory = false;
-                /* memsw must be >= limit_in_bytes, hence second.  Absent
-                 * when swap accounting is off; swappiness 0 is all we can
-                 * do then. */
-                if (file_exists(cg->dir[SB_CG_MEMORY], "memory.memsw.limit_in_bytes"))
-                    write_file(cg->dir[SB_CG_MEMORY], "memory.memsw.limit_in_bytes", num);
-                else
-                    write_file(cg->dir[SB_CG_MEMORY], "memory.swappiness", "0");
+        free(h);
+        return;
+    }
+    cg->first_err = why;
+    cg->first_what = why ? "v2" : NULL;
+    /* The unified hierarchy's cpu.stat counts what cpuacct.usage does:
+     * one folder fewer to make, join and remove per run (cpuacct only if
+     * the unified folder cannot be made). */
+    bool unified_cpu = (h[SB_CG_PIDS].mounted || h[SB_CG_MEMORY].mounted) &&
+                       own_dir(&h[SB_CG_V2], own, sizeof own) == 0 && file_exists(own, "cpu.stat");
+    for (int i = SB_CG_PIDS; i < SB_CG_NDIRS; i++)
+        if (!(i == SB_CG_CPUACCT && unified_cpu))
+            name_v1_dir(cg, h, i, name);
+    /* The controller-less unified hierarchy of a hybrid host, for
+     * cgroup.kill and cpu.stat: made now, as the init is created in it
+     * (CLONE_INTO_CGROUP). */
+    if (cg->pending && own_dir(&h[SB_CG_V2], own, sizeof own) == 0) {
+        int n = snprintf(cg->dir[SB_CG_V2], sizeof cg->dir[SB_CG_V2], "%s/%s", own, name);
+        if (n < 0 || (size_t)n >= sizeof cg->dir[SB_CG_V2] || mkdir(cg->dir[SB_CG_V2], 0755) < 0)
+            cg->dir[SB_CG_V2][0] = '\0';
+    }
+    if (unified_cpu && !cg->dir[SB_CG_V2][0])
+        name_v1_dir(cg, h, SB_CG_CPUACCT, name);
+    free(h);
+    if (!cg->pending)
+        sb_cgroup_finish(cg, lim); /* nothing to make: says why there is nothing */
+}
+
+void sb_cgroup_finish(struct sb_cgroup *cg, const struct sandbox_limits *lim)
+{
+    for (int i = SB_CG_PIDS; i < SB_CG_NDIRS; i++) {
+        if (!(cg->pending & (1u << i)))
+            continue;
+        /* Controllers mounted together (memory,pids in one v1 hierarchy)
+         * share one folder: made once, used by both. */
+        bool made = false;
+        for (int j = SB_CG_PIDS; j < i; j++)
+            made = made || (cg->dir[j][0] && strcmp(cg->dir[j], cg->dir[i]) == 0);
+        if (!made && mkdir(cg->dir[i], 0755) < 0) {
+            if (!cg->first_err) {
+                cg->first_err = errno;
+                cg->first_what = v1_names[i];
             }
-        }
-        if (cg->dir[SB_CG_PIDS][0]) {
-            cg->limits_pids = true;
-            if (lim->processes) {
-                snprintf(num, sizeof num, "%u", lim->processes + 1); /* + our init */
-                if (write_file(cg->dir[SB_CG_PIDS], "pids.max", num) < 0)
-                    cg->limits_pids = false;
-            }
-        }
-        /* The controller-less unified hierarchy of a hybrid host: only for
-         * cgroup.kill and, without cpuacct, cpu.stat. */
-        if (any && own_dir(&h[SB_CG_V2], own, sizeof own) == 0) {
-            int n = snprintf(cg->dir[SB_CG_V2], sizeof cg->dir[SB_CG_V2], "%s/%s", own, name);
-            if (n < 0 || (size_t)n >= sizeof cg->dir[SB_CG_V2] || mkdir(cg->dir[SB_CG_V2], 0755) < 0)
-                cg->dir[SB_CG_V2][0] = '\0';
-        }
-        if (unified_cpu && !cg->dir[SB_CG_V2][0])
-            any |= make_v1_dir(cg, h, SB_CG_CPUACCT, name, &first_err, &first_what);
-        if (any) {
-            note(cg, "cgroup v1:");
-            if (cg->dir[SB_CG_PIDS][0])
-                note(cg, cg->limits_pids ? "pids" : "pids(unset)");
-            if (cg->dir[SB_CG_MEMORY][0])
-                note(cg, cg->limits_memory ? "memory" : "memory(unset)");
-            if (cg->dir[SB_CG_CPUACCT][0])
-                note(cg, "cpuacct");
-            if (cg->dir[SB_CG_V2][0])
-                note(cg, "+ v2 kill");
-        } else {
-            char piece[96];
-            cg->shared = first_err == EBUSY && strcmp(first_what, "v2") == 0;
-            if (cg->shared)
-                snprintf(piece, sizeof piece, "no cgroups (v2: shared with other processes)");
-            else if (first_err)
-                snprintf(piece, sizeof piece, "no cgroups (%s: %s)", first_what, sb_errname(first_err));
-            else
-                snprintf(piece, sizeof piece, "no cgroups (none found)");
-            note(cg, piece);
+            cg->dir[i][0] = '\0';
         }
     }
-    free(h);
+    cg->pending = 0;
+    char num[32];
+    if (cg->dir[SB_CG_MEMORY][0]) {
+        cg->limits_memory = true;
+        if (lim->memory_bytes) {
+            snprintf(num, sizeof num, "%zu", lim->memory_bytes);
+            if (write_file(cg->dir[SB_CG_MEMORY], "memory.limit_in_bytes", num) < 0)
+                cg->limits_memory = false;
+            /* memsw must be >= limit_in_bytes, hence second.  Absent when
+             * swap accounting is off; swappiness 0 is all we can do then. */
+            if (file_exists(cg->dir[SB_CG_MEMORY], "memory.memsw.limit_in_bytes"))
+                write_file(cg->dir[SB_CG_MEMORY], "memory.memsw.limit_in_bytes", num);
+            else
+                write_file(cg->dir[SB_CG_MEMORY], "memory.swappiness", "0");
+        }
+    }
+    if (cg->dir[SB_CG_PIDS][0]) {
+        cg->limits_pids = true;
+        if (lim->processes) {
+            snprintf(num, sizeof num, "%u", lim->processes + 1); /* + our init */
+            if (write_file(cg->dir[SB_CG_PIDS], "pids.max", num) < 0)
+                cg->limits_pids = false;
+        }
+    }
+    if (sb_cgroup_active(cg)) {
+        note(cg, "cgroup v1:");
+        if (cg->dir[SB_CG_PIDS][0])
+            note(cg, cg->limits_pids ? "pids" : "pids(unset)");
+        if (cg->dir[SB_CG_MEMORY][0])
+            note(cg, cg->limits_memory ? "memory" : "memory(unset)");
+        if (cg->dir[SB_CG_CPUACCT][0])
+            note(cg, "cpuacct");
+        if (cg->dir[SB_CG_V2][0])
+            note(cg, "+ v2 kill");
+    } else {
+        char piece[96];
+        cg->shared = cg->first_err == EBUSY && cg->first_what && strcmp(cg->first_what, "v2") == 0;
+        if (cg->shared)
+            snprintf(piece, sizeof piece, "no cgroups (v2: shared with other processes)");
+        else if (cg->first_err)
+            snprintf(piece, sizeof piece, "no cgroups (%s: %s)", cg->first_what, sb_errname(cg->first_err));
+        else
+            snprintf(piece, sizeof piece, "no cgroups (none found)");
+        note(cg, piece);
+    }
+}
+
+void sb_cgroup_create(struct sb_cgroup *cg, const struct sandbox_limits *lim)
+{
+    sb_cgroup_prepare(cg, lim);
+    if (cg->pending)
+        sb_cgroup_finish(cg, lim);
 }
 
 void sb_cgroup_sweep_stale(void)
@@ -565,7 +589,7 @@ void sb_cgroup_join_fds(const struct sb_cgroup *cg, int fds[SB_CG_NDIRS])
 {
     for (int i = 0; i < SB_CG_NDIRS; i++) {
         fds[i] = -1;
-        if (i == SB_CG_V2 || !cg->dir[i][0])
+        if (i == SB_CG_V2 || !cg->dir[i][0] || (cg->pending & (1u << i)))
             continue;
         char path[PATH_MAX + 8];
         snprintf(path, sizeof path, "%s/tasks", cg->dir[i]);

@@ -35,12 +35,26 @@ struct sb_cgroup {
     bool v2_placed;                  /* the init was created in dir[SB_CG_V2]: not moved there */
     unsigned joined;                 /* bit i: the init joined dir[i] itself (sb_cgroup_join_fds) */
     bool shared;                     /* none: v2 controllers need a cgroup we do not share */
-    char desc[128];                  /* for result->isolation */
+    unsigned pending;                /* bit i: dir[i] named, not made yet (sb_cgroup_finish) */
+    int first_err;                   /* the first failure, for desc when nothing works */
+    const char *first_what;
+
+    char desc[128]; /* for result->isolation */
 };
 
 /* Creates the run's cgroups and writes the limits.  Never fails: what could
- * not be set up is left out and desc says so. */
+ * not be set up is left out and desc says so.  sb_cgroup_prepare then
+ * sb_cgroup_finish. */
 void sb_cgroup_create(struct sb_cgroup *cg, const struct sandbox_limits *lim);
+
+/* What must exist before the init is cloned: all of v2 (the init is created
+ * in its cgroup), or on v1 the unified folder; the v1 folders are only
+ * named (bits in `pending`), so that the supervisor makes them while the
+ * init builds its root (sandbox.c's launch). */
+void sb_cgroup_prepare(struct sb_cgroup *cg, const struct sandbox_limits *lim);
+
+/* Makes the pending v1 folders, writes their limits, completes desc. */
+void sb_cgroup_finish(struct sb_cgroup *cg, const struct sandbox_limits *lim);
 
 /* Removes the run cgroups that graders killed with SIGKILL left in our
  * cgroups (their names carry the pid).  Once per process; called while the

@@ -9,6 +9,7 @@
  *
  * Only system calls from here on: see child.h. */
 #include "child.h"
+#include "cgroup.h"
 #include "layers.h"
 
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -158,6 +160,54 @@ static int read_full(int fd, void *buf, size_t len)
         len -= (size_t)n;
     }
     return 0;
+}
+
+/* The init joined a pids cgroup whose pids.max is set: the payload skips
+ * the RLIMIT_NPROC backstop marked unless_pids. */
+static bool pids_limited;
+
+/* Receives launch's send_fds message and writes "0" to each descriptor
+ * in it; returns the mask of those that took.  End of file (the
+ * supervisor gave up) ends us. */
+static unsigned join_late(int sock)
+{
+    unsigned char head[2] = {0, 0};
+    union {
+        struct cmsghdr h;
+        char buf[CMSG_SPACE(sizeof(int) * SB_MAX_JOIN)];
+    } ctl;
+    struct iovec iov = {.iov_base = head, .iov_len = sizeof head};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
+    ssize_t r;
+    do
+        r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_WAITALL);
+    while (r < 0 && errno == EINTR);
+    if (r != (ssize_t)sizeof head)
+        _exit(0);
+    unsigned char mask = head[0];
+    int fds[SB_MAX_JOIN] = {-1, -1, -1, -1};
+    int n = 0;
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+        if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+            continue;
+        size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t j = 0; j < k && n < SB_MAX_JOIN; j++)
+            memcpy(&fds[n++], CMSG_DATA(cm) + j * sizeof(int), sizeof(int));
+    }
+    unsigned joined = 0;
+    int next = 0;
+    for (int i = 0; i < SB_MAX_JOIN && next < n; i++) {
+        if (!(mask & (1u << i)))
+            continue;
+        int fd = fds[next++];
+        if (write(fd, "0", 1) == 1)
+            joined |= 1u << i;
+        close(fd);
+    }
+    while (next < n)
+        close(fds[next++]);
+    pids_limited = head[1] && (joined & (1u << SB_CG_PIDS));
+    return joined;
 }
 
 /* The seccomp program of a "go" 2 (sb_seccomp_built), for the payload. */
@@ -309,7 +359,7 @@ static _Noreturn void payload_main(const struct sb_child *c, pid_t init_pid, boo
     if (chdir(in_root ? SB_ROOT_WORKDIR : c->cwd) < 0)
         fail(errfd, SB_STAGE_CHDIR, errno, 0);
     for (int i = 0; i < c->nrl; i++)
-        if (set_rlimit(&c->rl[i]) < 0)
+        if (!(c->rl[i].unless_pids && pids_limited) && set_rlimit(&c->rl[i]) < 0)
             fail(errfd, SB_STAGE_RLIMIT, errno, c->rl[i].resource);
     drop_bounding_set();
     /* A uid of the run's own: the host's files are then judged by their
@@ -537,8 +587,8 @@ _Noreturn void sb_init_main(const struct sb_child *c)
     }
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 
-    /* Into the run's cgroups first, so that they hold everything the run
-     * does, as a v2 cgroup the init is created in does.  We are one thread
+    /* Into the run's cgroups that exist already (a retried launch's; the
+     * first launch's v1 folders come later, join_late).  We are one thread
      * moving itself: the kernel then skips cgroup_threadgroup_rwsem, whose
      * write side the supervisor's move by pid would take, waiting for an
      * RCU grace period (about 9 ms here against 25 us).  What fails is left
@@ -606,6 +656,13 @@ _Noreturn void sb_init_main(const struct sb_child *c)
 #ifdef GRADER_COVERAGE
     cov_prepare(c, (flags & SB_INIT_ROOT) != 0);
 #endif
+
+    /* The run's v1 cgroups, made by the supervisor while we built the root
+     * (launch): a mask byte and the tasks files it names, which we join
+     * as at the start (one thread moving itself).  Read in every case, or
+     * the mask would be taken for the second "go". */
+    if (c->late_join)
+        joined |= join_late(c->fd_sync);
 
     /* What we built decides the isolation level; in strict mode the
      * supervisor judges it before any student code exists. */

@@ -65,6 +65,7 @@ struct sb_msg {
 struct sb_rlim {
     int resource;
     struct rlimit lim;
+    bool unless_pids; /* skipped when the init joined a pids cgroup with pids.max set */
 };
 
 struct sb_child {
@@ -93,6 +94,7 @@ struct sb_child {
     int nexpose;
     const void *seccomp; /* NULL, or the struct sock_fprog to load */
     bool seccomp_late;   /* NULL because the program comes with the second "go" */
+    bool late_join;      /* the cgroup tasks files to join come after the first "go" */
     bool use_root;       /* build `root` and pivot into it */
     struct sb_root root;
     /* The payload's uid and gid (0: keep the grader's) in the minimal

@@ -2,9 +2,11 @@
  * the payload just before execve (child.c).
  *
  * Everything that allocates or may take a lock (libseccomp, opening paths)
- * happens here, before the clone; the payload only makes two system calls
- * on what was prepared: landlock_restrict_self on a ruleset descriptor and
- * seccomp(SECCOMP_SET_MODE_FILTER) on a BPF program in static memory. */
+ * happens in the supervisor (before the clone, or for a process's first
+ * seccomp filter while the init builds the root); the payload only makes
+ * two system calls on what was prepared: landlock_restrict_self on a
+ * ruleset descriptor and seccomp(SECCOMP_SET_MODE_FILTER) on a BPF program
+ * in static memory. */
 #ifndef GRADER_SANDBOX_LAYERS_H
 #define GRADER_SANDBOX_LAYERS_H
 
