@@ -831,10 +831,11 @@ static int launch(struct run *r, enum mode mode, char *why, size_t whylen)
             goto out;
         }
     }
-    /* The first "go": the init has joined its v1 cgroups itself (child.c
-     * says why not us) and builds the minimal root.  A v2 cgroup it was
-     * created in (clone_init).  The init is trusted code until the payload
-     * starts, which waits for the second "go". */
+    /* The first "go": the init builds the minimal root, then joins the v1
+     * cgroups whose tasks files it is sent below (child.c says why not
+     * us).  A v2 cgroup it was created in (clone_init).  The init is
+     * trusted code until the payload starts, which waits for the second
+     * "go". */
     char go = 1;
     if (send(sync[0], &go, 1, MSG_NOSIGNAL) != 1) {
         seterr(res, "the sandbox's init died before starting: %s", strerror(errno));
