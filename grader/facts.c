@@ -257,6 +257,25 @@ static int baseline_shows_leak(const struct submission *sub, const char *baselin
     return 0;
 }
 
+/* "No module named 'psutil'" reads like a typo to a student whose machine
+ * has psutil installed: say that the runs see the standard library and the
+ * submitted files only (unless the rubric shows site-packages, or this
+ * machine's sandbox could not hide them). */
+static void explain_missing_module(const struct rubric *rubric, const struct run_record *probe_run, json_t *probe)
+{
+    json_t *exc = json_object_get(probe, "exception");
+    const char *type = json_string_value(json_object_get(exc, "type"));
+    const char *msg = json_string_value(json_object_get(exc, "message"));
+    bool hidden =
+        probe_run->sb.nlayers > SANDBOX_LAYER_MINIMAL_ROOT && probe_run->sb.layers[SANDBOX_LAYER_MINIMAL_ROOT].active;
+    if (rubric->site_packages || !hidden || !type || !msg || strcmp(type, "ModuleNotFoundError") != 0)
+        return;
+    json_object_set_new(exc, "message",
+                        json_sprintf("%s (the grader runs your script with Python's standard library and the files "
+                                     "you submitted only: packages installed on your machine are not available)",
+                                     msg));
+}
+
 json_t *facts_build(const struct rubric *rubric, const struct submission *sub, const char *baseline_source,
                     const struct run_record records[RUN_KINDS])
 {
@@ -274,6 +293,7 @@ json_t *facts_build(const struct rubric *rubric, const struct submission *sub, c
                               probe ? json_null() : json_string(probe_run->probe_error), "tracemalloc", tm);
     if (!facts)
         return NULL;
+    explain_missing_module(rubric, probe_run, probe);
     json_object_set_new(tm, "baseline_shows_leak",
                         json_boolean(baseline_shows_leak(sub, baseline_source, before, probe, entry)));
     released_vs_baseline(tm, sub, baseline_source, before, after, probe, entry);

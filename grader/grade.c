@@ -213,7 +213,8 @@ static json_t *result_new(const struct grade_context *ctx, const struct submissi
         "id", rb->id, "sha256", rb->sha256, "path", json_text(rb->path, strlen(rb->path)), "submission", "path",
         subpath ? json_text(subpath, strlen(subpath)) : json_null(), "sha256", sub && sub->source ? sub->sha256 : NULL,
         "python",
-        ctx->python ? json_pack("{s:s, s:s}", "executable", ctx->python->executable, "version", ctx->python->version)
+        ctx->python ? json_pack("{s:s, s:s, s:s}", "executable", ctx->python->executable, "version",
+                                ctx->python->version, "site_packages", rb->site_packages ? "visible" : "hidden")
                     : json_null(),
         "grader", "version", GRADER_VERSION);
     return r;
@@ -364,6 +365,11 @@ enum grade_exit grade_submission(const struct grade_context *ctx, const char *pa
     json_object_set_new(runs, "after", run_json(&records[RUN_AFTER_KIND], facts, "after"));
     json_object_set_new(runs, "probe", run_json(&records[RUN_PROBE_KIND], facts, "probe"));
     json_t *after = json_object_get(runs, "after");
+    const struct sandbox_result *asb = &records[RUN_AFTER_KIND].sb;
+    if (!rb->site_packages && asb->nlayers > SANDBOX_LAYER_MINIMAL_ROOT &&
+        !asb->layers[SANDBOX_LAYER_MINIMAL_ROOT].active)
+        json_object_set_new(json_object_get(*result, "python"), "site_packages",
+                            json_string("visible: without the sandbox's minimal root they cannot be hidden"));
     /* The channel's token authenticated the record; it is a secret of one
      * run, not a fact, and would make every result differ. */
     json_object_del(json_object_get(facts, "probe"), "token");

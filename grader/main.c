@@ -1234,7 +1234,7 @@ static void usage_sandbox(FILE *out)
     fprintf(out,
             "usage: grader sandbox [--time S] [--wall S] [--memory MB] [--processes N]\n"
             "                      [--output KB] [--format text|json] [--isolation auto|strict]\n"
-            "                      [--ro PATH]... [--repeat N] -- COMMAND [ARGS...]\n"
+            "                      [--ro PATH]... [--hide DIR]... [--repeat N] -- COMMAND [ARGS...]\n"
             "\n"
             "Runs COMMAND (an absolute path, or a name looked up on PATH) in the same\n"
             "sandbox that runs submissions, in an empty work directory with a clean\n"
@@ -1242,7 +1242,9 @@ static void usage_sandbox(FILE *out)
             "wall, 512 MB, 64 processes, 256 KB of output per stream.\n"
             "The command sees a minimal root: /usr, its own installation prefix, the\n"
             "directories of the absolute paths among its arguments, and each --ro\n"
-            "PATH (a file or directory, read-only, at most 8).\n"
+            "PATH (a file or directory, read-only, at most 8).  Each --hide DIR (at\n"
+            "most 6) that the root shows looks empty there, as grading does with the\n"
+            "interpreter's site-packages.\n"
             "--repeat N runs the command N times in this process and prints the time\n"
             "per run (median, mean, p95, max) instead of one verdict.\n"
             "Exit status: 0 when the command ran (whatever its outcome), 2 for bad\n"
@@ -1304,20 +1306,16 @@ static int repeat_runs(const struct sandbox_spec *spec, unsigned n)
 
 static int cmd_sandbox(int argc, char **argv)
 {
-    static const struct option opts[] = {{"time", required_argument, NULL, 't'},
-                                         {"wall", required_argument, NULL, 'w'},
-                                         {"memory", required_argument, NULL, 'm'},
-                                         {"processes", required_argument, NULL, 'n'},
-                                         {"output", required_argument, NULL, 'o'},
-                                         {"format", required_argument, NULL, 'f'},
-                                         {"isolation", required_argument, NULL, 'i'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {"ro", required_argument, NULL, 'r'},
-                                         {"repeat", required_argument, NULL, 'R'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"time", required_argument, NULL, 't'},      {"wall", required_argument, NULL, 'w'},
+        {"memory", required_argument, NULL, 'm'},    {"processes", required_argument, NULL, 'n'},
+        {"output", required_argument, NULL, 'o'},    {"format", required_argument, NULL, 'f'},
+        {"isolation", required_argument, NULL, 'i'}, {"help", no_argument, NULL, 'h'},
+        {"ro", required_argument, NULL, 'r'},        {"repeat", required_argument, NULL, 'R'},
+        {"hide", required_argument, NULL, 'H'},      {NULL, 0, NULL, 0}};
     unsigned repeat = 1;
-    const char *ro_paths[9] = {NULL};
-    int nro = 0;
+    const char *ro_paths[9] = {NULL}, *hide_paths[7] = {NULL};
+    int nro = 0, nhide = 0;
     struct sandbox_limits lim = {.cpu_seconds = 10,
                                  .wall_seconds = 20,
                                  .memory_bytes = 512u << 20,
@@ -1357,6 +1355,14 @@ static int cmd_sandbox(int argc, char **argv)
                 bad = 1;
             } else {
                 ro_paths[nro++] = optarg;
+            }
+            break;
+        case 'H':
+            if (nhide >= 6 || optarg[0] != '/') {
+                fprintf(stderr, "grader sandbox: --hide %s: give at most 6 absolute paths\n", optarg);
+                bad = 1;
+            } else {
+                hide_paths[nhide++] = optarg;
             }
             break;
         case 'R':
@@ -1409,7 +1415,8 @@ static int cmd_sandbox(int argc, char **argv)
                                 .limits = lim,
                                 .require_full = strcmp(isolation, "strict") == 0,
                                 .disable = disable,
-                                .ro_paths = nro ? ro_paths : NULL};
+                                .ro_paths = nro ? ro_paths : NULL,
+                                .hide_paths = nhide ? hide_paths : NULL};
     struct sandbox_result res;
     memset(&res, 0, sizeof res);
     if (repeat > 1)

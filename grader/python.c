@@ -17,12 +17,19 @@
 #include <unistd.h>
 
 /* -S skips site (and whatever .pth files it imports): a quarter of the
- * start-up time, and all we need is in sys. */
+ * start-up time.  Importing site afterwards does not run it (site.main()
+ * is only called without -S); we just ask where its packages are. */
 static const char QUERY[] =
     "import sys\n"
     "print(sys.executable)\n"
     "print('%d.%d.%d' % sys.version_info[:3])\n"
-    "print(sys.implementation.name)\n";
+    "print(sys.implementation.name)\n"
+    "try:\n"
+    "    import site\n"
+    "    for d in site.getsitepackages():\n"
+    "        print(d)\n"
+    "except Exception:\n"
+    "    pass\n";
 
 /* Runs `python -E -s -S -c QUERY` with a 10 s timeout; reads at most 4 KiB. */
 static int ask(const char *python, char *buf, size_t len, char *err, size_t errlen)
@@ -97,7 +104,8 @@ static int cache_path(const char *candidate, char *out, size_t len)
                         (unsigned long long)st.st_ino, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
                         (long long)st.st_size);
     digest_sha256_hex(key, (size_t)klen, sha);
-    snprintf(out, len, "%s/python-%.24s.txt", dir, sha);
+    /* v2: the answer lists the site-packages directories too. */
+    snprintf(out, len, "%s/python-v2-%.24s.txt", dir, sha);
     return 0;
 }
 
@@ -171,6 +179,10 @@ int python_resolve(const char *requested, struct python_info *info, char *err, s
         snprintf(err, errlen, "%s reports sys.executable=%s, which does not exist", found, exe);
         return -1;
     }
+    info->nsite_dirs = 0;
+    for (char *d; (d = strtok_r(NULL, "\n", &save)) && info->nsite_dirs < PYTHON_MAX_SITE_DIRS;)
+        if (d[0] == '/')
+            snprintf(info->site_dirs[info->nsite_dirs++], sizeof info->site_dirs[0], "%s", d);
     snprintf(info->version, sizeof info->version, "%s", ver);
     snprintf(info->implementation, sizeof info->implementation, "%s", impl);
     /* strtol, not sscanf's %d, which is undefined when the number

@@ -9,11 +9,18 @@
 #include <limits.h>
 #include <stddef.h>
 
+#define PYTHON_MAX_SITE_DIRS 4
+
 struct python_info {
     char executable[PATH_MAX]; /* absolute, symlinks resolved */
     char version[32];          /* "3.11.7" */
     int major, minor;
     char implementation[32]; /* "cpython" */
+    /* Its site-packages directories (site.getsitepackages()), hidden from
+     * the runs unless the rubric asks for them: a verdict must not depend
+     * on which packages, or which .pth start-up hooks, a machine has. */
+    char site_dirs[PYTHON_MAX_SITE_DIRS][PATH_MAX];
+    int nsite_dirs;
 };
 
 /* Returns 0, or -1 with a message saying what to do. */

@@ -66,8 +66,10 @@ _Static_assert(COUNT(CONDITION_NAMES) == TM_AGREES_WITH_SNAPSHOTS + 2, "conditio
 _Static_assert(COUNT(CMP_NAMES) == CMP_AT_MOST + 2, "comparison names");
 
 /* The keys valid at each level; the order is the order the README gives. */
-static const char *const TOP_KEYS[] = {"id", "title", "entry", "baseline", "limits", "guard", "criteria", NULL};
+static const char *const TOP_KEYS[] = {"id",    "title",  "entry",    "baseline", "limits",
+                                       "guard", "python", "criteria", NULL};
 static const char *const GUARD_KEYS[] = {"block", NULL};
+static const char *const PYTHON_KEYS[] = {"site_packages", NULL};
 static const char *const GUARD_NAMES[] = {"network", "subprocess", "write_outside", "ctypes", NULL};
 static const char *const LIMIT_KEYS[] = {"cpu_seconds",  "wall_seconds", "memory_mb", "processes",
                                          "file_size_mb", "output_kb",    NULL};
@@ -1125,6 +1127,15 @@ static int parse_guard(struct loader *ld, const yaml_node_t *map, struct rubric 
     return 0;
 }
 
+/* python: {site_packages: true}: the runs see the interpreter's installed
+ * packages (by default only its standard library). */
+static int parse_python(struct loader *ld, const yaml_node_t *map, struct rubric *r)
+{
+    if (expect_mapping(ld, map, "python") || validate_keys(ld, map, PYTHON_KEYS, NULL))
+        return -1;
+    return opt_bool(ld, map, "site_packages", &r->site_packages);
+}
+
 const char *rubric_guard_name(unsigned bit)
 {
     return bit < COUNT(GUARD_NAMES) - 1 ? GUARD_NAMES[bit] : NULL;
@@ -1149,7 +1160,8 @@ static int parse_rubric(struct loader *ld, const yaml_node_t *root, struct rubri
         read_text(ld, v, "title", false, &r->title) || !(v = need(ld, root, "entry", where)) ||
         read_entry(ld, v, &r->entry) || !(v = need(ld, root, "baseline", where)) ||
         read_baseline(ld, v, &r->baseline) || ((v = map_get(ld, root, "limits")) && parse_limits(ld, v, &r->limits)) ||
-        ((v = map_get(ld, root, "guard")) && parse_guard(ld, v, r)) || !(v = need(ld, root, "criteria", where)) ||
+        ((v = map_get(ld, root, "guard")) && parse_guard(ld, v, r)) ||
+        ((v = map_get(ld, root, "python")) && parse_python(ld, v, r)) || !(v = need(ld, root, "criteria", where)) ||
         parse_criteria(ld, v, r))
         return -1;
     return 0;

@@ -84,6 +84,7 @@ struct rubric {
     char *baseline; /* absolute path, resolved against the rubric's directory */
     struct rubric_limits limits;
     unsigned guard_block; /* bit i: the runtime refuses category rubric_guard_name(i) */
+    bool site_packages;   /* runs see the interpreter's site-packages (default: hidden) */
     struct rubric_criterion *criteria;
     size_t ncriteria;
     double max_score; /* sum of points */

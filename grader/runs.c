@@ -29,6 +29,7 @@ struct run_job {
     char env_token[64];
     struct sandbox_file files[2];
     const char *ro_paths[2]; /* the precompiled runtime, read-only in the root */
+    const char *hide_paths[PYTHON_MAX_SITE_DIRS + 1];
     int rc;
 };
 
@@ -197,6 +198,11 @@ int runs_execute(const struct runs_config *cfg, struct run_record records[RUN_KI
         job->spec.argv = job->argv;
         job->spec.envp = job->envp;
         job->spec.limits = limits;
+        if (!rb->site_packages) {
+            for (int i = 0; i < cfg->python->nsite_dirs; i++)
+                job->hide_paths[i] = cfg->python->site_dirs[i];
+            job->spec.hide_paths = job->hide_paths;
+        }
         job->spec.require_full = cfg->require_full;
         job->spec.disable = cfg->disable;
         job->spec.channel_fd = k == RUN_PROBE_KIND ? PROBE_FD : -1;

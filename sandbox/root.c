@@ -58,6 +58,7 @@ const char *sb_root_step_name(int step)
         [SB_ROOT_STEP_DEV] = "building /dev",
         [SB_ROOT_STEP_TMP] = "mounting /tmp",
         [SB_ROOT_STEP_RO] = "binding a read-only path",
+        [SB_ROOT_STEP_HIDE] = "covering a hidden directory",
         [SB_ROOT_STEP_WORK] = "mounting the work directory",
         [SB_ROOT_STEP_COPY] = "copying the box",
         [SB_ROOT_STEP_PIVOT] = "pivot_root",
@@ -262,6 +263,44 @@ int sb_root_plan(struct sb_root *root, const char *box, const char *const *argv,
             from = strrchr(root->ro[i], '/') - root->ro[i];
     bool ok = others_may_use(exe, from, true);
     *uid_usable = ok;
+    return 0;
+}
+
+int sb_root_plan_hide(struct sb_root *root, const char *const *hide, char *err, size_t errlen)
+{
+    root->nhide = 0;
+    for (size_t i = 0; hide && hide[i]; i++) {
+        char real[PATH_MAX], ro_real[PATH_MAX];
+        struct stat st;
+        if (!clean_path(hide[i])) {
+            snprintf(err, errlen, "hidden path %s: not a clean absolute path", hide[i]);
+            return -1;
+        }
+        if (!realpath(hide[i], real) || stat(real, &st) < 0 || !S_ISDIR(st.st_mode) || strcmp(real, "/") == 0)
+            continue;
+        /* Its path inside the root: the same beneath /usr; beneath a
+         * read-only path, that path as bound (it may name a symbolic link
+         * on the host) followed by the rest. */
+        char target[PATH_MAX];
+        target[0] = '\0';
+        if (beneath(real, "/usr") && strcmp(real, "/usr") != 0)
+            snprintf(target, sizeof target, "%s", real);
+        for (int k = 0; !target[0] && k < root->nro; k++) {
+            size_t n;
+            if (!realpath(root->ro[k], ro_real) || !beneath(real, ro_real))
+                continue;
+            n = strlen(ro_real);
+            if ((size_t)snprintf(target, sizeof target, "%s%s", root->ro[k], real + (n == 1 ? 0 : n)) >= sizeof target)
+                target[0] = '\0';
+        }
+        if (!target[0])
+            continue;
+        if (root->nhide >= SB_ROOT_MAX_HIDE || strlen(target) >= sizeof root->hide[0]) {
+            snprintf(err, errlen, "too many hidden paths (at most %d)", SB_ROOT_MAX_HIDE);
+            return -1;
+        }
+        snprintf(root->hide[root->nhide++], sizeof root->hide[0], "%s", target);
+    }
     return 0;
 }
 
@@ -598,6 +637,16 @@ int sb_root_build(const struct sb_root *root, bool new_proc, int landlock_fd, in
         if (sb_bind_readonly(root->ro[i], p, S_ISDIR(st.st_mode)) < 0)
             goto fail;
     }
+
+    /* An empty read-only tmpfs over each: the directory is still there
+     * (an interpreter lists its site-packages without complaint) but holds
+     * nothing, not even the .pth files its start-up would run. */
+    step = SB_ROOT_STEP_HIDE;
+    for (int i = 0; i < root->nhide; i++)
+        if (join(p, sizeof p, R, root->hide[i]) < 0 ||
+            mount("tmpfs", p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                  "size=4096,nr_inodes=2,mode=0755") < 0)
+            goto fail;
 
     step = SB_ROOT_STEP_WORK;
     if (join(p, sizeof p, R, SB_ROOT_WORKDIR) < 0 || mkdir(p, 0700) < 0 ||

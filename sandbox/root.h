@@ -17,7 +17,9 @@
  *        and inode-capped tmpfs holding a copy of the box, owned by the
  *        run's uid;
  *   the planned read-only paths (the interpreter's prefix, a script's
- *        directory, files the caller names) at their own paths.
+ *        directory, files the caller names) at their own paths, except
+ *        the directories the caller hides (an interpreter's
+ *        site-packages), which are empty.
  *
  * The host's box is never mounted in: the student writes only to tmpfs,
  * so the caps hold and nothing written reaches the host's disk.
@@ -32,6 +34,7 @@
 #include <sys/types.h>
 
 #define SB_ROOT_MAX_RO 8
+#define SB_ROOT_MAX_HIDE 6
 #define SB_ROOT_WORKDIR "/box"
 #define SB_ROOT_PATH 4096
 
@@ -39,6 +42,8 @@ struct sb_root {
     char box[SB_ROOT_PATH];                /* the host box, copied to SB_ROOT_WORKDIR */
     char ro[SB_ROOT_MAX_RO][SB_ROOT_PATH]; /* host paths bound read-only at the same path */
     int nro;
+    char hide[SB_ROOT_MAX_HIDE][SB_ROOT_PATH]; /* shown as empty read-only directories */
+    int nhide;
     char tmp_opts[96];   /* tmpfs options for /tmp */
     char work_opts[128]; /* tmpfs options for the work directory */
     uid_t uid;           /* owner of the work directory's copy */
@@ -56,6 +61,7 @@ enum sb_root_step {
     SB_ROOT_STEP_DEV,
     SB_ROOT_STEP_TMP,
     SB_ROOT_STEP_RO,   /* a planned read-only path */
+    SB_ROOT_STEP_HIDE, /* covering a hidden directory */
     SB_ROOT_STEP_WORK, /* the work directory's tmpfs */
     SB_ROOT_STEP_COPY, /* copying the box into it */
     SB_ROOT_STEP_PIVOT,
@@ -77,6 +83,13 @@ const char *sb_root_step_name(int step);
 int sb_root_plan(struct sb_root *root, const char *box, const char *const *argv, const char *const *extra,
                  size_t tmp_bytes, size_t work_bytes, size_t work_files, uid_t uid, gid_t gid, bool *uid_usable,
                  char *err, size_t errlen);
+
+/* Supervisor side, after sb_root_plan.  Each directory in `hide`
+ * (NULL-terminated) that exists and that the root shows (beneath /usr or a
+ * planned read-only path) will look empty and read-only inside it.  Others
+ * are skipped: the run cannot see them anyway.  Returns 0, or -1 with err
+ * set for a path that is not absolute and clean, or too many. */
+int sb_root_plan_hide(struct sb_root *root, const char *const *hide, char *err, size_t errlen);
 
 /* Whether a process of `uid`/`gid` with no supplementary groups may reach
  * and use `path` on the host (every directory on the way searchable; the

@@ -128,6 +128,7 @@ struct run {
     unsigned init_joined;           /* the cgroups it joined itself, from READY */
     int root_step, root_err;        /* where the minimal root failed, from READY */
     int root_nro;                   /* read-only paths it binds */
+    int root_nhide;                 /* and directories it shows empty */
     uid_t uid_in_root, uid_on_host; /* the payload's uid either way (0: kept) */
     char uid_why[128];              /* why it keeps uid 0 */
     bool payload_exited;
@@ -594,7 +595,7 @@ static int plan_root_and_uid(struct run *r, struct sb_child *c)
     uid_t run_uid = 0;
     r->uid_in_root = r->uid_on_host = 0;
     r->uid_why[0] = '\0';
-    r->root_nro = 0;
+    r->root_nro = r->root_nhide = 0;
     if (geteuid() != 0) {
         /* Not root: the payload runs as the caller, an unprivileged uid. */
     } else if (spec->disable & SANDBOX_NO_UID) {
@@ -612,7 +613,8 @@ static int plan_root_and_uid(struct run *r, struct sb_child *c)
         if (sb_root_plan(&c->root, r->box.path, spec->argv, spec->ro_paths, tmp_bytes(spec),
                          spec->work_bytes ? spec->work_bytes : WORK_DEFAULT_BYTES,
                          spec->work_files ? spec->work_files : WORK_DEFAULT_FILES, owner, group, &usable, r->res->error,
-                         sizeof r->res->error) < 0)
+                         sizeof r->res->error) < 0 ||
+            sb_root_plan_hide(&c->root, spec->hide_paths, r->res->error, sizeof r->res->error) < 0)
             return -1;
         if (run_uid && !usable) {
             /* Keep uid 0 (capabilities dropped) rather than fail to start:
@@ -628,6 +630,7 @@ static int plan_root_and_uid(struct run *r, struct sb_child *c)
         }
         c->use_root = true;
         r->root_nro = c->root.nro;
+        r->root_nhide = c->root.nhide;
         /* If the root cannot be built, the payload keeps uid 0 in the
          * host's tree: the box there is root's. */
         if (run_uid && !r->uid_why[0])
@@ -1395,8 +1398,9 @@ static void fill_layers(struct run *r)
     size_t wb = spec->work_bytes ? spec->work_bytes : WORK_DEFAULT_BYTES;
     if (r->init_flags & SB_INIT_ROOT)
         set_layer(res, SANDBOX_LAYER_MINIMAL_ROOT, true,
-                  "pivot_root into a tmpfs; work directory tmpfs %zu MiB, %zu inodes; %d read-only path%s", wb >> 20,
-                  spec->work_files ? spec->work_files : WORK_DEFAULT_FILES, r->root_nro, r->root_nro == 1 ? "" : "s");
+                  "pivot_root into a tmpfs; work directory tmpfs %zu MiB, %zu inodes; %d read-only path%s, %d hidden",
+                  wb >> 20, spec->work_files ? spec->work_files : WORK_DEFAULT_FILES, r->root_nro,
+                  r->root_nro == 1 ? "" : "s", r->root_nhide);
     else if (off & SANDBOX_NO_MINIMAL_ROOT)
         set_layer(res, SANDBOX_LAYER_MINIMAL_ROOT, false, "disabled: the host's tree");
     else if (!ns)

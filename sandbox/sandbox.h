@@ -58,34 +58,41 @@ struct sandbox_spec {
                               result->channel.  0 also means none, so
                               that a zeroed spec is valid. */
     struct sandbox_limits limits;
-    size_t copy_max_files;       /* 0: 10000; files, directories and links
-                                    copied into the box */
-    unsigned disable;            /* SANDBOX_NO_* layers not to try, for tests
-                                    and for hosts where one is known broken */
-    size_t tmp_bytes;            /* 0: 16 MiB; size of the run's private /tmp
-                                    (a tmpfs, only with a mount namespace;
-                                    the box and the directories beneath /tmp
-                                    that argv names are bound back into it,
-                                    the latter read-only; /dev/shm gets a
-                                    private 16 MiB tmpfs too) */
-    const char *const *ro_paths; /* NULL, or NULL-terminated absolute host
-                                    paths (files or directories) the run
-                                    may read at the same path inside the
-                                    minimal root, besides what argv names
-                                    (argv[0]'s installation prefix, the
-                                    directory of each other existing absolute
-                                    path in argv); /etc, /proc, /sys, /dev,
-                                    /run and top-level directories are
-                                    refused */
-    size_t work_bytes;           /* 0: 64 MiB; size cap of the work
-                                    directory (a tmpfs in the minimal root) */
-    size_t work_files;           /* 0: 10000; its inode cap (the copy plus
-                                    what the run creates) */
-    bool require_full;           /* strict mode: when the isolation level
-                                    would be "degraded", do not run the
-                                    payload; sandbox_run returns -1, error
-                                    names the missing layers, and
-                                    result->layers/level are still filled */
+    size_t copy_max_files;         /* 0: 10000; files, directories and links
+                                      copied into the box */
+    unsigned disable;              /* SANDBOX_NO_* layers not to try, for tests
+                                      and for hosts where one is known broken */
+    size_t tmp_bytes;              /* 0: 16 MiB; size of the run's private /tmp
+                                      (a tmpfs, only with a mount namespace;
+                                      the box and the directories beneath /tmp
+                                      that argv names are bound back into it,
+                                      the latter read-only; /dev/shm gets a
+                                      private 16 MiB tmpfs too) */
+    const char *const *ro_paths;   /* NULL, or NULL-terminated absolute host
+                                      paths (files or directories) the run
+                                      may read at the same path inside the
+                                      minimal root, besides what argv names
+                                      (argv[0]'s installation prefix, the
+                                      directory of each other existing absolute
+                                      path in argv); /etc, /proc, /sys, /dev,
+                                      /run and top-level directories are
+                                      refused */
+    const char *const *hide_paths; /* NULL, or NULL-terminated absolute host
+                                      directories the run sees empty (an
+                                      interpreter's site-packages): covered
+                                      by an empty read-only tmpfs in the
+                                      minimal root.  Only with the minimal
+                                      root: its layer's detail counts them,
+                                      and without it they stay visible */
+    size_t work_bytes;             /* 0: 64 MiB; size cap of the work
+                                      directory (a tmpfs in the minimal root) */
+    size_t work_files;             /* 0: 10000; its inode cap (the copy plus
+                                      what the run creates) */
+    bool require_full;             /* strict mode: when the isolation level
+                                      would be "degraded", do not run the
+                                      payload; sandbox_run returns -1, error
+                                      names the missing layers, and
+                                      result->layers/level are still filled */
 };
 
 /* sandbox_spec.disable bits.  Each layer is tried by default and skipped,

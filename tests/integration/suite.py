@@ -751,6 +751,44 @@ def register_python_tests(interps, py_main):
             c(bad in p.stderr, "--python %s: stderr does not name it: %r" % (bad, short(p.stderr)))
             c(p.stdout == "", "--python %s: stdout %r, expected nothing" % (bad, short(p.stdout)))
 
+    @test("site-packages: hidden from the runs by default (the import error says why), shown with python.site_packages")
+    def _(c):
+        # A package installed in the interpreter's own site-packages, found
+        # here rather than named, so the test follows the machine.
+        found = subprocess.run(
+            [py_main.path, "-E", "-s", "-c",
+             "import importlib.util, os, site\n"
+             "dirs = [os.path.realpath(d) for d in site.getsitepackages()]\n"
+             "for name in ('six', 'idna', 'certifi', 'packaging', 'attr', 'yaml', 'pkg_resources'):\n"
+             "    s = importlib.util.find_spec(name)\n"
+             "    if s and s.origin and any(os.path.realpath(s.origin).startswith(d + os.sep) for d in dirs):\n"
+             "        print(name); break\n"],
+            capture_output=True, text=True).stdout.strip()
+        if not found:
+            raise Skip("site-packages: %s has none of the packages this test imports" % py_main.path)
+        d = make_dir("site-import")
+        with open(sub("canonical-fix") + "/leaky_app.py", encoding="utf-8") as f:
+            text = f.read()
+        with open(os.path.join(d, "leaky_app.py"), "w", encoding="utf-8") as f:
+            f.write("import %s\n%s" % (found, text))
+        res, crit = graded(c, grade(d, python=py_main.path))
+        c.eq((res.get("python") or {}).get("site_packages"), "hidden", "python.site_packages, default rubric")
+        exc = ((res.get("runs") or {}).get("after") or {}).get("facts", {}).get("exception") or {}
+        c.eq(exc.get("type"), "ModuleNotFoundError", "the import of %s, default rubric" % found)
+        c("standard library" in (exc.get("message") or ""), "the message does not say why: %r" % exc.get("message"))
+        c.eq((crit.get("runs") or {}).get("passed"), False, "criterion runs, default rubric")
+
+        rdir = os.path.join(TMP, "rubric-site-packages")
+        shutil.copytree(os.path.join(REPO, "rubrics", "baselines"), os.path.join(rdir, "baselines"))
+        with open(RUBRIC, encoding="utf-8") as f:
+            text = f.read()
+        rubric = os.path.join(rdir, "weakref-leak.yaml")
+        with open(rubric, "w", encoding="utf-8") as f:
+            f.write(text.replace("\ncriteria:\n", "\npython:\n  site_packages: true\n\ncriteria:\n", 1))
+        res, crit = graded(c, grade(d, python=py_main.path, rubric=rubric))
+        c.eq((res.get("python") or {}).get("site_packages"), "visible", "python.site_packages, site_packages: true")
+        c.eq(res.get("score"), 100, "score with site_packages: true")
+
     @test("--python with CPython older than 3.8: exit 2, stderr says 3.8 or newer")
     def _(c):
         old = [p for p in ("%s/versions/3.7.16/bin/python3" % PYENV, "%s/versions/3.6.15/bin/python3" % PYENV)
@@ -1266,7 +1304,7 @@ def register_cache_tests(py_main):
             if answers:
                 with open(answers[0]) as f:
                     lines = f.read().split()
-                c(len(lines) == 3 and os.path.realpath(lines[0]) == res.get("python", {}).get("executable"),
+                c(len(lines) >= 4 and os.path.realpath(lines[0]) == res.get("python", {}).get("executable"),
                   "cached answer %r does not match the result's python %r" % (lines, res.get("python")))
             if files:
                 mode = os.stat(os.path.join(cache, "grader")).st_mode & 0o777

@@ -224,16 +224,22 @@ START_TEST(real_binaries_are_asked_once)
     fclose(f);
     text[got] = '\0';
     char want[PATH_MAX + 64];
-    snprintf(want, sizeof want, "%s\n%s\ncpython\n", python3(), first.version);
+    int used = snprintf(want, sizeof want, "%s\n%s\ncpython\n", python3(), first.version);
+    /* then its site-packages directories, one per line, as parsed */
+    for (int i = 0; i < first.nsite_dirs; i++)
+        used += snprintf(want + used, sizeof want - (size_t)used, "%s\n", first.site_dirs[i]);
     ck_assert_str_eq(text, want);
+    ck_assert_int_ge(first.nsite_dirs, 1);
 
     f = fopen(path, "w");
     ck_assert_ptr_nonnull(f);
-    fprintf(f, "%s\n3.99.0\ncpython\n", python3());
+    fprintf(f, "%s\n3.99.0\ncpython\n/planted/site-packages\nnot-absolute\n", python3());
     fclose(f);
     ck_assert_msg(python_resolve(python3(), &second, err, sizeof err) == 0, "%s", err);
     ck_assert_str_eq(second.version, "3.99.0");
     ck_assert_int_eq(second.minor, 99);
+    ck_assert_int_eq(second.nsite_dirs, 1);
+    ck_assert_str_eq(second.site_dirs[0], "/planted/site-packages");
 }
 END_TEST
 

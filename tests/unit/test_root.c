@@ -97,6 +97,7 @@ START_TEST(step_names)
                                                          "building /dev",
                                                          "mounting /tmp",
                                                          "binding a read-only path",
+                                                         "covering a hidden directory",
                                                          "mounting the work directory",
                                                          "copying the box",
                                                          "pivot_root",
@@ -575,6 +576,58 @@ START_TEST(build_failures_undo_everything)
 }
 END_TEST
 
+START_TEST(plan_hides_only_what_the_root_shows)
+{
+    char tool[PATH_MAX], box[PATH_MAX], link[PATH_MAX], real[PATH_MAX];
+    char site[PATH_MAX], missing[PATH_MAX], outside[PATH_MAX], site2[PATH_MAX], want[2 * PATH_MAX];
+    put("opt/py/bin/tool", "#!/bin/sh\n", 0755);
+    put("opt/py/lib/site/pkg.pth", "import os\n", 0644);
+    put("opt/py2/site/x.py", "\n", 0644);
+    put("data/elsewhere/y.py", "\n", 0644);
+    mk("box", 0700);
+    at(tool, sizeof tool, "opt/py/bin/tool");
+    at(site, sizeof site, "opt/py/lib/site");
+    at(missing, sizeof missing, "opt/py/lib/missing");
+    at(outside, sizeof outside, "data/elsewhere");
+    at(real, sizeof real, "opt/py2");
+    at(site2, sizeof site2, "opt/py2/site");
+    ck_assert_int_eq(symlink(real, at(link, sizeof link, "pylink")), 0);
+    const char *argv[] = {tool, NULL};
+    const char *extra[] = {link, NULL};
+    struct plan pl;
+    plan(&pl, at(box, sizeof box, "box"), argv, extra);
+    ck_assert_msg(pl.rc == 0, "%s", pl.err);
+    ck_assert_int_eq(pl.root.nro, 2);
+
+    /* Shown: beneath a bound prefix, beneath /usr, and beneath a path
+     * bound through a symbolic link (covered where the root shows it).
+     * Skipped: missing, and not in the root at all. */
+    const char *hide[] = {site, missing, outside, "/usr/share", site2, NULL};
+    ck_assert_int_eq(sb_root_plan_hide(&pl.root, hide, pl.err, sizeof pl.err), 0);
+    ck_assert_int_eq(pl.root.nhide, 3);
+    ck_assert_str_eq(pl.root.hide[0], site);
+    ck_assert_str_eq(pl.root.hide[1], "/usr/share");
+    snprintf(want, sizeof want, "%s/site", link);
+    ck_assert_str_eq(pl.root.hide[2], want);
+
+    /* NULL hides nothing; an unclean path and a seventh directory are refused. */
+    ck_assert_int_eq(sb_root_plan_hide(&pl.root, NULL, pl.err, sizeof pl.err), 0);
+    ck_assert_int_eq(pl.root.nhide, 0);
+    const char *unclean[] = {"usr/share", NULL};
+    ck_assert_int_eq(sb_root_plan_hide(&pl.root, unclean, pl.err, sizeof pl.err), -1);
+    ck_assert_str_eq(pl.err, "hidden path usr/share: not a clean absolute path");
+    const char *seven[] = {"/usr/share", "/usr/lib",     "/usr/bin",   "/usr/include",
+                           "/usr/sbin",  "/usr/libexec", "/usr/local", NULL};
+    int exist = 0;
+    for (int i = 0; seven[i]; i++)
+        exist += access(seven[i], F_OK) == 0;
+    if (exist == 7) {
+        ck_assert_int_eq(sb_root_plan_hide(&pl.root, seven, pl.err, sizeof pl.err), -1);
+        ck_assert_str_eq(pl.err, "too many hidden paths (at most 6)");
+    }
+}
+END_TEST
+
 START_TEST(build_with_read_only_paths)
 {
     if (!as_root())
@@ -596,6 +649,12 @@ START_TEST(build_with_read_only_paths)
                      0);
     ck_assert_int_eq(r.nro, 2);
     ck_assert(usable);
+    /* A folder beneath the bound prefix, hidden: empty and read-only. */
+    char site[PATH_MAX];
+    put("opt/py/lib/site/hook.pth", "import os\n", 0644);
+    const char *hide[] = {at(site, sizeof site, "opt/py/lib/site"), NULL};
+    ck_assert_int_eq(sb_root_plan_hide(&r, hide, err, sizeof err), 0);
+    ck_assert_int_eq(r.nhide, 1);
 
     int fds[2];
     ck_assert_int_eq(pipe(fds), 0);
@@ -620,6 +679,17 @@ START_TEST(build_with_read_only_paths)
             size_t l = strlen(buf);
             snprintf(buf + l, sizeof buf - l, "tool %s write %s", access(tool, X_OK) == 0 ? "runs" : "missing",
                      fd >= 0 ? "allowed" : strerror(errno));
+            /* the hidden folder: there, without its file, and not writable */
+            char f[PATH_MAX + 16];
+            struct stat st;
+            snprintf(f, sizeof f, "%s/hook.pth", site);
+            bool there = stat(site, &st) == 0 && S_ISDIR(st.st_mode);
+            bool gone = access(f, F_OK) < 0 && errno == ENOENT;
+            errno = 0;
+            int made = open(f, O_WRONLY | O_CREAT, 0644);
+            l = strlen(buf);
+            snprintf(buf + l, sizeof buf - l, "; hidden %s %s create %s", there ? "there" : "missing",
+                     gone ? "empty" : "still full", made >= 0 ? "allowed" : strerror(errno));
         } else {
             snprintf(buf, sizeof buf, "step %d: %s", step, strerror(e));
         }
@@ -635,7 +705,7 @@ START_TEST(build_with_read_only_paths)
     int st;
     ck_assert_int_eq(waitpid(pid, &st, 0), pid);
     ck_assert_int_eq(st, 0);
-    ck_assert_str_eq(got, "42\ntool runs write Read-only file system");
+    ck_assert_str_eq(got, "42\ntool runs write Read-only file system; hidden there empty create Read-only file system");
 }
 END_TEST
 
@@ -652,6 +722,7 @@ static Suite *root_suite(void)
     tcase_add_test(tc, plan_at_most_eight_paths);
     tcase_add_test(tc, plan_refuses_extra_paths);
     tcase_add_test(tc, plan_refuses_a_bad_box_path);
+    tcase_add_test(tc, plan_hides_only_what_the_root_shows);
     tcase_add_test(tc, usable_by_the_run_uid);
     tcase_add_test(tc, build_and_look_inside);
     tcase_add_test(tc, build_failures_undo_everything);

@@ -239,6 +239,16 @@ START_TEST(test_minimal_defaults)
     ck_assert(c->checks[0].within_limits);
     ck_assert_ptr_null(c->checks[0].code);
     ck_assert_uint_eq(r.guard_block, 0);
+    ck_assert(!r.site_packages); /* hidden unless the rubric says so */
+    rubric_free(&r);
+}
+END_TEST
+
+START_TEST(test_python_site_packages)
+{
+    struct rubric r;
+    load_ok("valid_python.yaml", &r);
+    ck_assert(r.site_packages);
     rubric_free(&r);
 }
 END_TEST
@@ -331,7 +341,8 @@ static const struct {
     {"bad_check_typo.yaml", "11:9: unknown key 'patern'; did you mean 'pattern'?"},
     {"bad_guard_type.yaml", "7:10: 'block' must be a list, not the string 'network'"},
     {"bad_unknown_key_far.yaml",
-     "5:1: unknown key 'colour'; valid keys here are id, title, entry, baseline, limits, guard, criteria"},
+     "5:1: unknown key 'colour'; valid keys here are id, title, entry, baseline, limits, guard, python, criteria"},
+    {"bad_python_site.yaml", "7:18: 'site_packages' must be true or false, not the string 'sometimes'"},
     {"bad_not_applicable.yaml",
      "11:9: 'negate' does not apply to a check of kind 'exit_status' "
      "(it takes kind, run, equals, within_limits, fail)"},
@@ -588,6 +599,7 @@ static Suite *rubric_suite(void)
     tcase_add_test(valid, test_full_fact_values);
     tcase_add_test(valid, test_minimal_defaults);
     tcase_add_test(valid, test_guard_block);
+    tcase_add_test(valid, test_python_site_packages);
     tcase_add_test(valid, test_baseline_relative_to_rubric);
     tcase_add_test(valid, test_path_without_directory);
     tcase_add_test(valid, test_absolute_rubric_path);
