@@ -58,7 +58,13 @@ _CO_VARKEYWORDS = 0x0008
 _CAP = 8192                   # instances tracked in detail
 _GAME_RESERVE = 512           # of which Players may not take the last 512
 _SNAPCAP = 64                 # snapshots recorded in detail
-_TEXTCAP = 4 * 1024 * 1024    # labels and JSON fragments
+# Labels and JSON fragments.  Every page of it is touched when it is made
+# (zero-filled), and each page fault costs more under the run's memory
+# cgroup: 4 MiB made a quarter of the probe's overhead.  1 MiB holds a label
+# for every tracked instance and the fragments of the snapshots the record
+# can list (it is capped at _RECORD_BUDGET); past it, _text_put refuses and
+# the rest go without.
+_TEXTCAP = 1024 * 1024
 _MAX_CHAIN_NODES = 5000
 _MAX_CHAIN_DEPTH = 14
 _MAX_REPORT_SNAPSHOTS = 4
@@ -225,8 +231,8 @@ def _new_storage():
     S.A_loff = _array("l", [0]) * _CAP
     S.A_llen = _array("l", [0]) * _CAP
     S.N = _array("l", [0, 0, 0, 0])   # rows used, games, players, dropped
-    # Reused when there is one: a new 4 MiB buffer is zero-filled page by
-    # page (about 2 ms), and only the bytes before TPOS are ever read.
+    # Reused when there is one: a new buffer is zero-filled page by page,
+    # and only the bytes before TPOS are ever read.
     if getattr(S, "TEXT", None) is None:
         S.TEXT = bytearray(_TEXTCAP)
     S.TPOS = _array("l", [0])
@@ -1708,6 +1714,14 @@ _JSON_ESC = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t",
 
 
 def _json_str(s):
+    # A str subclass from the submission could answer the tests below (or
+    # iterate) as it likes: work on an exact copy.
+    if type(s) is not str:
+        s = _str_str(s)
+    # Most strings (names, labels, file paths) are printable ASCII without
+    # a quote or backslash: as they are.  The loop costs ~1 us a character.
+    if s.isascii() and s.isprintable() and '"' not in s and "\\" not in s:
+        return '"' + s + '"'
     out = ['"']
     for ch in s:
         o = ord(ch)
