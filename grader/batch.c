@@ -410,8 +410,11 @@ static bool cache_key(const struct grade_context *ctx, const char *path, char ke
 
 /* ---- files -------------------------------------------------------------- */
 
-/* Writes `len` bytes to `path` through a temporary file, fsync and rename:
- * a reader (or a crash) sees the old file or the new one, never half. */
+/* Writes `len` bytes to `path` through a temporary file and a rename: a
+ * reader sees the old file or the new one, never half.  Only for the cache,
+ * so no fsync: after a crash an entry may be empty or gone, which reads as
+ * a miss (the submission is graded again), and its row in results.jsonl
+ * is what is durable. */
 static int write_atomic(const char *path, const char *data, size_t len)
 {
     char tmp[PATH_MAX + 16];
@@ -431,7 +434,7 @@ static int write_atomic(const char *path, const char *data, size_t len)
         }
         off += (size_t)w;
     }
-    if (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
+    if (close(fd) < 0 || rename(tmp, path) < 0) {
         unlink(tmp);
         return -1;
     }
@@ -992,7 +995,7 @@ static void remove_stale(const char *outdir, const struct rows *rows)
             continue;
         /* refs are sorted by id */
         struct row_ref key = {.id = de->d_name};
-        bool keep = bsearch(&key, rows->refs, rows->n, sizeof *rows->refs, cmp_row) != NULL;
+        bool keep = rows->n && bsearch(&key, rows->refs, rows->n, sizeof *rows->refs, cmp_row) != NULL;
         char p[PATH_MAX + 256];
         if (!keep && (size_t)snprintf(p, sizeof p, "%s/%s", dir, de->d_name) < sizeof p)
             paths_remove_tree(p);
@@ -1025,8 +1028,35 @@ static json_t *row_get(void *ctx, size_t i)
     return row ? slim(row) : NULL;
 }
 
+/* The slim form of row r (one full row as read) appended to slim_fd at
+ * *slim_off, its place recorded in *out.  0, or -1 (the caller then gives
+ * up on slim rows). */
+static int put_slim(int slim_fd, off_t *slim_off, const struct row_ref *r, const char *text, struct row_ref *out)
+{
+    json_t *row = parse_row(text, r->len);
+    json_t *s = row ? slim(row) : NULL;
+    char *dump = s ? json_dumps(s, JSON_COMPACT) : NULL;
+    json_decref(s);
+    if (!dump)
+        return -1;
+    size_t n = strlen(dump);
+    bool ok = pwrite(slim_fd, dump, n, *slim_off) == (ssize_t)n;
+    free(dump);
+    if (!ok)
+        return -1;
+    *out = (struct row_ref){.id = r->id, .src = 0, .off = *slim_off, .len = n};
+    *slim_off += (off_t)n;
+    return 0;
+}
+
 /* Writes the rows sorted by id into results.jsonl (atomically), copying
- * each from its source, then the reports. */
+ * each from its source, then the reports.  The reports read every row a
+ * dozen times (the CSVs, each part of the HTML, the files of each
+ * submission), and most of a row is the runtime's record, which they never
+ * read: so each row is parsed once here, and its slim form goes into an
+ * unnamed scratch file in OUTDIR that the reports read instead.  Parsing
+ * whole rows again and again was the larger part of a batch's last
+ * second. */
 static int finish_rows(const struct rubric *rb, const char *outdir, struct rows *rows, FILE **srcs, char *err,
                        size_t errlen)
 {
@@ -1049,6 +1079,15 @@ static int finish_rows(const struct rubric *rb, const char *outdir, struct rows 
     char *buf = NULL;
     size_t bufcap = 0;
     bool ok = true;
+    /* No scratch file (a file system without O_TMPFILE): the reports read
+     * the whole rows. */
+    int slim_fd = open(outdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    struct row_ref *slim_refs = slim_fd >= 0 ? calloc(rows->n ? rows->n : 1, sizeof *slim_refs) : NULL;
+    off_t slim_off = 0;
+    if (!slim_refs && slim_fd >= 0) {
+        close(slim_fd);
+        slim_fd = -1;
+    }
     for (size_t i = 0; ok && i < rows->n; i++) {
         const struct row_ref *r = &rows->refs[i];
         if (r->len + 1 > bufcap) {
@@ -1062,25 +1101,42 @@ static int finish_rows(const struct rubric *rb, const char *outdir, struct rows 
         }
         ok = pread(fileno(srcs[r->src]), buf, r->len, r->off) == (ssize_t)r->len &&
              fwrite(buf, 1, r->len, out) == r->len && fputc('\n', out) != EOF;
+        if (ok && slim_fd >= 0 && put_slim(slim_fd, &slim_off, r, buf, &slim_refs[i]) < 0) {
+            close(slim_fd);
+            slim_fd = -1;
+        }
     }
     free(buf);
+    FILE *slim_file = slim_fd >= 0 ? fdopen(slim_fd, "r") : NULL;
+    if (!slim_file && slim_fd >= 0)
+        close(slim_fd);
     if (!ok || fflush(out) != 0 || fsync(fileno(out)) != 0) {
         seterr(err, errlen, "cannot write %s: %s", path, strerror(errno ? errno : EIO));
         fclose(out);
         unlink(tmp);
+        if (slim_file)
+            fclose(slim_file);
+        free(slim_refs);
         return -2;
     }
     if (fclose(out) != 0 || rename(tmp, path) < 0) {
         seterr(err, errlen, "cannot write %s: %s", path, strerror(errno));
         unlink(tmp);
+        if (slim_file)
+            fclose(slim_file);
+        free(slim_refs);
         return -2;
     }
     /* The reports list submissions in id order too, reading each row again
-     * from the file it came from. */
-    struct row_source rs = {rows, srcs, NULL, 0};
+     * (slim, or else from the file it came from). */
+    struct rows slim_rows = {slim_refs, rows->n, rows->n};
+    struct row_source rs = {slim_file ? &slim_rows : rows, slim_file ? &slim_file : srcs, NULL, 0};
     struct report_rows rr = {rows->n, row_get, &rs};
     int rc = report_write_rows(rb, &rr, outdir, err, errlen);
     free(rs.buf);
+    if (slim_file)
+        fclose(slim_file);
+    free(slim_refs); /* the ids are rows' */
     if (rc == 0)
         remove_stale(outdir, rows);
     return rc < 0 ? -2 : 0;

@@ -75,7 +75,7 @@ PY
 # the batch uses every core.  The grader's own peak memory (VmHWM of the
 # batch process alone, not of the runs) is read from /proc while it runs.
 class_dir=$out/class
-rm -rf "$class_dir" "$out/batch200" "$out/batch50"
+rm -rf "$class_dir" "$out"/batch200* "$out"/batch50*
 mkdir -p "$class_dir/200" "$class_dir/50"
 i=0
 while [ $i -lt 200 ]; do
@@ -86,21 +86,21 @@ while [ $i -lt 200 ]; do
     [ $i -lt 50 ] && cp -r "$d" "$class_dir/50/"
     i=$((i + 1))
 done
-python3 - "$grader" "$py" "$class_dir" "$out" > "$out/batch.txt" <<'PY'
+# Each interpreter in turn: this machine's python3 (pyenv's, whose
+# site-packages hold a .pth that imports certifi at every start-up), then
+# Debian's /usr/bin/python3 (whose start-up is light).  The runs hide
+# site-packages, so the first gains from that and the second shows the
+# grader without that help.
+python3 - "$grader" "$class_dir" "$out" "$py" "$sys_py" > "$out/batch.txt" <<'PY'
 import json, os, resource, subprocess, sys, time
-grader, py, class_dir, out = sys.argv[1:5]
+grader, class_dir, out = sys.argv[1:4]
+pythons = list(dict.fromkeys(sys.argv[4:]))
 subs = sorted(os.listdir(os.path.join(class_dir, "200")))
 def children_cpu():
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
     return r.ru_utime + r.ru_stime
-c0 = children_cpu()
-t = time.monotonic()
-for s in subs:
-    subprocess.run([py, "leaky_app.py"], cwd=os.path.join(class_dir, "200", s), stdout=subprocess.DEVNULL, check=True)
-plain = time.monotonic() - t
-plain_cpu = children_cpu() - c0
-def batch(n):
-    dest = os.path.join(out, "batch%d" % n)
+def batch(py, n, tag):
+    dest = os.path.join(out, "batch%d%s" % (n, tag))
     t = time.monotonic()
     p = subprocess.Popen([grader, "batch", "--python", py, "-o", dest, os.path.join(class_dir, str(n))],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -113,20 +113,31 @@ def batch(n):
         except OSError:
             pass
         time.sleep(0.05)
-    return time.monotonic() - t, hwm, p.returncode
-c0 = children_cpu()
-w200, m200, rc200 = batch(200)
-batch_cpu = children_cpu() - c0  # the grader and every run it reaped, the runs' own children included
-w50, m50, rc50 = batch(50)
-# Each row's runs, as the sandbox measured them (cgroup CPU of the run).
-after = probe = 0
-for line in open(os.path.join(out, "batch200", "results.jsonl")):
-    runs = json.loads(line).get("runs", {})
-    after += runs.get("after", {}).get("cpu_ms", 0)
-    probe += runs.get("probe", {}).get("cpu_ms", 0)
-n = len(subs)
-print("%.2f %.2f %d %d %d %d %d %.1f %.1f %.1f %.1f" % (plain, w200, m200, m50, os.cpu_count(), rc200, rc50,
-      1000 * plain_cpu / n, 1000 * batch_cpu / n, after / n, probe / n))
+    return time.monotonic() - t, hwm, p.returncode, dest
+for k, py in enumerate(pythons):
+    tag = "" if k == 0 else "-%d" % k
+    c0 = children_cpu()
+    t = time.monotonic()
+    for s in subs:
+        subprocess.run([py, "leaky_app.py"], cwd=os.path.join(class_dir, "200", s), stdout=subprocess.DEVNULL, check=True)
+    plain = time.monotonic() - t
+    plain_cpu = children_cpu() - c0
+    c0 = children_cpu()
+    w200, m200, rc200, dest = batch(py, 200, tag)
+    batch_cpu = children_cpu() - c0  # the grader and every run it reaped, the runs' own children included
+    w50, m50, rc50, _ = batch(py, 50, tag) if k == 0 else (0, 0, 0, None)
+    # Each row's runs, as the sandbox measured them (cgroup CPU of the run).
+    after = probe = 0
+    for line in open(os.path.join(dest, "results.jsonl")):
+        runs = json.loads(line).get("runs", {})
+        after += runs.get("after", {}).get("cpu_ms", 0)
+        probe += runs.get("probe", {}).get("cpu_ms", 0)
+    ver = subprocess.run([py, "-c", "import platform; print(platform.python_version())"], capture_output=True,
+                         text=True).stdout.strip()
+    n = len(subs)
+    print(json.dumps({"python": py, "version": ver, "plain": plain, "w200": w200, "m200": m200, "m50": m50,
+                      "cores": os.cpu_count(), "rc200": rc200, "rc50": rc50, "c_plain": 1000 * plain_cpu / n,
+                      "c_batch": 1000 * batch_cpu / n, "c_after": after / n, "c_probe": probe / n}))
 PY
 
 python3 - "$out" "$py" <<'PY' | tee "$out.md"
@@ -168,17 +179,23 @@ for title, name in (("Grading one submission", "grade.json"), ("Sandbox start-up
         for line in open(os.path.join(out, "interleaved.txt")):
             c, med, mean, p95, mx, n = line.strip().split("|")
             print(f"| {c} | {med} | {mean} | {p95} | {mx} | {n} |")
-plain, w200, m200, m50, cores, rc200, rc50, c_plain, c_batch, c_after, c_probe = open(os.path.join(out, "batch.txt")).read().split()
-plain, w200, cores = float(plain), float(w200), int(cores)
-c_plain, c_batch, c_after, c_probe = float(c_plain), float(c_batch), float(c_after), float(c_probe)
-bound = 2 * plain / cores
+batches = [json.loads(l) for l in open(os.path.join(out, "batch.txt")) if l.strip()]
+cores = batches[0]["cores"]
 print(f"\nA class of 200 submissions (`grader batch`, {cores} workers, cold cache), against plain `python3` running "
-      f"each once, one after the other:\n\n| | seconds |\n|---|---|\n| plain python3, 200 runs in a row | {plain:.2f} |\n"
-      f"| target: 2 x that / {cores} cores | {bound:.2f} |\n| `grader batch` | {w200:.2f} |\n\n"
-      f"Ratio to the target: {w200 / bound:.2f} (exit status {rc200}). The batch process's own peak memory "
-      f"(VmHWM, the runs not included): {int(m50) // 1024} MiB for 50 submissions, {int(m200) // 1024} MiB for 200.")
-print(f"\nCPU per submission (ms): a plain run {c_plain:.1f}; the batch {c_batch:.1f} in all, of which the "
-      f"submission's unprobed run {c_after:.1f}, the instrumented run {c_probe:.1f} and the rest (the grader, "
-      f"the sandbox's set-up, the baseline once) {c_batch - c_after - c_probe:.1f}: "
-      f"{c_batch / c_plain:.2f} plain runs, where the target leaves at most 2 (every core busy all the time).")
+      f"each once, one after the other; the target is 2 x plain / {cores} cores:\n\n"
+      f"| interpreter | plain, 200 runs in a row (s) | target (s) | `grader batch` (s) | ratio to the target |\n"
+      f"|---|---|---|---|---|")
+for r in batches:
+    bound = 2 * r["plain"] / cores
+    print(f"| {r['version']} ({r['python']}) | {r['plain']:.2f} | {bound:.2f} | {r['w200']:.2f} | "
+          f"{r['w200'] / bound:.2f}{'' if r['rc200'] == 0 else ' (exit status %d)' % r['rc200']} |")
+r = batches[0]
+print(f"\nThe batch process's own peak memory (VmHWM, the runs not included), with {r['version']}: "
+      f"{int(r['m50']) // 1024} MiB for 50 submissions, {int(r['m200']) // 1024} MiB for 200.")
+print("\nCPU per submission (ms), where the target leaves at most 2 plain runs (every core busy all the time):\n\n"
+      "| interpreter | a plain run | the batch, in all | unprobed run | instrumented run | the rest (the grader, "
+      "the sandbox's set-up, the baseline once) | in plain runs |\n|---|---|---|---|---|---|---|")
+for r in batches:
+    print(f"| {r['version']} | {r['c_plain']:.1f} | {r['c_batch']:.1f} | {r['c_after']:.1f} | {r['c_probe']:.1f} | "
+          f"{r['c_batch'] - r['c_after'] - r['c_probe']:.1f} | {r['c_batch'] / r['c_plain']:.2f} |")
 PY
