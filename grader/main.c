@@ -1493,9 +1493,13 @@ static int cmd_doctor(int argc, char **argv)
     struct python_info py;
     char err[1024];
     printf("python:\n");
-    if (python_resolve(NULL, &py, err, sizeof err) == 0)
+    if (python_resolve(NULL, &py, err, sizeof err) == 0) {
         printf("  %s (%s %s)\n", py.executable, py.implementation, py.version);
-    else
+        /* Why an import that works at the student's prompt fails in a run. */
+        for (int i = 0; i < py.nsite_dirs; i++)
+            printf("  site-packages %s: empty in runs (rubric: python.site_packages: true shows it)\n",
+                   py.site_dirs[i]);
+    } else
         printf("  none usable: %s\n", err);
     char dir[PATH_MAX];
     printf("data:\n");

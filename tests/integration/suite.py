@@ -397,6 +397,7 @@ def register_cli_tests():
             c(re.search(r"(?m)^  %s +(active|unavailable)" % layer, p.stdout), "no %s row: %s" % (layer, short(p.stdout, 300)))
         c(re.search(r"(?m)^  a run of /bin/true: exit 0,", p.stdout), "no sandboxed run of /bin/true: %s" % short(p.stdout, 300))
         c(re.search(r"(?m)^python:\n  /\S+ \(cpython 3\.\d+\.\d+\)$", p.stdout), "no interpreter line: %s" % short(p.stdout, 300))
+        c(re.search(r"(?m)^  site-packages /\S+: empty in runs ", p.stdout), "no site-packages line: %s" % short(p.stdout, 600))
 
     @test("grade --help documents --rubric, --format, --python and exits 0")
     def _(c):
