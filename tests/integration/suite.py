@@ -790,6 +790,13 @@ def register_python_tests(interps, py_main):
         c.eq((res.get("python") or {}).get("site_packages"), "visible", "python.site_packages, site_packages: true")
         c.eq(res.get("score"), 100, "score with site_packages: true")
 
+        # Without the minimal root nothing can be hidden: the result says so
+        # instead of claiming what did not happen.
+        res, crit = graded(c, grade(d, python=py_main.path, env_extra={"GRADER_SANDBOX_DISABLE": "minimal-root"}))
+        shown = (res.get("python") or {}).get("site_packages") or ""
+        c(shown.startswith("visible: "), "python.site_packages without the minimal root: %r" % shown)
+        c.eq(res.get("score"), 100, "score without the minimal root, default rubric")
+
     @test("--python with CPython older than 3.8: exit 2, stderr says 3.8 or newer")
     def _(c):
         old = [p for p in ("%s/versions/3.7.16/bin/python3" % PYENV, "%s/versions/3.6.15/bin/python3" % PYENV)
