@@ -295,6 +295,20 @@ int sb_root_plan_hide(struct sb_root *root, const char *const *hide, char *err, 
         }
         if (!target[0])
             continue;
+        /* One inside another: only the outer one is mounted over (the inner
+         * would no longer exist to mount on). */
+        bool covered = false;
+        for (int k = 0; k < root->nhide && !covered; k++) {
+            if (beneath(target, root->hide[k])) {
+                covered = true;
+            } else if (beneath(root->hide[k], target)) {
+                memmove(root->hide[k], root->hide[root->nhide - 1], sizeof root->hide[k]);
+                root->nhide--;
+                k--;
+            }
+        }
+        if (covered)
+            continue;
         if (root->nhide >= SB_ROOT_MAX_HIDE || strlen(target) >= sizeof root->hide[0]) {
             snprintf(err, errlen, "too many hidden paths (at most %d)", SB_ROOT_MAX_HIDE);
             return -1;

@@ -87,7 +87,8 @@ int sb_root_plan(struct sb_root *root, const char *box, const char *const *argv,
 /* Supervisor side, after sb_root_plan.  Each directory in `hide`
  * (NULL-terminated) that exists and that the root shows (beneath /usr or a
  * planned read-only path) will look empty and read-only inside it.  Others
- * are skipped: the run cannot see them anyway.  Returns 0, or -1 with err
+ * are skipped: the run cannot see them anyway; of two nested, the outer
+ * one is kept.  Returns 0, or -1 with err
  * set for a path that is not absolute and clean, or too many. */
 int sb_root_plan_hide(struct sb_root *root, const char *const *hide, char *err, size_t errlen);
 

@@ -610,6 +610,16 @@ START_TEST(plan_hides_only_what_the_root_shows)
     snprintf(want, sizeof want, "%s/site", link);
     ck_assert_str_eq(pl.root.hide[2], want);
 
+    /* Nested: only the outer one, whichever order they come in. */
+    char inner[PATH_MAX];
+    put("opt/py/lib/site/pkg/mod.py", "\n", 0644);
+    at(inner, sizeof inner, "opt/py/lib/site/pkg");
+    const char *nested[] = {inner, site, "/usr/share", "/usr/share/doc", NULL};
+    ck_assert_int_eq(sb_root_plan_hide(&pl.root, nested, pl.err, sizeof pl.err), 0);
+    ck_assert_int_eq(pl.root.nhide, 2);
+    ck_assert_str_eq(pl.root.hide[0], site);
+    ck_assert_str_eq(pl.root.hide[1], "/usr/share");
+
     /* NULL hides nothing; an unclean path and a seventh directory are refused. */
     ck_assert_int_eq(sb_root_plan_hide(&pl.root, NULL, pl.err, sizeof pl.err), 0);
     ck_assert_int_eq(pl.root.nhide, 0);
