@@ -1497,8 +1497,9 @@ static int cmd_doctor(int argc, char **argv)
         printf("  %s (%s %s)\n", py.executable, py.implementation, py.version);
         /* Why an import that works at the student's prompt fails in a run. */
         for (int i = 0; i < py.nsite_dirs; i++)
-            printf("  site-packages %s: empty in runs (rubric: python.site_packages: true shows it)\n",
-                   py.site_dirs[i]);
+            if (access(py.site_dirs[i], F_OK) == 0)
+                printf("  site-packages %s: empty in runs (rubric: python.site_packages: true shows it)\n",
+                       py.site_dirs[i]);
     } else
         printf("  none usable: %s\n", err);
     char dir[PATH_MAX];
