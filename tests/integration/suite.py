@@ -762,11 +762,13 @@ def register_python_tests(interps, py_main):
              "dirs = [os.path.realpath(d) for d in site.getsitepackages()]\n"
              "for name in ('six', 'idna', 'certifi', 'packaging', 'attr', 'yaml', 'pkg_resources'):\n"
              "    s = importlib.util.find_spec(name)\n"
-             "    if s and s.origin and any(os.path.realpath(s.origin).startswith(d + os.sep) for d in dirs):\n"
-             "        print(name); break\n"],
-            capture_output=True, text=True).stdout.strip()
-        if not found:
+             "    d = [d for d in dirs if s and s.origin and os.path.realpath(s.origin).startswith(d + os.sep)]\n"
+             "    if d:\n"
+             "        print(name, d[0]); break\n"],
+            capture_output=True, text=True).stdout.split()
+        if len(found) != 2:
             raise Skip("site-packages: %s has none of the packages this test imports" % py_main.path)
+        found, site_dir = found
         d = make_dir("site-import")
         with open(sub("canonical-fix") + "/leaky_app.py", encoding="utf-8") as f:
             text = f.read()
@@ -778,6 +780,17 @@ def register_python_tests(interps, py_main):
         c.eq(exc.get("type"), "ModuleNotFoundError", "the import of %s, default rubric" % found)
         c("standard library" in (exc.get("message") or ""), "the message does not say why: %r" % exc.get("message"))
         c.eq((crit.get("runs") or {}).get("passed"), False, "criterion runs, default rubric")
+
+        # Naming the folder itself finds it empty: no other way in.
+        d2 = make_dir("site-import-by-path")
+        with open(os.path.join(d2, "leaky_app.py"), "w", encoding="utf-8") as f:
+            # An AssertionError here, not the ModuleNotFoundError below,
+            # would mean the folder's files were visible.
+            f.write("import os, sys\nassert os.listdir(%r) == [], 'site-packages visible'\nsys.path.insert(0, %r)\n"
+                    "import %s\n%s" % (site_dir, site_dir, found, text))
+        res, crit = graded(c, grade(d2, python=py_main.path))
+        exc = ((res.get("runs") or {}).get("after") or {}).get("facts", {}).get("exception") or {}
+        c.eq(exc.get("type"), "ModuleNotFoundError", "the import of %s from %s named in sys.path" % (found, site_dir))
 
         rdir = os.path.join(TMP, "rubric-site-packages")
         shutil.copytree(os.path.join(REPO, "rubrics", "baselines"), os.path.join(rdir, "baselines"))
