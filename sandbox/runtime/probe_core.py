@@ -1409,6 +1409,12 @@ def _reports():
     combos = (("lineno", False), ("lineno", True), ("filename", False),
               ("filename", True), ("traceback", False))
     n = len(snaps)
+    if all(S.SNAP_LIMIT[k] <= 1 for k in range(n)):
+        # One frame per trace (tracemalloc.start()'s default): a traceback
+        # is its one frame, and a cumulative grouping counts each trace's
+        # one frame once, so those three print exactly the lines of
+        # "lineno" and "filename" (Lib/tracemalloc.py, Snapshot._group_by).
+        combos = (("lineno", False), ("filename", False))
     work = []
     # required: later.compare_to(earlier) for every ordered pair
     for key, cum in combos:
