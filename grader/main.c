@@ -1304,6 +1304,18 @@ static int repeat_runs(const struct sandbox_spec *spec, unsigned n)
     return 0;
 }
 
+/* Appends an absolute path given with `opt` to list (NULL-terminated, room
+ * for max + 1), or says what is wrong and sets *bad. */
+static void add_path(const char *opt, const char *path, const char **list, int *n, int max, int *bad)
+{
+    if (*n >= max || path[0] != '/') {
+        fprintf(stderr, "grader sandbox: %s %s: give at most %d absolute paths\n", opt, path, max);
+        *bad = 1;
+        return;
+    }
+    list[(*n)++] = path;
+}
+
 static int cmd_sandbox(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -1350,20 +1362,10 @@ static int cmd_sandbox(int argc, char **argv)
             isolation = optarg;
             break;
         case 'r':
-            if (nro >= 8 || optarg[0] != '/') {
-                fprintf(stderr, "grader sandbox: --ro %s: give at most 8 absolute paths\n", optarg);
-                bad = 1;
-            } else {
-                ro_paths[nro++] = optarg;
-            }
+            add_path("--ro", optarg, ro_paths, &nro, 8, &bad);
             break;
         case 'H':
-            if (nhide >= 6 || optarg[0] != '/') {
-                fprintf(stderr, "grader sandbox: --hide %s: give at most 6 absolute paths\n", optarg);
-                bad = 1;
-            } else {
-                hide_paths[nhide++] = optarg;
-            }
+            add_path("--hide", optarg, hide_paths, &nhide, 6, &bad);
             break;
         case 'R':
             repeat = (unsigned)parse_positive("--repeat", optarg, &bad);
