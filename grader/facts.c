@@ -272,7 +272,8 @@ static void explain_missing_module(const struct rubric *rubric, const struct run
         return;
     json_object_set_new(exc, "message",
                         json_sprintf("%s (the grader runs your script with Python's standard library and the files "
-                                     "you submitted only: packages installed on your machine are not available)",
+                                     "you submitted only: packages installed on your machine are not available, so "
+                                     "remove this import or submit the module with your script)",
                                      msg));
 }
 
