@@ -192,6 +192,18 @@ static ssize_t read_file(const char *dir, const char *file, char *buf, size_t le
     return n;
 }
 
+/* A counter: from its descriptor when sb_cgroup_open_counters opened it. */
+static ssize_t read_counter(int fd, const char *dir, const char *file, char *buf, size_t len)
+{
+    if (fd < 0)
+        return read_file(dir, file, buf, len);
+    ssize_t n = pread(fd, buf, len - 1, 0);
+    if (n < 0)
+        return -1;
+    buf[n] = '\0';
+    return n;
+}
+
 static bool file_exists(const char *dir, const char *file)
 {
     char path[PATH_MAX + 64];
@@ -210,10 +222,10 @@ static long long keyed_value(const char *text, const char *key)
     return -1;
 }
 
-static long long read_keyed(const char *dir, const char *file, const char *key)
+static long long read_keyed(int fd, const char *dir, const char *file, const char *key)
 {
     char buf[4096];
-    if (!dir[0] || read_file(dir, file, buf, sizeof buf) < 0)
+    if (!dir[0] || read_counter(fd, dir, file, buf, sizeof buf) < 0)
         return -1;
     return keyed_value(buf, key);
 }
@@ -440,10 +452,15 @@ static void name_v1_dir(struct sb_cgroup *cg, const struct hier *h, int i, const
     cg->pending |= 1u << i;
 }
 
-void sb_cgroup_prepare(struct sb_cgroup *cg, const struct sandbox_limits *lim)
+void sb_cgroup_reset(struct sb_cgroup *cg)
 {
     memset(cg, 0, sizeof *cg);
-    cg->cpu_fd = -1;
+    cg->cpu_fd = cg->peak_fd = cg->oom_fd = cg->pids_fd = -1;
+}
+
+void sb_cgroup_prepare(struct sb_cgroup *cg, const struct sandbox_limits *lim)
+{
+    sb_cgroup_reset(cg);
     struct hier *h = calloc(SB_CG_NDIRS, sizeof *h);
     if (!h) {
         note(cg, "no cgroups (ENOMEM)");
@@ -663,33 +680,72 @@ long long sb_cgroup_cpu_usec(struct sb_cgroup *cg)
     return strtoll(buf, NULL, 10) / 1000; /* cpuacct.usage is in ns */
 }
 
+/* The files the counters below read: v2 when the run has a full v2
+ * cgroup, else v1. */
+static const char *peak_dir(const struct sb_cgroup *cg, const char **file)
+{
+    *file = cg->v2_limits ? "memory.peak" : "memory.max_usage_in_bytes";
+    return cg->v2_limits ? cg->dir[SB_CG_V2] : cg->dir[SB_CG_MEMORY];
+}
+
+static const char *oom_dir(const struct sb_cgroup *cg, const char **file)
+{
+    *file = cg->v2_limits ? "memory.events" : "memory.oom_control";
+    return cg->v2_limits ? cg->dir[SB_CG_V2] : cg->dir[SB_CG_MEMORY];
+}
+
+static const char *pids_dir(const struct sb_cgroup *cg, const char **file)
+{
+    *file = "pids.events";
+    return cg->v2_limits ? cg->dir[SB_CG_V2] : cg->dir[SB_CG_PIDS];
+}
+
+static int open_counter(const char *dir, const char *file)
+{
+    if (!dir[0])
+        return -1;
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+void sb_cgroup_open_counters(struct sb_cgroup *cg)
+{
+    const char *file;
+    const char *dir = peak_dir(cg, &file);
+    if (cg->peak_fd < 0)
+        cg->peak_fd = open_counter(dir, file);
+    dir = oom_dir(cg, &file);
+    if (cg->oom_fd < 0)
+        cg->oom_fd = open_counter(dir, file);
+    dir = pids_dir(cg, &file);
+    if (cg->pids_fd < 0)
+        cg->pids_fd = open_counter(dir, file);
+}
+
 long long sb_cgroup_memory_peak(const struct sb_cgroup *cg)
 {
     char buf[64];
-    if (cg->v2_limits && read_file(cg->dir[SB_CG_V2], "memory.peak", buf, sizeof buf) > 0)
-        return strtoll(buf, NULL, 10);
-    if (cg->dir[SB_CG_MEMORY][0] && read_file(cg->dir[SB_CG_MEMORY], "memory.max_usage_in_bytes", buf, sizeof buf) > 0)
+    const char *file;
+    const char *dir = peak_dir(cg, &file);
+    if (dir[0] && read_counter(cg->peak_fd, dir, file, buf, sizeof buf) > 0)
         return strtoll(buf, NULL, 10);
     return -1;
 }
 
 long long sb_cgroup_oom_kills(const struct sb_cgroup *cg)
 {
-    long long v = -1;
-    if (cg->v2_limits)
-        v = read_keyed(cg->dir[SB_CG_V2], "memory.events", "oom_kill");
-    else if (cg->dir[SB_CG_MEMORY][0])
-        v = read_keyed(cg->dir[SB_CG_MEMORY], "memory.oom_control", "oom_kill");
+    const char *file;
+    const char *dir = oom_dir(cg, &file);
+    long long v = read_keyed(cg->oom_fd, dir, file, "oom_kill");
     return v < 0 ? 0 : v;
 }
 
 long long sb_cgroup_pids_refused(const struct sb_cgroup *cg)
 {
-    long long v = -1;
-    if (cg->v2_limits)
-        v = read_keyed(cg->dir[SB_CG_V2], "pids.events", "max");
-    else if (cg->dir[SB_CG_PIDS][0])
-        v = read_keyed(cg->dir[SB_CG_PIDS], "pids.events", "max");
+    const char *file;
+    const char *dir = pids_dir(cg, &file);
+    long long v = read_keyed(cg->pids_fd, dir, file, "max");
     return v < 0 ? 0 : v;
 }
 
@@ -725,9 +781,11 @@ void sb_cgroup_kill(struct sb_cgroup *cg)
 
 int sb_cgroup_destroy(struct sb_cgroup *cg, char *err, size_t errlen)
 {
-    if (cg->cpu_fd >= 0) {
-        close(cg->cpu_fd);
-        cg->cpu_fd = -1;
+    int *fds[] = {&cg->cpu_fd, &cg->peak_fd, &cg->oom_fd, &cg->pids_fd};
+    for (size_t i = 0; i < sizeof fds / sizeof *fds; i++) {
+        if (*fds[i] >= 0)
+            close(*fds[i]);
+        *fds[i] = -1;
     }
     int last_err = 0;
     /* 400 x 5 ms: a killed process needs a moment to leave, and the kernel

@@ -30,6 +30,8 @@ struct sb_cgroup {
     bool v2_limits;                  /* SB_CG_V2 is a full v2 cgroup with controllers */
     char dir[SB_CG_NDIRS][PATH_MAX]; /* created directories, "" when absent */
     int cpu_fd;                      /* cpuacct.usage or cpu.stat, -1 */
+    int peak_fd, oom_fd, pids_fd;    /* what the run's end reads besides, -1
+                                        until sb_cgroup_open_counters */
     bool cpu_is_v2;
     bool limits_memory, limits_pids; /* the limit is enforced by the cgroup */
     bool v2_placed;                  /* the init was created in dir[SB_CG_V2]: not moved there */
@@ -41,6 +43,9 @@ struct sb_cgroup {
 
     char desc[128]; /* for result->isolation */
 };
+
+/* No cgroups yet: every field zero, every descriptor -1. */
+void sb_cgroup_reset(struct sb_cgroup *cg);
 
 /* Creates the run's cgroups and writes the limits.  Never fails: what could
  * not be set up is left out and desc says so.  sb_cgroup_prepare then
@@ -79,6 +84,11 @@ void sb_cgroup_join_fds(const struct sb_cgroup *cg, int fds[SB_CG_NDIRS]);
 int sb_cgroup_attach(struct sb_cgroup *cg, pid_t pid);
 
 bool sb_cgroup_active(const struct sb_cgroup *cg);
+/* Opens the files read once the run is over (peak memory, OOM kills,
+ * refused forks), after sb_cgroup_attach: called while the payload starts,
+ * so that the end of the run, which the caller waits for, opens nothing.
+ * The readers below open the file themselves when this was not called. */
+void sb_cgroup_open_counters(struct sb_cgroup *cg);
 
 /* CPU time of everything in the run so far in microseconds, or -1. */
 long long sb_cgroup_cpu_usec(struct sb_cgroup *cg);

@@ -928,6 +928,17 @@ static int launch(struct run *r, enum mode mode, char *why, size_t whylen)
         }
         goto out;
     }
+    /* The payload is starting.  What the end of the run needs is made
+     * ready now, on this side, so that the end (which the caller waits
+     * for) has less to do: the counters' files are opened, and with the
+     * minimal root, whose /box is a tmpfs copy of the box (root.h), the
+     * host's box has served its purpose and goes.  A failure to remove it
+     * is reported when sandbox_run tries again at the end. */
+    sb_cgroup_open_counters(&r->cg);
+    if (r->init_flags & SB_INIT_ROOT) {
+        char ignored[8];
+        (void)sb_box_remove(&r->box, ignored, sizeof ignored);
+    }
     r->errpipe_r = epp[0];
     epp[0] = -1;
     r->st[0].fd = outp[0];
@@ -1514,7 +1525,7 @@ int sandbox_run(const struct sandbox_spec *spec, struct sandbox_result *result)
     r->res = result;
     r->scratch = scratch;
     r->pidfd = r->status_r = r->errpipe_r = r->landlock_fd = -1;
-    r->cg.cpu_fd = -1;
+    sb_cgroup_reset(&r->cg);
     for (int i = 0; i < 3; i++) {
         r->st[i].s = ss[i];
         r->st[i].cap = spec->limits.output_bytes;
@@ -1528,8 +1539,7 @@ int sandbox_run(const struct sandbox_spec *spec, struct sandbox_result *result)
     prepare_layers(r);
 
     if (spec->disable & SANDBOX_NO_CGROUPS) {
-        memset(&r->cg, 0, sizeof r->cg);
-        r->cg.cpu_fd = -1;
+        sb_cgroup_reset(&r->cg);
         snprintf(r->cg.desc, sizeof r->cg.desc, "no cgroups (disabled)");
     } else {
         sb_cgroup_prepare(&r->cg, &spec->limits); /* the rest in launch */

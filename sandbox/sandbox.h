@@ -5,8 +5,9 @@
  * environment and limits, captures stdout, stderr and an optional side
  * channel up to caps, kills the whole process tree at the end, removes the
  * box, and reports what happened.  With a mount namespace the run sees a
- * minimal read-only root holding a tmpfs copy of the box (root.h), and as
- * root it runs under a uid of its own.  Layers are tried and used when the
+ * minimal read-only root holding a tmpfs copy of the box (root.h), and the
+ * box is removed as soon as the payload starts; as root the run has a uid
+ * of its own.  Layers are tried and used when the
  * machine allows them; result->layers says which were active and why not. */
 #ifndef GRADER_SANDBOX_H
 #define GRADER_SANDBOX_H

@@ -355,7 +355,13 @@ def concurrent(grader, mode, base):
         time.sleep(0.5)
         seen_cg, seen_box = grader_cgroups() - cg0, boxes() - box0   # proves the scans look in the right place
         if mode == "full" and not seen_cg: errs.append("no grader cgroup seen during the runs: the scan is blind")
-        if len(seen_box) < 2: errs.append("only %d box dirs seen during the runs: the scan is blind" % len(seen_box))
+        # The degraded runs work in their host box, which the scan must see;
+        # with the minimal root the payload works on a tmpfs copy, and the
+        # host box is removed as the payload starts (sandbox.c's launch).
+        if mode == "degraded" and len(seen_box) < 2:
+            errs.append("only %d box dirs seen during the runs: the scan is blind" % len(seen_box))
+        if mode == "full" and seen_box:
+            errs.append("%d host box dirs still there while the payloads ran: %r" % (len(seen_box), sorted(seen_box)))
         normal = ex.submit(run_sandbox, grader, mode, [PY, "-c", "print(6*7)"])
         results = {c: f.result() for c, f in zip(MIX, futs)}
         n = normal.result()

@@ -2075,6 +2075,62 @@ START_TEST(test_uid_and_minimal_root_can_be_disabled)
 }
 END_TEST
 
+/* The watcher of the test below: once the payload runs (its marker is on
+ * /proc), how many boxes the host has, at the fewest over half a second. */
+struct box_watch {
+    const char *marker;
+    int fewest; /* -1: the payload was never seen */
+};
+
+static void *watch_boxes(void *arg)
+{
+    struct box_watch *w = arg;
+    struct timespec step = {0, 5L * 1000 * 1000};
+    w->fewest = -1;
+    for (int i = 0; i < 600 && !count_marker(w->marker); i++)
+        nanosleep(&step, NULL);
+    if (!count_marker(w->marker))
+        return NULL;
+    w->fewest = count_boxes();
+    for (int i = 0; i < 100 && w->fewest > 0; i++) {
+        nanosleep(&step, NULL);
+        int n = count_boxes();
+        if (n < w->fewest)
+            w->fewest = n;
+    }
+    return NULL;
+}
+
+START_TEST(test_host_box_goes_once_the_minimal_root_has_its_copy)
+{
+    /* In the minimal root the payload works on /box, a tmpfs copy, so the
+     * host's box is removed as the payload starts (the end of the run has
+     * less to do); in the host's tree the box is the payload's working
+     * directory and stays until the end. */
+    char marker[64];
+    snprintf(marker, sizeof marker, "box-lifetime-%d", (int)getpid());
+    const char *argv[] = {find_python(), "-c", "import time; time.sleep(1.5)", marker, NULL};
+    for (int pass = 0; pass < 2; pass++) {
+        struct sandbox_spec s = base_spec(argv);
+        s.disable = pass ? SANDBOX_NO_MINIMAL_ROOT : 0;
+        struct box_watch w = {marker, -1};
+        pthread_t th;
+        ck_assert_int_eq(pthread_create(&th, NULL, watch_boxes, &w), 0);
+        struct sandbox_result r;
+        int rc = run(&s, &r);
+        pthread_join(th, NULL);
+        ck_assert_msg(rc == 0 && r.exit_code == 0, "%s %s", r.error, r.err.data ? r.err.data : "");
+        ck_assert_msg(w.fewest >= 0, "the payload was never seen on /proc");
+        if (find_layer(&r, "minimal_root")->active)
+            ck_assert_msg(w.fewest == 0, "%d box(es) on the host while the payload ran in the minimal root", w.fewest);
+        else
+            ck_assert_msg(w.fewest == 1, "%d box(es) while the payload worked in the host's box", w.fewest);
+        sandbox_result_free(&r);
+        ck_assert_int_eq(count_boxes(), 0);
+    }
+}
+END_TEST
+
 static Suite *sandbox_suite(void)
 {
     Suite *s = suite_create("sandbox");
@@ -2133,6 +2189,7 @@ static Suite *sandbox_suite(void)
     tcase_add_test(tc, test_work_directory_caps);
     tcase_add_test(tc, test_ro_paths_and_argv_directories);
     tcase_add_test(tc, test_uid_and_minimal_root_can_be_disabled);
+    tcase_add_test(tc, test_host_box_goes_once_the_minimal_root_has_its_copy);
     suite_add_tcase(s, tc);
     return s;
 }
