@@ -2207,8 +2207,12 @@ def _warmup():
     # generation, which gc.get_referrers and gc.get_objects do not walk:
     # the warm-up's searches then look through its own few objects instead
     # of the whole heap (about 2 ms less per run), and find the same
-    # holders.  Thawed below, before anything else runs.
-    _gc_freeze()
+    # holders.  Thawed below, before anything else runs.  Only when nothing
+    # is frozen yet: thawing would also thaw what the interpreter froze at
+    # start-up (375 objects on 3.12.1), which the submission would see.
+    frozen = _gc_get_freeze_count is not None and _gc_get_freeze_count() == 0
+    if frozen:
+        _gc_freeze()
     try:
         S.hooks_on = True
         exec(compile(src, S.script_co_file, "exec", dont_inherit=True), ns)
@@ -2218,7 +2222,8 @@ def _warmup():
     except BaseException:
         pass
     finally:
-        _gc_unfreeze()
+        if frozen:
+            _gc_unfreeze()
         S.hooks_on = False
         ns.clear()
         ns = None

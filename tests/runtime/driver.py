@@ -931,6 +931,25 @@ def t_bad_audit_args(base):
           "plain=%r probed=%r" % (pl.stdout[-200:], pr.stdout[-300:]))
 
 
+def t_gc_state_at_start(base):
+    """The collector as the script's first line sees it is the collector of
+    a bare interpreter: the warm-up, which freezes the heap for a moment
+    when nothing is frozen yet, leaves nothing of that behind (thawing on
+    3.12.1 would also thaw the 375 objects the interpreter froze)."""
+    name = "gc_state_at_start"
+
+    def first_line(src):
+        return ("import gc; print('gc at start', gc.get_freeze_count(), gc.isenabled(), "
+                "gc.get_threshold(), gc.get_debug())\n" + src)
+    pl = run_plain("leak", base, first_line)
+    pr = run_probe("leak", base, first_line)
+    if not common(name, pr):
+        return
+    want, got = pl.stdout.split("\n", 1)[0], pr.stdout.split("\n", 1)[0]
+    check("%s: as in the plain run" % name, want.startswith("gc at start ") and got == want,
+          "plain %r, probed %r" % (want, got))
+
+
 TESTS = [
     ("leak", t_leak), ("weakref_fix", t_weakref_fix), ("proxy_fix", t_proxy_fix),
     ("del_player", t_del_player), ("clear_players", t_clear_players), ("weakset", t_weakset),
@@ -945,6 +964,7 @@ TESTS = [
     ("net_attempt", t_net_attempt), ("subprocess_attempt", t_subprocess_attempt),
     ("write_outside", t_write_outside), ("ctypes_attempt", t_ctypes_attempt),
     ("many_attempts", t_many_attempts), ("bad_audit_args", t_bad_audit_args),
+    ("gc_state_at_start", t_gc_state_at_start),
 ]
 
 
