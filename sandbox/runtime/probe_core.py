@@ -42,7 +42,6 @@ import tracemalloc
 import atexit
 import io
 import types
-import fcntl
 # The C module, not signal.py: on 3.11 importing signal.py builds its enums
 # (enum._convert_) in about 9 ms, more than the student's whole script, and
 # leaves a module in sys.modules that an unprobed run does not have.
@@ -120,9 +119,8 @@ _os_exit = os._exit
 _os_kill = os.kill
 _os_path = os.path
 _environ = os.environ
-_fcntl = fcntl.fcntl
-_F_DUPFD_CLOEXEC = getattr(fcntl, "F_DUPFD_CLOEXEC", None)
-_F_DUPFD = fcntl.F_DUPFD
+_os_fstat = os.fstat
+_os_dup2 = os.dup2
 _signal_handler = _signal.signal
 _SIGINT = _signal.SIGINT
 _SIG_DFL = _signal.SIG_DFL
@@ -2466,17 +2464,29 @@ def _setup_fd():
             raise ValueError(raw)
     except ValueError:
         return None, None, classes, "GRADER_PROBE_FD is not a file descriptor number"
+    try:
+        _os_fstat(fd)
+    except OSError:
+        return None, None, classes, "GRADER_PROBE_FD %d is not open" % fd
+    # What fcntl(F_DUPFD_CLOEXEC, base) does, without importing fcntl (an
+    # extension module the unprobed run does not load): the first free
+    # descriptor from base up.  Nothing else runs yet, so no other thread
+    # can take it in between.
     high = None
     for base in (1000, 500, 250, 100, 64, 32, 16, 11):
-        try:
-            if _F_DUPFD_CLOEXEC is not None:
-                high = _fcntl(fd, _F_DUPFD_CLOEXEC, base)
-            else:
-                high = _fcntl(fd, _F_DUPFD, base)
+        for cand in range(base, base + 16):
+            try:
+                _os_fstat(cand)
+                continue        # taken
+            except OSError:
+                pass
+            try:
+                high = _os_dup2(fd, cand, False)
+            except OSError:
+                break           # past RLIMIT_NOFILE: a lower base
             break
-        except OSError as e:
-            if e.errno == 9:  # EBADF
-                return None, None, classes, "GRADER_PROBE_FD %d is not open" % fd
+        if high is not None:
+            break
     if high is None:
         return None, None, classes, "cannot duplicate GRADER_PROBE_FD"
     if high != fd:

@@ -83,7 +83,7 @@ def run_plain(variant, base, transform=None):
     return r
 
 
-def run_probe(variant, base, transform=None, extra_env=None):
+def run_probe(variant, base, transform=None, extra_env=None, preexec=None):
     """The C grader's invocation: fd 3 is the write end of a pipe, the
     token is random hex, cwd holds leaky_app.py."""
     d = os.path.join(base, "probe")
@@ -113,7 +113,7 @@ def run_probe(variant, base, transform=None, extra_env=None):
     t = threading.Thread(target=reader)
     t.daemon = True
     p = subprocess.Popen(cmd, cwd=d, env=env, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, pass_fds=(wfd,))
+                         stderr=subprocess.PIPE, pass_fds=(wfd,), preexec_fn=preexec)
     os.close(wfd)
     t.start()
     try:
@@ -767,6 +767,22 @@ def t_bad_env(base):
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT)
     check("bad env: exit 2 with a message", p.returncode == 2 and b"GRADER_PROBE_FD" in p.stderr,
           repr((p.returncode, p.stderr[-200:])))
+    env["GRADER_PROBE_FD"] = "9"
+    env["GRADER_PROBE_TOKEN"] = "ab"
+    p = subprocess.run([PY, "-E", "-s", "-B", PROBE, "leaky_app.py"], cwd=d, env=env,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT)
+    check("bad env: a closed GRADER_PROBE_FD is named", p.returncode == 2
+          and b"GRADER_PROBE_FD 9 is not open" in p.stderr, repr((p.returncode, p.stderr[-200:])))
+    # With 20 descriptors allowed, the record's descriptor moves to 11, the
+    # last place tried above the standard ones.
+    import resource
+
+    def few_fds():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (20, 20))
+    pr = run_probe("leak", os.path.join(base, "fewfds"), preexec=few_fds)
+    if common("bad env: 20 descriptors", pr):
+        check("bad env: 20 descriptors: the record is complete", pr.rec["snapshots_taken"] == 2,
+              repr(pr.rec["snapshots_taken"]))
 
 
 def t_classes_env(base):
