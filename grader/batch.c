@@ -1006,25 +1006,22 @@ static void remove_stale(const char *outdir, const struct rows *rows)
 struct row_source {
     const struct rows *rows;
     FILE **srcs;
-    char *buf;
-    size_t cap;
 };
 
-/* report_rows.get: row i of the sorted refs, slimmed. */
+/* report_rows.get: row i of the sorted refs, slimmed.  Two threads of the
+ * reports call it at once (report.c's write_all_b): nothing here is
+ * shared but the descriptors, which pread does not move. */
 static json_t *row_get(void *ctx, size_t i)
 {
-    struct row_source *rs = ctx;
+    const struct row_source *rs = ctx;
     const struct row_ref *r = &rs->rows->refs[i];
-    if (r->len + 1 > rs->cap) {
-        char *b = realloc(rs->buf, r->len + 1);
-        if (!b)
-            return NULL;
-        rs->buf = b;
-        rs->cap = r->len + 1;
-    }
-    if (pread(fileno(rs->srcs[r->src]), rs->buf, r->len, r->off) != (ssize_t)r->len)
+    char *buf = malloc(r->len + 1);
+    if (!buf)
         return NULL;
-    json_t *row = parse_row(rs->buf, r->len);
+    json_t *row = NULL;
+    if (pread(fileno(rs->srcs[r->src]), buf, r->len, r->off) == (ssize_t)r->len)
+        row = parse_row(buf, r->len);
+    free(buf);
     return row ? slim(row) : NULL;
 }
 
@@ -1130,10 +1127,9 @@ static int finish_rows(const struct rubric *rb, const char *outdir, struct rows 
     /* The reports list submissions in id order too, reading each row again
      * (slim, or else from the file it came from). */
     struct rows slim_rows = {slim_refs, rows->n, rows->n};
-    struct row_source rs = {slim_file ? &slim_rows : rows, slim_file ? &slim_file : srcs, NULL, 0};
+    struct row_source rs = {slim_file ? &slim_rows : rows, slim_file ? &slim_file : srcs};
     struct report_rows rr = {rows->n, row_get, &rs};
     int rc = report_write_rows(rb, &rr, outdir, err, errlen);
-    free(rs.buf);
     if (slim_file)
         fclose(slim_file);
     free(slim_refs); /* the ids are rows' */

@@ -404,7 +404,7 @@ struct batch {
     size_t *order; /* with array: indexes in id order */
     const struct report_rows *rows;
     size_t n;
-    bool lost;
+    atomic_bool lost; /* set by either writer of write_all_b */
 };
 
 static json_t *batch_row(struct batch *b, size_t i)
@@ -451,6 +451,7 @@ static int batch_check(struct batch *b, char *err, size_t errlen)
 static int batch_open(const struct rubric *rb, json_t *results, struct batch *b, char *err, size_t errlen)
 {
     memset(b, 0, sizeof *b);
+    atomic_init(&b->lost, false);
     if (check_rubric(rb, err, errlen))
         return -1;
     if (!json_is_array(results))
@@ -483,6 +484,7 @@ static int batch_open_rows(const struct rubric *rb, const struct report_rows *ro
                            size_t errlen)
 {
     memset(b, 0, sizeof *b);
+    atomic_init(&b->lost, false);
     if (check_rubric(rb, err, errlen))
         return -1;
     b->rows = rows;
@@ -1997,6 +1999,32 @@ out:
     return rc;
 }
 
+/* The files of every submission, written by a thread of their own while
+ * the batch files are written (write_all_b): with hundreds of submissions
+ * each takes about as long as the other, and the end of a batch waited for
+ * both in turn. */
+struct subs_job {
+    const struct rubric *rb;
+    struct batch *b;
+    int subs;
+    const char *subs_shown;
+    mode_t mode;
+    int rc;
+    char err[512];
+};
+
+static void *write_submissions(void *arg)
+{
+    struct subs_job *j = arg;
+    j->rc = 0;
+    for (size_t i = 0; i < j->b->n && j->rc == 0; i++) {
+        json_t *r = batch_row(j->b, i);
+        j->rc = write_submission(j->rb, r, j->subs, j->subs_shown, j->mode, j->err, sizeof j->err);
+        json_decref(r);
+    }
+    return NULL;
+}
+
 static int write_all_b(const struct rubric *rb, struct batch *b, const char *outdir, char *err, size_t errlen)
 {
     mode_t mode = 0666 & ~current_umask();
@@ -2013,17 +2041,24 @@ static int write_all_b(const struct rubric *rb, struct batch *b, const char *out
     }
     if ((subs = open_dir_at(dir, outdir, "submissions", err, errlen)) < 0)
         goto out;
-    for (size_t i = 0; i < b->n; i++) {
-        json_t *r = batch_row(b, i);
-        int bad = write_submission(rb, r, subs, subs_shown, mode, err, errlen);
-        json_decref(r);
-        if (bad)
-            goto out;
+    /* A thread only for rows read from files (each read parses a row of
+     * its own); rows of a JSON array in memory are shared objects. */
+    struct subs_job job = {rb, b, subs, subs_shown, mode, 0, ""};
+    pthread_t th;
+    bool threaded = b->rows && pthread_create(&th, NULL, write_submissions, &job) == 0;
+    if (!threaded)
+        write_submissions(&job);
+    int bad = write_emit_batch(dir, outdir, "grades.csv", mode, grades_csv, rb, b, err, errlen) ||
+              write_emit_batch(dir, outdir, "canvas.csv", mode, canvas_csv, rb, b, err, errlen) ||
+              write_emit_batch(dir, outdir, "junit.xml", mode, junit_xml, rb, b, err, errlen) ||
+              write_emit_batch(dir, outdir, "report.html", mode, html_b, rb, b, err, errlen);
+    if (threaded)
+        pthread_join(th, NULL);
+    if (job.rc) {
+        fail(err, errlen, "%s", job.err);
+        goto out;
     }
-    if (write_emit_batch(dir, outdir, "grades.csv", mode, grades_csv, rb, b, err, errlen) ||
-        write_emit_batch(dir, outdir, "canvas.csv", mode, canvas_csv, rb, b, err, errlen) ||
-        write_emit_batch(dir, outdir, "junit.xml", mode, junit_xml, rb, b, err, errlen) ||
-        write_emit_batch(dir, outdir, "report.html", mode, html_b, rb, b, err, errlen))
+    if (bad)
         goto out;
     if (b->lost) {
         fail(err, errlen, "a result could not be read again while the reports were written");

@@ -150,7 +150,9 @@ int report_write_all(const struct rubric *rb, json_t *results, const char *outdi
  * distinct) is read when a report needs it and released after, so writing
  * the reports of a class costs no memory per submission.  get returns a
  * new reference, or NULL when the row cannot be read (the reports then
- * fail). */
+ * fail).  Two threads call it at once (the files of each submission are
+ * written while the batch files are), each holding one row at a time; the
+ * rows it returns must not be shared with anything else. */
 struct report_rows {
     size_t n;
     json_t *(*get)(void *ctx, size_t i);
