@@ -409,7 +409,9 @@ struct batch {
 
 static json_t *batch_row(struct batch *b, size_t i)
 {
-    json_t *r = b->array ? json_incref(json_array_get(b->array, b->order[i])) : b->rows->get(b->rows->ctx, i);
+    json_t *r = b->array  ? json_incref(json_array_get(b->array, b->order[i]))
+                : b->rows ? b->rows->get(b->rows->ctx, i)
+                          : NULL;
     if (!r) {
         b->lost = true;
         r = json_object();

@@ -779,14 +779,19 @@ void sb_cgroup_kill(struct sb_cgroup *cg)
             kill_procs(cg->dir[i]);
 }
 
+static void close_counter(int *fd)
+{
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
 int sb_cgroup_destroy(struct sb_cgroup *cg, char *err, size_t errlen)
 {
-    int *fds[] = {&cg->cpu_fd, &cg->peak_fd, &cg->oom_fd, &cg->pids_fd};
-    for (size_t i = 0; i < sizeof fds / sizeof *fds; i++) {
-        if (*fds[i] >= 0)
-            close(*fds[i]);
-        *fds[i] = -1;
-    }
+    close_counter(&cg->cpu_fd);
+    close_counter(&cg->peak_fd);
+    close_counter(&cg->oom_fd);
+    close_counter(&cg->pids_fd);
     int last_err = 0;
     /* 400 x 5 ms: a killed process needs a moment to leave, and the kernel
      * reports a v1 cgroup busy until its last task is released. */
