@@ -126,21 +126,6 @@ int runs_execute(const struct runs_config *cfg, struct run_record records[RUN_KI
     };
     char token[33];
     make_token(token);
-    char token_path[PATH_MAX];
-    const char *tmpdir = getenv("TMPDIR");
-    snprintf(token_path, sizeof token_path, "%s/grader-token-%d-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp",
-             (int)getpid());
-    int tfd = mkstemp(token_path);
-    if (tfd < 0 || write(tfd, token, strlen(token)) != (ssize_t)strlen(token)) {
-        snprintf(err, errlen, "cannot write the runtime's token file %s: %s", token_path, strerror(errno));
-        if (tfd >= 0) {
-            close(tfd);
-            unlink(token_path);
-        }
-        return -1;
-    }
-    close(tfd);
-
     struct run_job jobs[RUN_KINDS];
     memset(jobs, 0, sizeof jobs);
     bool skip[RUN_KINDS] = {false};
@@ -217,7 +202,8 @@ int runs_execute(const struct runs_config *cfg, struct run_record records[RUN_KI
             job->files[0].source = cfg->submission->entry_path;
         }
         job->files[0].name = entry;
-        job->files[1].source = token_path;
+        job->files[1].content = token;
+        job->files[1].content_len = strlen(token);
         job->files[1].name = TOKEN_FILE;
         job->spec.files = job->files;
         job->spec.nfiles = k == RUN_PROBE_KIND ? 2 : 1;
@@ -240,7 +226,6 @@ int runs_execute(const struct runs_config *cfg, struct run_record records[RUN_KI
     for (int k = 0; k < RUN_KINDS; k++)
         if (threaded[k])
             pthread_join(threads[k], NULL);
-    unlink(token_path);
 
     int failed = -1;
     for (int k = 0; k < RUN_KINDS; k++) {

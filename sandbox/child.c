@@ -496,8 +496,8 @@ static int bind_back(int fd, const char *target, bool writable)
 
 /* A private, size-capped tmpfs on /tmp and on /dev/shm, so that nothing a
  * run writes there reaches the host or another run, and nothing of theirs
- * is visible.  The box usually lives beneath /tmp: it is bound back at its
- * own path inside the new tmpfs, and so (read-only) are the directories
+ * is visible.  The box usually lives beneath /tmp (or /dev/shm): it is
+ * bound back at its own path inside the new tmpfs, and so (read-only) are the directories
  * beneath /tmp that argv names.  Landlock rules for the new mounts are
  * added here, after the mounts (a rule opened before would name the
  * covered directory).  Returns SB_INIT_TMP and SB_INIT_SHM as done; any
@@ -554,13 +554,20 @@ static unsigned private_tmp(const struct sb_child *c)
 #endif
     for (int i = 0; i < nx; i++)
         close(xfd[i]);
-    if (mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=16777216,mode=1777") == 0) {
-        if (c->fd_landlock >= 0 &&
-            sb_landlock_allow_after_mount(c->fd_landlock, c->landlock_abi, "/dev/shm", SB_LL_SHM) < 0)
+    /* A staging box (box.h) is beneath /dev/shm: bound back the same way,
+     * or the host's /dev/shm is kept. */
+    int shmboxfd = c->box_in_shm ? open(c->cwd, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+    if ((!c->box_in_shm || shmboxfd >= 0) &&
+        mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=16777216,mode=1777") == 0) {
+        if ((shmboxfd >= 0 && bind_back(shmboxfd, c->cwd, true) < 0) ||
+            (c->fd_landlock >= 0 &&
+             sb_landlock_allow_after_mount(c->fd_landlock, c->landlock_abi, "/dev/shm", SB_LL_SHM) < 0))
             umount2("/dev/shm", MNT_DETACH);
         else
             done |= SB_INIT_SHM;
     }
+    if (shmboxfd >= 0)
+        close(shmboxfd);
     return done;
 }
 

@@ -87,6 +87,7 @@ struct sb_child {
     int landlock_abi;  /* its ABI, for the rules init adds */
     char tmp_opts[64]; /* tmpfs options of the private /tmp */
     bool box_in_tmp;   /* cwd (the box) is beneath /tmp */
+    bool box_in_shm;   /* cwd (the box) is beneath /dev/shm (staged, box.h) */
     /* Host directories beneath /tmp that argv names (the interpreter's
      * prefix, a script's directory): bound back read-only into the
      * private /tmp at their own paths. */

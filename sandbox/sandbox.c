@@ -767,6 +767,7 @@ static int launch(struct run *r, enum mode mode, char *why, size_t whylen)
     c.landlock_abi = r->landlock_abi;
     snprintf(c.tmp_opts, sizeof c.tmp_opts, "size=%zu,mode=1777", tmp_bytes(spec));
     c.box_in_tmp = strncmp(r->box.path, "/tmp/", 5) == 0;
+    c.box_in_shm = strncmp(r->box.path, "/dev/shm/", 9) == 0;
     if (c.ns_flags & CLONE_NEWNS)
         tmp_exposures(spec, &c);
     c.seccomp = r->seccomp;
@@ -1502,6 +1503,9 @@ static int check_spec(const struct sandbox_spec *spec, struct sandbox_result *re
     return 0;
 }
 
+/* Whether the last run that wanted the minimal root got it. */
+static bool last_root_built;
+
 int sandbox_run(const struct sandbox_spec *spec, struct sandbox_result *result)
 {
     memset(result, 0, sizeof *result);
@@ -1534,7 +1538,13 @@ int sandbox_run(const struct sandbox_spec *spec, struct sandbox_result *result)
     }
     int rc = -1;
 
-    if (sb_box_create(&r->box, spec, result->error, sizeof result->error) < 0)
+    /* A run that will copy its box into the minimal root stages the box
+     * (box.h) when the last run of this process built that root: the
+     * first run, and any after one that fell back to the host's tree,
+     * keeps its box where the student's writes may have to go. */
+    bool root_wanted = !(spec->disable & (SANDBOX_NO_NAMESPACES | SANDBOX_NO_MINIMAL_ROOT));
+    bool staging = root_wanted && __atomic_load_n(&last_root_built, __ATOMIC_RELAXED);
+    if (sb_box_create(&r->box, spec, staging, result->error, sizeof result->error) < 0)
         goto done;
     prepare_layers(r);
 
@@ -1581,6 +1591,8 @@ int sandbox_run(const struct sandbox_spec *spec, struct sandbox_result *result)
      * of what killed graders left costs the run nothing here. */
     if (lr == 0)
         clock_gettime(CLOCK_MONOTONIC, &r->t_start);
+    if (root_wanted)
+        __atomic_store_n(&last_root_built, lr == 0 && (r->init_flags & SB_INIT_ROOT), __ATOMIC_RELAXED);
     sb_box_sweep_stale();
     if (!(spec->disable & SANDBOX_NO_CGROUPS))
         sb_cgroup_sweep_stale();

@@ -36,10 +36,13 @@ struct sandbox_limits {
 };
 
 /* A file copied into the box: `source` (never followed if it is a symbolic
- * link) becomes box/`name`. */
+ * link) becomes box/`name`; or, with source NULL, the `content_len` bytes
+ * at `content` do (no file on the host to create, copy and delete). */
 struct sandbox_file {
     const char *source;
     const char *name;
+    const char *content;
+    size_t content_len;
 };
 
 struct sandbox_spec {

@@ -13,12 +13,16 @@
 #include <grp.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -138,7 +142,7 @@ static struct sandbox_spec spec_of(const char *copy_dir)
 /* The one extra file of `s`, through a pointer: the spec reads it later. */
 static void put_one(struct sandbox_spec *s, struct sandbox_file *one, const char *from, const char *to)
 {
-    *one = (struct sandbox_file){from, to};
+    *one = (struct sandbox_file){.source = from, .name = to};
     s->files = one;
     s->nfiles = 1;
 }
@@ -147,7 +151,7 @@ static void expect_refused(const struct sandbox_spec *s, const char *want)
 {
     struct sb_box box;
     char err[PATH_MAX * 2] = "";
-    ck_assert_int_eq(sb_box_create(&box, s, err, sizeof err), -1);
+    ck_assert_int_eq(sb_box_create(&box, s, false, err, sizeof err), -1);
     size_t n = strlen(want);
     if (n && want[n - 1] == '*')
         ck_assert_msg(strncmp(err, want, n - 1) == 0, "err: %s\nwant: %s", err, want);
@@ -182,7 +186,7 @@ START_TEST(copy_dir_files_links_and_skips)
     s.copy_skip = skip;
     struct sb_box box;
     char err[512] = "";
-    ck_assert_msg(sb_box_create(&box, &s, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(sb_box_create(&box, &s, false, err, sizeof err) == 0, "%s", err);
     close(sfd);
     char tmpdir[PATH_MAX];
     ck_assert_msg(strncmp(box.path, at(tmpdir, sizeof tmpdir, "tmp/grader-box-"), strlen(tmpdir)) == 0, "%s", box.path);
@@ -237,14 +241,16 @@ START_TEST(extra_files_nested_and_replacing)
     put("probe.py", "probe\n", 0644);
     put("baseline.py", "baseline\n", 0755);
     struct sandbox_file files[] = {
-        {at(f1, sizeof f1, "probe.py"), "leaky_app.py"},             /* replaces the student's file */
-        {at(f2, sizeof f2, "baseline.py"), "tests/ref/baseline.py"}, /* into an existing folder, and a new one */
+        /* replaces the student's file */
+        {.source = at(f1, sizeof f1, "probe.py"), .name = "leaky_app.py"},
+        /* into an existing folder, and a new one */
+        {.source = at(f2, sizeof f2, "baseline.py"), .name = "tests/ref/baseline.py"},
     };
     struct sandbox_spec s = spec_of(at(src, sizeof src, "sub"));
     s.files = files;
     s.nfiles = 2;
     struct sb_box box;
-    ck_assert_msg(sb_box_create(&box, &s, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(sb_box_create(&box, &s, false, err, sizeof err) == 0, "%s", err);
     read_in(&box, "leaky_app.py", text, sizeof text);
     ck_assert_str_eq(text, "probe\n");
     read_in(&box, "tests/ref/baseline.py", text, sizeof text);
@@ -260,7 +266,7 @@ START_TEST(extra_files_nested_and_replacing)
     s = spec_of(NULL);
     s.files = files;
     s.nfiles = 1;
-    ck_assert_msg(sb_box_create(&box, &s, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(sb_box_create(&box, &s, false, err, sizeof err) == 0, "%s", err);
     read_in(&box, "leaky_app.py", text, sizeof text);
     ck_assert_str_eq(text, "probe\n");
     ck_assert_int_eq(sb_box_remove(&box, err, sizeof err), 0);
@@ -390,7 +396,7 @@ START_TEST(copy_limits_files_depth_bytes)
     s.copy_max_files = 5;
     struct sb_box box;
     char err[512] = "";
-    ck_assert_msg(sb_box_create(&box, &s, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(sb_box_create(&box, &s, false, err, sizeof err) == 0, "%s", err);
     ck_assert_int_eq(sb_box_remove(&box, err, sizeof err), 0);
 
     /* The budget counts folders and links too, and the extra files. */
@@ -411,7 +417,7 @@ START_TEST(copy_limits_files_depth_bytes)
     put("one/only.py", "x\n", 0644);
     put("probe.py", "p\n", 0644);
     char probe[PATH_MAX];
-    struct sandbox_file extra = {at(probe, sizeof probe, "probe.py"), "probe.py"};
+    struct sandbox_file extra = {.source = at(probe, sizeof probe, "probe.py"), .name = "probe.py"};
     s = spec_of(at(src, sizeof src, "one"));
     s.files = &extra;
     s.nfiles = 1;
@@ -438,7 +444,7 @@ START_TEST(copy_limits_files_depth_bytes)
     snprintf(want, sizeof want, "the submission is larger than the 16-byte copy limit (at %s/a.bin)", src);
     expect_refused(&s, want);
     s = spec_of(NULL);
-    struct sandbox_file proc = {"/proc/self/status", "status.txt"};
+    struct sandbox_file proc = {.source = "/proc/self/status", .name = "status.txt"};
     s.files = &proc;
     s.nfiles = 1;
     s.copy_max_bytes = 16;
@@ -456,7 +462,7 @@ START_TEST(tmpdir_forms)
     sb_box_sweep_stale();
     setenv("TMPDIR", at(p, sizeof p, "nowhere"), 1);
     snprintf(want, sizeof want, "cannot create the box under %s: %s", p, strerror(ENOENT));
-    ck_assert_int_eq(sb_box_create(&box, &s, err, sizeof err), -1);
+    ck_assert_int_eq(sb_box_create(&box, &s, false, err, sizeof err), -1);
     ck_assert_str_eq(err, want);
     ck_assert_str_eq(box.path, "");
     ck_assert_int_eq(access(p, F_OK), -1);
@@ -465,17 +471,95 @@ START_TEST(tmpdir_forms)
     char slashes[PATH_MAX];
     snprintf(slashes, sizeof slashes, "%s/tmp//", root);
     setenv("TMPDIR", slashes, 1);
-    ck_assert_msg(sb_box_create(&box, &s, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(sb_box_create(&box, &s, false, err, sizeof err) == 0, "%s", err);
     snprintf(want, sizeof want, "%s/tmp/grader-box-%d-", root, (int)getpid());
     ck_assert_msg(strncmp(box.path, want, strlen(want)) == 0, "%s", box.path);
     ck_assert_int_eq(sb_box_remove(&box, err, sizeof err), 0);
 
     /* A relative TMPDIR would depend on the current folder: /tmp. */
     setenv("TMPDIR", "relative/tmp", 1);
-    ck_assert_msg(sb_box_create(&box, &s, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(sb_box_create(&box, &s, false, err, sizeof err) == 0, "%s", err);
     snprintf(want, sizeof want, "/tmp/grader-box-%d-", (int)getpid());
     ck_assert_msg(strncmp(box.path, want, strlen(want)) == 0, "%s", box.path);
     ck_assert_int_eq(sb_box_remove(&box, err, sizeof err), 0);
+}
+END_TEST
+
+START_TEST(files_given_by_content)
+{
+    /* No file on the host: the bytes themselves become box/name, they
+     * count against the copy limit, and an entry with neither a source nor
+     * content is refused. */
+    char err[512] = "", got[64];
+    struct sandbox_spec s = spec_of(NULL);
+    struct sandbox_file f[2] = {{.name = "dir/token", .content = "abc\0def", .content_len = 7},
+                                {.name = "empty", .content = "", .content_len = 0}};
+    s.files = f;
+    s.nfiles = 2;
+    struct sb_box box;
+    ck_assert_msg(sb_box_create(&box, &s, false, err, sizeof err) == 0, "%s", err);
+    char p[PATH_MAX + 64];
+    snprintf(p, sizeof p, "%s/dir/token", box.path);
+    int fd = open(p, O_RDONLY | O_NOFOLLOW);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(read(fd, got, sizeof got), 7);
+    close(fd);
+    ck_assert_int_eq(memcmp(got, "abc\0def", 7), 0);
+    struct stat st;
+    ck_assert_int_eq(lstat_in(&box, "empty", &st), 0);
+    ck_assert(S_ISREG(st.st_mode) && st.st_size == 0 && (st.st_mode & 0777) == 0644);
+    ck_assert_int_eq(sb_box_remove(&box, err, sizeof err), 0);
+
+    s.copy_max_bytes = 6;
+    s.nfiles = 1;
+    expect_refused(&s, "the submission is larger than the 6-byte copy limit (at dir/token)");
+    struct sandbox_file none = {.name = "x"};
+    s.files = &none;
+    expect_refused(&s, "invalid file entry: source (null), name x");
+}
+END_TEST
+
+static bool is_tmpfs(const char *dir)
+{
+    struct statfs fs;
+    return statfs(dir, &fs) == 0 && fs.f_type == TMPFS_MAGIC;
+}
+
+START_TEST(staging_boxes_go_to_memory_unless_tmpdir_says)
+{
+    char dir[PATH_MAX], want[PATH_MAX], err[512] = "";
+    /* TMPDIR, when set, is where every box goes, staged or not. */
+    snprintf(want, sizeof want, "%s/tmp", root);
+    sb_box_parent(true, dir, sizeof dir);
+    ck_assert_str_eq(dir, want);
+    /* Unset: /tmp, but a staging box goes to /dev/shm when /tmp is on a
+     * disk and /dev/shm is a tmpfs with room. */
+    unsetenv("TMPDIR");
+    struct statvfs vfs;
+    bool shm = !is_tmpfs("/tmp") && is_tmpfs("/dev/shm") && access("/dev/shm", W_OK | X_OK) == 0 &&
+               statvfs("/dev/shm", &vfs) == 0 && (unsigned long long)vfs.f_bavail * vfs.f_frsize >= (1ull << 30);
+    sb_box_parent(false, dir, sizeof dir);
+    ck_assert_str_eq(dir, "/tmp");
+    sb_box_parent(true, dir, sizeof dir);
+    ck_assert_str_eq(dir, shm ? "/dev/shm" : "/tmp");
+    /* A relative TMPDIR counts as unset. */
+    setenv("TMPDIR", "relative", 1);
+    sb_box_parent(true, dir, sizeof dir);
+    ck_assert_str_eq(dir, shm ? "/dev/shm" : "/tmp");
+    unsetenv("TMPDIR");
+
+    struct sandbox_spec s = spec_of(NULL);
+    struct sandbox_file f = {.name = "a.py", .content = "x\n", .content_len = 2};
+    s.files = &f;
+    s.nfiles = 1;
+    struct sb_box box;
+    ck_assert_msg(sb_box_create(&box, &s, true, err, sizeof err) == 0, "%s", err);
+    snprintf(want, sizeof want, "%s/grader-box-%d-", shm ? "/dev/shm" : "/tmp", (int)getpid());
+    ck_assert_msg(strncmp(box.path, want, strlen(want)) == 0, "%s", box.path);
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s", box.path);
+    ck_assert_int_eq(sb_box_remove(&box, err, sizeof err), 0);
+    ck_assert_int_eq(access(path, F_OK), -1);
 }
 END_TEST
 
@@ -494,7 +578,7 @@ START_TEST(give_to_a_run_uid)
     ck_assert_int_eq(symlink(at(outside, sizeof outside, "outside.txt"), at(src, sizeof src, "sub/out-link")), 0);
     struct sandbox_spec s = spec_of(at(src, sizeof src, "sub"));
     struct sb_box box;
-    ck_assert_msg(sb_box_create(&box, &s, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(sb_box_create(&box, &s, false, err, sizeof err) == 0, "%s", err);
     ck_assert_msg(sb_box_give(&box, 61234, 61235, err, sizeof err) == 0, "%s", err);
     static const char *const rels[] = {".", "a.py", "pkg", "pkg/b.py", "out-link"};
     for (size_t i = 0; i < sizeof rels / sizeof *rels; i++) {
@@ -528,7 +612,7 @@ START_TEST(remove_what_a_student_left)
     put("sub/a.py", "x\n", 0644);
     struct sandbox_spec s = spec_of(at(src, sizeof src, "sub"));
     struct sb_box box;
-    ck_assert_msg(sb_box_create(&box, &s, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(sb_box_create(&box, &s, false, err, sizeof err) == 0, "%s", err);
     at(outside, sizeof outside, "outside");
     snprintf(p, sizeof p, "%s/to-outside", box.path);
     ck_assert_int_eq(symlink(outside, p), 0);
@@ -634,7 +718,7 @@ static void create_fsize_limited(const struct sandbox_spec *s, rlim_t limit, cha
             _exit(90);
         struct sb_box box;
         char err[1024] = "";
-        if (sb_box_create(&box, s, err, sizeof err) == 0) {
+        if (sb_box_create(&box, s, false, err, sizeof err) == 0) {
             err[0] = '\0';
             sb_box_remove(&box, err + 1, sizeof err - 1);
         }
@@ -669,7 +753,7 @@ START_TEST(copy_fails_to_read_or_write)
 
     /* A source that opens as a regular file but cannot be read. */
     s = spec_of(NULL);
-    struct sandbox_file mem = {"/proc/self/mem", "mem"};
+    struct sandbox_file mem = {.source = "/proc/self/mem", .name = "mem"};
     s.files = &mem;
     s.nfiles = 1;
     snprintf(want, sizeof want, "cannot read /proc/self/mem: %s", strerror(EIO));
@@ -691,7 +775,7 @@ START_TEST(remove_as_the_run_uid)
     ck_assert_int_eq(chmod(at(tmp, sizeof tmp, "tmp"), 01777), 0);
     struct sandbox_spec s = spec_of(NULL);
     struct sb_box box;
-    ck_assert_msg(sb_box_create(&box, &s, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(sb_box_create(&box, &s, false, err, sizeof err) == 0, "%s", err);
     ck_assert_msg(sb_box_give(&box, 61234, 61234, err, sizeof err) == 0, "%s", err);
     int fds[2];
     ck_assert_int_eq(pipe(fds), 0);
@@ -752,6 +836,8 @@ static Suite *box_suite(void)
     tcase_add_test(tc, copy_dir_itself_refused);
     tcase_add_test(tc, copy_limits_files_depth_bytes);
     tcase_add_test(tc, tmpdir_forms);
+    tcase_add_test(tc, files_given_by_content);
+    tcase_add_test(tc, staging_boxes_go_to_memory_unless_tmpdir_says);
     tcase_add_test(tc, give_to_a_run_uid);
     tcase_add_test(tc, remove_what_a_student_left);
     tcase_add_test(tc, remove_refusals);

@@ -17,9 +17,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <grp.h>
+#include <linux/magic.h>
+#include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -323,7 +327,7 @@ START_TEST(test_cwd_is_box_with_files_and_box_removed)
     write_text(extra,
                "import os\nprint(os.getcwd())\nprint(sorted(os.listdir('.')))\n"
                "print(open('sub/data.txt').read(), end='')\nprint(os.access('tool.sh', os.X_OK))\n");
-    struct sandbox_file files[] = {{extra, "main.py"}};
+    struct sandbox_file files[] = {{.source = extra, .name = "main.py"}};
     const char *argv[] = {find_python(), "main.py", NULL};
     struct sandbox_spec s = base_spec(argv);
     s.copy_dir = fx;
@@ -390,7 +394,7 @@ START_TEST(test_symlinked_file_source_refused)
     fixture_dir(fx, sizeof fx);
     snprintf(link, sizeof link, "%s/main.py", fx);
     ck_assert_int_eq(symlink("/etc/passwd", link), 0);
-    struct sandbox_file files[] = {{link, "main.py"}};
+    struct sandbox_file files[] = {{.source = link, .name = "main.py"}};
     const char *argv[] = {"/bin/true", NULL};
     struct sandbox_spec s = base_spec(argv);
     s.files = files;
@@ -427,7 +431,7 @@ START_TEST(test_file_replaces_planted_link_without_writing_through)
     ck_assert_int_eq(symlink(victim, path), 0);
     snprintf(mine, sizeof mine, "%s.mine", fx);
     write_text(mine, "print('grader version')\n");
-    struct sandbox_file files[] = {{mine, "main.py"}};
+    struct sandbox_file files[] = {{.source = mine, .name = "main.py"}};
     const char *argv[] = {find_python(), "main.py", NULL};
     struct sandbox_spec s = base_spec(argv);
     s.copy_dir = fx;
@@ -1952,7 +1956,7 @@ START_TEST(test_work_directory_caps)
     char src[PATH_MAX + 16];
     snprintf(src, sizeof src, "%s/kept.txt", dir);
     write_text(src, "copied in");
-    struct sandbox_file f = {src, "kept.txt"};
+    struct sandbox_file f = {.source = src, .name = "kept.txt"};
     struct sandbox_spec s = base_spec(argv);
     s.files = &f;
     s.nfiles = 1;
@@ -2131,6 +2135,121 @@ START_TEST(test_host_box_goes_once_the_minimal_root_has_its_copy)
 }
 END_TEST
 
+/* The boxes this process made in the folders watched by wd[0] and wd[1]
+ * since the last call (inotify: they are gone by the time a run returns). */
+static void boxes_created(int ifd, const int wd[2], int made[2])
+{
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "grader-box-%d-", (int)getpid());
+    char buf[8192] __attribute__((aligned(8)));
+    made[0] = made[1] = 0;
+    ssize_t len;
+    while ((len = read(ifd, buf, sizeof buf)) > 0)
+        for (char *p = buf; p < buf + len;) {
+            const struct inotify_event *ev = (const struct inotify_event *)(void *)p;
+            for (int i = 0; i < 2; i++)
+                if (ev->wd == wd[i] && (ev->mask & IN_ISDIR) && ev->len &&
+                    strncmp(ev->name, prefix, strlen(prefix)) == 0)
+                    made[i]++;
+            p += sizeof *ev + ev->len;
+        }
+}
+
+static bool is_tmpfs(const char *dir)
+{
+    struct statfs fs;
+    return statfs(dir, &fs) == 0 && fs.f_type == TMPFS_MAGIC;
+}
+
+START_TEST(test_staging_box_in_memory_once_the_minimal_root_is_built)
+{
+    /* Without TMPDIR, a run that copies its box into the minimal root
+     * stages it in /dev/shm when /tmp is on disk (box.h), once a run of
+     * the process has built that root: the first run cannot know it
+     * will, and a run in the host's tree works in its box.  With
+     * CK_FORK=no (the sanitizer build) earlier tests ran in this process,
+     * so the first pass may be staged already. */
+    bool fresh = !(getenv("CK_FORK") && strcmp(getenv("CK_FORK"), "no") == 0);
+    unsetenv("TMPDIR");
+    struct statvfs vfs;
+    bool shm_usable = !is_tmpfs("/tmp") && is_tmpfs("/dev/shm") && access("/dev/shm", W_OK | X_OK) == 0 &&
+                      statvfs("/dev/shm", &vfs) == 0 && (unsigned long long)vfs.f_bavail * vfs.f_frsize >= (1ull << 30);
+    int ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    ck_assert_int_ge(ifd, 0);
+    int wd[2] = {inotify_add_watch(ifd, "/tmp", IN_CREATE), inotify_add_watch(ifd, "/dev/shm", IN_CREATE)};
+    ck_assert(wd[0] >= 0 && wd[1] >= 0);
+    const char *argv[] = {"/bin/sh", "-c", "cat leaky_app.py", NULL};
+    static const struct sandbox_file file = {.name = "leaky_app.py", .content = "print(1)\n", .content_len = 9};
+    bool root_built = false;
+    for (int pass = 0; pass < 3; pass++) {
+        struct sandbox_spec s = base_spec(argv);
+        s.files = &file;
+        s.nfiles = 1;
+        s.disable = pass == 2 ? SANDBOX_NO_MINIMAL_ROOT : 0;
+        struct sandbox_result r;
+        int rc = run(&s, &r);
+        ck_assert_msg(rc == 0 && r.exit_code == 0, "pass %d: %s %s", pass, r.error, r.err.data ? r.err.data : "");
+        ck_assert_str_eq(r.out.data, "print(1)\n");
+        int made[2];
+        boxes_created(ifd, wd, made);
+        bool staged = pass == 1 && root_built && shm_usable;
+        if (pass == 0 && !fresh)
+            ck_assert_msg(made[0] + made[1] == 1, "%d box(es) made in /tmp, %d in /dev/shm", made[0], made[1]);
+        else
+            ck_assert_msg(made[0] == !staged && made[1] == staged, "pass %d: %d box(es) made in /tmp, %d in /dev/shm",
+                          pass, made[0], made[1]);
+        if (pass == 0)
+            root_built = find_layer(&r, "minimal_root")->active;
+        sandbox_result_free(&r);
+    }
+    setenv("TMPDIR", tmproot, 1);
+    if (geteuid() == 0)
+        ck_assert_msg(root_built, "as root, the first run was expected to build the minimal root");
+    close(ifd);
+}
+END_TEST
+
+START_TEST(test_box_in_dev_shm_is_bound_back_in_the_host_tree)
+{
+    /* TMPDIR=/dev/shm in the host's tree: the private /dev/shm would hide
+     * the box, so it is bound back, and nothing else of the host's
+     * /dev/shm shows. */
+    if (!is_tmpfs("/dev/shm") || access("/dev/shm", W_OK | X_OK) != 0)
+        return;
+    char planted[128];
+    snprintf(planted, sizeof planted, "/dev/shm/grader-test-host-%d", (int)getpid());
+    int pfd = open(planted, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    ck_assert_int_ge(pfd, 0);
+    close(pfd);
+    setenv("TMPDIR", "/dev/shm", 1);
+    const char *argv[] = {find_python(), "-c",
+                          "import os; open('written', 'w').write('x'); "
+                          "print(os.getcwd().startswith('/dev/shm/grader-box-'), os.listdir('.'), "
+                          "[n for n in os.listdir('/dev/shm') if n.startswith('grader-test-host-')])",
+                          NULL};
+    struct sandbox_spec s = base_spec(argv);
+    s.disable = SANDBOX_NO_MINIMAL_ROOT;
+    struct sandbox_result r;
+    int rc = run(&s, &r);
+    unlink(planted);
+    setenv("TMPDIR", tmproot, 1);
+    ck_assert_msg(rc == 0 && r.exit_code == 0, "%s %s", r.error, r.err.data ? r.err.data : "");
+    const struct sandbox_layer *tmp = find_layer(&r, "private_tmp");
+    if (tmp->active && !strstr(tmp->detail, "/dev/shm"))
+        ck_assert_str_eq(r.out.data, "True ['written'] []\n");
+    else
+        ck_assert_msg(strncmp(r.out.data, "True ['written']", 16) == 0, "%s", r.out.data);
+    sandbox_result_free(&r);
+    DIR *d = opendir("/dev/shm");
+    ck_assert_ptr_nonnull(d);
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "grader-box-%d-", (int)getpid());
+    for (struct dirent *de; (de = readdir(d)) != NULL;)
+        ck_assert_msg(strncmp(de->d_name, prefix, strlen(prefix)) != 0, "left behind: /dev/shm/%s", de->d_name);
+    closedir(d);
+}
+END_TEST
+
 static Suite *sandbox_suite(void)
 {
     Suite *s = suite_create("sandbox");
@@ -2190,6 +2309,8 @@ static Suite *sandbox_suite(void)
     tcase_add_test(tc, test_ro_paths_and_argv_directories);
     tcase_add_test(tc, test_uid_and_minimal_root_can_be_disabled);
     tcase_add_test(tc, test_host_box_goes_once_the_minimal_root_has_its_copy);
+    tcase_add_test(tc, test_staging_box_in_memory_once_the_minimal_root_is_built);
+    tcase_add_test(tc, test_box_in_dev_shm_is_bound_back_in_the_host_tree);
     suite_add_tcase(s, tc);
     return s;
 }
