@@ -2169,7 +2169,8 @@ START_TEST(test_staging_box_in_memory_once_the_minimal_root_is_built)
      * will, and a run in the host's tree works in its box.  With
      * CK_FORK=no (the sanitizer build) earlier tests ran in this process,
      * so the first pass may be staged already. */
-    bool fresh = !(getenv("CK_FORK") && strcmp(getenv("CK_FORK"), "no") == 0);
+    const char *ck_fork = getenv("CK_FORK");
+    bool fresh = !(ck_fork && strcmp(ck_fork, "no") == 0);
     unsetenv("TMPDIR");
     struct statvfs vfs;
     bool shm_usable = !is_tmpfs("/tmp") && is_tmpfs("/dev/shm") && access("/dev/shm", W_OK | X_OK) == 0 &&
