@@ -297,9 +297,9 @@ static int write_content(struct copy_ctx *c, const struct sandbox_file *f, int d
 
 /* Copies spec file `f` (its source, or its content) to box/f->name,
  * creating missing directories and replacing whatever non-directory
- * copy_dir put there.  The path inside the
- * box is walked component by component with O_NOFOLLOW: the submission may
- * hold a link named like one of our directories. */
+ * copy_dir put there.  The path inside the box is walked component by
+ * component with O_NOFOLLOW: the submission may hold a link named like one
+ * of our directories. */
 static int copy_one_file(struct copy_ctx *c, int boxfd, const struct sandbox_file *f)
 {
     snprintf(c->src, sizeof c->src, "%s", f->source ? f->source : f->content ? "(content)" : "(null)");

@@ -1,9 +1,10 @@
 /* box.h: the run's private work directory.
  *
- * The box is created with mkdtemp (0700) under sb_box_parent's folder, filled from
- * the submission without ever following a symbolic link, and removed
- * afterwards without following one either: by the time it is removed the
- * student has had write access to it and may have planted links anywhere. */
+ * The box is created with mkdtemp (0700) under sb_box_parent's folder,
+ * filled from the submission without ever following a symbolic link, and
+ * removed afterwards without following one either: by the time it is
+ * removed the student has had write access to it and may have planted
+ * links anywhere. */
 #ifndef GRADER_SANDBOX_BOX_H
 #define GRADER_SANDBOX_BOX_H
 

@@ -497,8 +497,8 @@ static int bind_back(int fd, const char *target, bool writable)
 /* A private, size-capped tmpfs on /tmp and on /dev/shm, so that nothing a
  * run writes there reaches the host or another run, and nothing of theirs
  * is visible.  The box usually lives beneath /tmp (or /dev/shm): it is
- * bound back at its own path inside the new tmpfs, and so (read-only) are the directories
- * beneath /tmp that argv names.  Landlock rules for the new mounts are
+ * bound back at its own path inside the new tmpfs, and so (read-only) are
+ * the directories beneath /tmp that argv names.  Landlock rules for the new mounts are
  * added here, after the mounts (a rule opened before would name the
  * covered directory).  Returns SB_INIT_TMP and SB_INIT_SHM as done; any
  * refusal undoes the /tmp mount and leaves the host's /tmp (and its

@@ -14,6 +14,7 @@ timeout and runs in a session of its own, killed whole when the timeout
 passes.  No test asserts a duration.
 """
 import csv
+import errno
 import io
 import json
 import os
@@ -1221,6 +1222,35 @@ def _(c):
     c.eq(p.rc, 3, "batch -o FILE/out: exit status (%s)" % p.brief())
     p = grader(["merge", "-o", os.path.join(blocker, "out")] + [x for x, _ in shards])
     c.eq(p.rc, 3, "merge -o FILE/out: exit status (%s)" % p.brief())
+
+
+@test("results.jsonl on a full file system: the journal's write error ends the batch with exit 3 naming the "
+      "file and ENOSPC, every worker stops, and what was written is whole lines")
+def _(c):
+    if os.geteuid() != 0:
+        raise Skip("mounting a small tmpfs needs root")
+    klass, _ = interrupt_class("full")
+    d = make_dir("full-fs")
+    mnt = os.path.join(d, "mnt")
+    os.makedirs(mnt)
+    # 48 KiB: two rows of about 22 KiB fit, the third does not.
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=48k", "tmpfs", mnt]).returncode != 0:
+        raise Skip("mount -t tmpfs refused")
+    try:
+        out = os.path.join(mnt, "out")
+        p = batch([klass], out, "--cache", os.path.join(d, "cache"))
+        c.eq(p.rc, 3, "batch into a full file system: exit status (%s)" % p.brief())
+        # From the journal, not from the reports' copy of results.jsonl
+        # ("the results are in ..., but the reports failed: cannot write").
+        want = "grader batch: cannot write %s: %s" % (os.path.join(out, "results.jsonl"), os.strerror(errno.ENOSPC))
+        c(want in p.stderr, "stderr does not say %r: %s" % (want, p.stderr[-400:]))
+        c(not live_processes_naming(out), "processes of the batch still running")
+        data = read(os.path.join(out, "results.jsonl"))
+        whole = data[:data.rfind(b"\n") + 1]
+        for line in whole.splitlines():
+            c(json.loads(line).get("id"), "a line of results.jsonl is not a row: %r" % line[:80])
+    finally:
+        subprocess.run(["umount", "-l", mnt])
 
 
 # --------------------------------------------------------------------------
