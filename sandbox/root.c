@@ -271,8 +271,14 @@ int sb_root_plan(struct sb_root *root, const char *box, const char *const *argv,
 int sb_root_plan_hide(struct sb_root *root, const char *const *hide, char *err, size_t errlen)
 {
     root->nhide = 0;
+    /* Each read-only path resolved once, not once per hidden path: "" where
+     * it does not resolve. */
+    char ro_real[SB_ROOT_MAX_RO][PATH_MAX];
+    for (int k = 0; hide && hide[0] && k < root->nro; k++)
+        if (!realpath(root->ro[k], ro_real[k]))
+            ro_real[k][0] = '\0';
     for (size_t i = 0; hide && hide[i]; i++) {
-        char real[PATH_MAX], ro_real[PATH_MAX];
+        char real[PATH_MAX];
         struct stat st;
         if (!clean_path(hide[i])) {
             snprintf(err, errlen, "hidden path %s: not a clean absolute path", hide[i]);
@@ -288,10 +294,9 @@ int sb_root_plan_hide(struct sb_root *root, const char *const *hide, char *err, 
         if (beneath(real, "/usr") && strcmp(real, "/usr") != 0)
             snprintf(target, sizeof target, "%s", real);
         for (int k = 0; !target[0] && k < root->nro; k++) {
-            size_t n;
-            if (!realpath(root->ro[k], ro_real) || !beneath(real, ro_real))
+            if (!ro_real[k][0] || !beneath(real, ro_real[k]))
                 continue;
-            n = strlen(ro_real);
+            size_t n = strlen(ro_real[k]);
             if ((size_t)snprintf(target, sizeof target, "%s%s", root->ro[k], real + (n == 1 ? 0 : n)) >= sizeof target)
                 target[0] = '\0';
         }
