@@ -271,13 +271,16 @@ int sb_root_plan(struct sb_root *root, const char *box, const char *const *argv,
 int sb_root_plan_hide(struct sb_root *root, const char *const *hide, char *err, size_t errlen)
 {
     root->nhide = 0;
+    if (!hide || !hide[0])
+        return 0;
     /* Each read-only path resolved once, not once per hidden path: "" where
      * it does not resolve. */
     char ro_real[SB_ROOT_MAX_RO][PATH_MAX];
-    for (int k = 0; hide && hide[0] && k < root->nro; k++)
+    const int nro = root->nro < SB_ROOT_MAX_RO ? root->nro : SB_ROOT_MAX_RO;
+    for (int k = 0; k < nro; k++)
         if (!realpath(root->ro[k], ro_real[k]))
             ro_real[k][0] = '\0';
-    for (size_t i = 0; hide && hide[i]; i++) {
+    for (size_t i = 0; hide[i]; i++) {
         char real[PATH_MAX];
         struct stat st;
         if (!clean_path(hide[i])) {
@@ -293,7 +296,7 @@ int sb_root_plan_hide(struct sb_root *root, const char *const *hide, char *err, 
         target[0] = '\0';
         if (beneath(real, "/usr") && strcmp(real, "/usr") != 0)
             snprintf(target, sizeof target, "%s", real);
-        for (int k = 0; !target[0] && k < root->nro; k++) {
+        for (int k = 0; !target[0] && k < nro; k++) {
             if (!ro_real[k][0] || !beneath(real, ro_real[k]))
                 continue;
             size_t n = strlen(ro_real[k]);
