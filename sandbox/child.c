@@ -128,6 +128,7 @@ const char *sb_stage_name(int stage)
         [SB_STAGE_LANDLOCK] = "enforcing Landlock",
         [SB_STAGE_SECCOMP] = "loading the seccomp filter",
         [SB_STAGE_EXEC] = "execve",
+        [SB_STAGE_NETNS] = "entering the runs' network namespace",
     };
     return stage >= 0 && stage < SB_STAGE_COUNT && names[stage] ? names[stage] : "setup";
 }
@@ -608,6 +609,12 @@ _Noreturn void sb_init_main(const struct sb_child *c)
             joined |= 1u << i;
         close(c->fd_join[i]);
     }
+
+    /* The network namespace of this grader's earlier runs instead of a
+     * new one (sandbox.c, shared_netns): nothing is up in it, and what a
+     * run could reach of another's there, Landlock's scoping denies. */
+    if (c->fd_netns >= 0 && setns(c->fd_netns, CLONE_NEWNET) < 0)
+        fail(c->fd_errpipe, SB_STAGE_NETNS, errno, 0);
 
     /* Drop every descriptor of the grader we inherited, now: holding the
      * pipes of a concurrent run would delay that run's end-of-file until

@@ -29,6 +29,7 @@ enum sb_stage {
     SB_STAGE_LANDLOCK,
     SB_STAGE_SECCOMP,
     SB_STAGE_EXEC,
+    SB_STAGE_NETNS, /* init: entering the network namespace runs share */
     SB_STAGE_COUNT
 };
 
@@ -80,6 +81,8 @@ struct sb_child {
      * (v1 `tasks` files: cgroup.h's sb_cgroup_join_fds); -1 where unused. */
     int fd_join[SB_MAX_JOIN];
     unsigned long ns_flags; /* CLONE_NEW* the init was created with */
+    int fd_netns;           /* -1, or the network namespace to enter (setns)
+                               instead of CLONE_NEWNET: sandbox.c's shared one */
     bool subreaper;         /* no PID ns: init must sweep orphans itself */
     struct sb_rlim rl[8];
     int nrl;

@@ -125,14 +125,30 @@ static int count_marker(const char *marker)
     return n;
 }
 
+/* Open descriptors, but for the one the sandbox keeps for the life of the
+ * process: the network namespace its runs share (sandbox.c).  More than
+ * one such descriptor is a leak. */
 static int count_fds(void)
 {
     DIR *d = opendir("/proc/self/fd");
     ck_assert_ptr_nonnull(d);
-    int n = 0;
-    while (readdir(d) != NULL)
+    int n = 0, netns = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        char path[300], link[64];
+        snprintf(path, sizeof path, "/proc/self/fd/%s", de->d_name);
+        ssize_t len = readlink(path, link, sizeof link - 1);
+        if (len > 0) {
+            link[len] = '\0';
+            if (strncmp(link, "net:[", 5) == 0) {
+                netns++;
+                continue;
+            }
+        }
         n++;
+    }
     closedir(d);
+    ck_assert_msg(netns <= 1, "%d descriptors of network namespaces are open", netns);
     return n;
 }
 
@@ -2251,6 +2267,126 @@ START_TEST(test_box_in_dev_shm_is_bound_back_in_the_host_tree)
 }
 END_TEST
 
+static void run_for_output(const char *const *argv, unsigned disable, char *out, size_t len, int *abi)
+{
+    struct sandbox_spec s = base_spec(argv);
+    s.disable = disable;
+    struct sandbox_result r;
+    int rc = run(&s, &r);
+    ck_assert_msg(rc == 0 && r.exit_code == 0, "%s %s", r.error, r.err.data ? r.err.data : "");
+    snprintf(out, len, "%s", r.out.data);
+    if (abi)
+        *abi = landlock_abi_of(&r);
+    sandbox_result_free(&r);
+}
+
+START_TEST(test_runs_as_root_share_one_network_namespace)
+{
+    /* As root with Landlock 6 or later, a process's runs share one network
+     * namespace (sandbox.c): not the host's, the same for each run, with
+     * only lo in it; without Landlock each run has its own. */
+    const char *argv[] = {find_python(), "-c",
+                          "import os; print(os.readlink('/proc/self/ns/net'), "
+                          "sorted(l.split(':')[0].strip() for l in open('/proc/net/dev').readlines()[2:]))",
+                          NULL};
+    char host[64] = "";
+    ck_assert_int_gt(readlink("/proc/self/ns/net", host, sizeof host - 1), 0);
+    char out[3][256];
+    int abi = 0;
+    for (int i = 0; i < 3; i++)
+        run_for_output(argv, 0, out[i], sizeof out[i], &abi);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_msg(strncmp(out[i], host, strlen(host)) != 0, "run %d in the host's network namespace: %s", i,
+                      out[i]);
+        ck_assert_msg(strstr(out[i], "['lo']"), "run %d sees interfaces other than lo: %s", i, out[i]);
+    }
+    bool shared = geteuid() == 0 && abi >= 6;
+    ck_assert_msg((strcmp(out[1], out[2]) == 0) == shared, "runs 2 and 3 (Landlock ABI %d, uid %d): %s / %s", abi,
+                  (int)geteuid(), out[1], out[2]);
+    char alone[2][256];
+    for (int i = 0; i < 2; i++)
+        run_for_output(argv, SANDBOX_NO_LANDLOCK, alone[i], sizeof alone[i], NULL);
+    ck_assert_msg(strcmp(alone[0], alone[1]) != 0 && strcmp(alone[0], out[2]) != 0,
+                  "without Landlock, runs share a network namespace: %s / %s", alone[0], alone[1]);
+}
+END_TEST
+
+struct abstract_run {
+    const char *const *argv;
+    char out[256];
+    int rc, exit_code;
+};
+
+static void *abstract_thread(void *arg)
+{
+    struct abstract_run *a = arg;
+    struct sandbox_spec s = base_spec(a->argv);
+    s.limits.wall_seconds = 10;
+    struct sandbox_result r;
+    a->rc = run(&s, &r);
+    a->exit_code = r.exit_code;
+    snprintf(a->out, sizeof a->out, "%s", r.out.data ? r.out.data : "");
+    sandbox_result_free(&r);
+    return NULL;
+}
+
+START_TEST(test_abstract_socket_of_a_concurrent_run_is_out_of_reach)
+{
+    /* Two runs at once: one listens on an abstract unix socket, the other
+     * tries to connect to it.  In one shared network namespace the name is
+     * visible to both, and Landlock's scoping must refuse (EPERM); in two
+     * namespaces it does not exist for the second (ECONNREFUSED). */
+    char name[64];
+    snprintf(name, sizeof name, "grader-test-abstract-%d", (int)getpid());
+    char listen_code[512], connect_code[640];
+    snprintf(listen_code, sizeof listen_code,
+             "import os, socket, time\n"
+             "s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.bind('\\0%s'); s.listen(4)\n"
+             "print(os.readlink('/proc/self/ns/net'), flush=True)\n"
+             "s.settimeout(3)\n"
+             "try:\n    s.accept(); print('accepted')\nexcept OSError:\n    print('none')\n",
+             name);
+    snprintf(connect_code, sizeof connect_code,
+             "import errno, os, socket, time\n"
+             "print(os.readlink('/proc/self/ns/net'), end=' ')\n"
+             "for _ in range(60):\n"
+             "    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
+             "    try:\n        c.connect('\\0%s'); print('connected'); break\n"
+             "    except OSError as e:\n"
+             "        if e.errno == errno.EPERM: print('EPERM'); break\n"
+             "        time.sleep(0.05)\n"
+             "else:\n    print('refused')\n",
+             name);
+    const char *largv[] = {find_python(), "-c", listen_code, NULL};
+    const char *cargv[] = {find_python(), "-c", connect_code, NULL};
+    /* A run first, so that the shared namespace (if any) exists. */
+    char first[256];
+    int abi = 0;
+    const char *ns_argv[] = {find_python(), "-c", "import os; print(os.readlink('/proc/self/ns/net'))", NULL};
+    run_for_output(ns_argv, 0, first, sizeof first, &abi);
+    struct abstract_run a = {.argv = largv}, b = {.argv = cargv};
+    pthread_t ta, tb;
+    ck_assert_int_eq(pthread_create(&ta, NULL, abstract_thread, &a), 0);
+    nanosleep(&(struct timespec){.tv_nsec = 300000000}, NULL);
+    ck_assert_int_eq(pthread_create(&tb, NULL, abstract_thread, &b), 0);
+    pthread_join(tb, NULL);
+    pthread_join(ta, NULL);
+    ck_assert_msg(a.rc == 0 && a.exit_code == 0 && b.rc == 0 && b.exit_code == 0, "listener %d/%d, connector %d/%d",
+                  a.rc, a.exit_code, b.rc, b.exit_code);
+    char ns_a[64] = "", ns_b[64] = "", what[32] = "", accepted[32] = "";
+    ck_assert_int_eq(sscanf(a.out, "%63s %31s", ns_a, accepted), 2);
+    ck_assert_int_eq(sscanf(b.out, "%63s %31s", ns_b, what), 2);
+    ck_assert_str_eq(accepted, "none");
+    if (strcmp(ns_a, ns_b) == 0)
+        ck_assert_msg(strcmp(what, "EPERM") == 0, "in one network namespace (%s) the connector got: %s", ns_a, what);
+    else
+        ck_assert_msg(strcmp(what, "refused") == 0, "in two network namespaces the connector got: %s", what);
+    if (geteuid() == 0 && abi >= 6)
+        ck_assert_msg(strcmp(ns_a, ns_b) == 0, "as root with Landlock ABI %d the runs did not share: %s / %s", abi,
+                      ns_a, ns_b);
+}
+END_TEST
+
 static Suite *sandbox_suite(void)
 {
     Suite *s = suite_create("sandbox");
@@ -2312,6 +2448,8 @@ static Suite *sandbox_suite(void)
     tcase_add_test(tc, test_host_box_goes_once_the_minimal_root_has_its_copy);
     tcase_add_test(tc, test_staging_box_in_memory_once_the_minimal_root_is_built);
     tcase_add_test(tc, test_box_in_dev_shm_is_bound_back_in_the_host_tree);
+    tcase_add_test(tc, test_runs_as_root_share_one_network_namespace);
+    tcase_add_test(tc, test_abstract_socket_of_a_concurrent_run_is_out_of_reach);
     suite_add_tcase(s, tc);
     return s;
 }
