@@ -109,12 +109,20 @@ START_TEST(step_names)
     ck_assert_str_eq(sb_root_step_name(SB_ROOT_STEP_COUNT), "setup");
 
     /* And the stages before execve that the error report names (child.h). */
-    static const char *const stages[SB_STAGE_COUNT] = {
-        "setup",     "making mounts private",     "forking the payload",
-        "setsid",    "setting up descriptors",    "entering the box",
-        "setrlimit", "building the minimal root", "switching to the run's uid",
-        "prctl",     "enforcing Landlock",        "loading the seccomp filter",
-        "execve"};
+    static const char *const stages[SB_STAGE_COUNT] = {"setup",
+                                                       "making mounts private",
+                                                       "forking the payload",
+                                                       "setsid",
+                                                       "setting up descriptors",
+                                                       "entering the box",
+                                                       "setrlimit",
+                                                       "building the minimal root",
+                                                       "switching to the run's uid",
+                                                       "prctl",
+                                                       "enforcing Landlock",
+                                                       "loading the seccomp filter",
+                                                       "execve",
+                                                       "entering the runs' network namespace"};
     for (int i = 0; i < SB_STAGE_COUNT; i++)
         ck_assert_str_eq(sb_stage_name(i), stages[i]);
     ck_assert_str_eq(sb_stage_name(-3), "setup");
