@@ -2308,6 +2308,25 @@ START_TEST(test_runs_as_root_share_one_network_namespace)
         run_for_output(argv, SANDBOX_NO_LANDLOCK, alone[i], sizeof alone[i], NULL);
     ck_assert_msg(strcmp(alone[0], alone[1]) != 0 && strcmp(alone[0], out[2]) != 0,
                   "without Landlock, runs share a network namespace: %s / %s", alone[0], alone[1]);
+
+    /* Nothing a run does there outlives it: a payload that kept uid 0
+     * (no capabilities) could write the namespace's sysctls, which are
+     * the namespace's own, and Landlock refuses that write. */
+    const char *sysctl_argv[] = {
+        find_python(), "-c",
+        "import os\n"
+        "try:\n    open('/proc/sys/net/core/somaxconn', 'w').write('7')\n    print('wrote')\n"
+        "except OSError as e:\n    print('refused', e.errno)\n"
+        "print(os.readlink('/proc/self/ns/net'), open('/proc/sys/net/core/somaxconn').read().strip())",
+        NULL};
+    char tried[256], after[256];
+    run_for_output(sysctl_argv, SANDBOX_NO_UID, tried, sizeof tried, NULL);
+    run_for_output(sysctl_argv, SANDBOX_NO_UID, after, sizeof after, NULL);
+    if (shared) {
+        ck_assert_msg(strncmp(tried, "refused 13\n", 11) == 0, "a uid 0 run in the shared namespace: %s", tried);
+        ck_assert_msg(strstr(tried, "] 7") == NULL && strstr(after, "] 7") == NULL, "somaxconn changed: %s / %s", tried,
+                      after);
+    }
 }
 END_TEST
 
