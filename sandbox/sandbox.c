@@ -545,7 +545,8 @@ static void refuse(struct run *r);
  * later: its scoping denies connecting to an abstract unix socket, or
  * signalling a process, of another run, the only ways left to reach one
  * from another there (seccomp allows no other socket family, and every
- * run has its own files). */
+ * run has its own files); and Landlock refuses writes to /proc/sys, where
+ * a payload that kept uid 0 could change the namespace's sysctls. */
 static pthread_mutex_t shared_netns_lock = PTHREAD_MUTEX_INITIALIZER;
 static int shared_netns = -1;
 
