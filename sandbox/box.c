@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdarg.h>
@@ -307,7 +308,7 @@ static int copy_one_file(struct copy_ctx *c, int boxfd, const struct sandbox_fil
         seterr(c->err, c->errlen, "invalid file entry: source %s, name %s", c->src, f->name ? f->name : "(null)");
         return -1;
     }
-    struct stat st = {.st_size = (off_t)f->content_len, .st_mode = S_IFREG | 0644};
+    struct stat st = {0}; /* open_regular's; a file given by content has none */
     int in = f->source ? open_regular(c, AT_FDCWD, f->source, &st) : -1;
     if (f->source && in < 0)
         return -1;
@@ -622,13 +623,24 @@ static bool is_tmpfs(const char *dir)
     return statfs(dir, &fs) == 0 && fs.f_type == TMPFS_MAGIC;
 }
 
+/* Which file systems /tmp and /dev/shm are does not change while a grader
+ * runs: looked at once.  Their free space does, and is looked at each time. */
+static bool tmp_is_tmpfs, shm_is_tmpfs;
+static pthread_once_t tmp_dirs_once = PTHREAD_ONCE_INIT;
+
+static void look_at_tmp_dirs(void)
+{
+    tmp_is_tmpfs = is_tmpfs("/tmp");
+    shm_is_tmpfs = is_tmpfs(STAGING_DIR);
+}
+
 /* Docker gives containers a 64 MiB /dev/shm: a few staging boxes of the
  * 64 MiB copy limit would fill it, so a small one is not used. */
 static bool staging_usable(void)
 {
+    pthread_once(&tmp_dirs_once, look_at_tmp_dirs);
     struct statvfs vfs;
-    return !is_tmpfs("/tmp") && is_tmpfs(STAGING_DIR) && access(STAGING_DIR, W_OK | X_OK) == 0 &&
-           statvfs(STAGING_DIR, &vfs) == 0 &&
+    return !tmp_is_tmpfs && shm_is_tmpfs && access(STAGING_DIR, W_OK | X_OK) == 0 && statvfs(STAGING_DIR, &vfs) == 0 &&
            (unsigned long long)vfs.f_bavail * (unsigned long long)vfs.f_frsize >= STAGING_MIN_FREE;
 }
 
