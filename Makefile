@@ -18,7 +18,9 @@ TEST_PKGS  := check
 # scripts/ensure-deps.sh may have installed the packages it asks about.
 PKG_CFLAGS = `pkg-config --cflags $(PKGS)`
 PKG_LIBS   = `pkg-config --libs $(PKGS)` -lm
-GRADER_LIBS = `pkg-config --libs $(filter-out $(LAZY_PKGS),$(PKGS))` -lm -ldl
+# build/grader links the libraries' static archives where installed
+# (scripts/link-libs.sh says why).
+GRADER_LIBS = `CC='$(CC)' sh scripts/link-libs.sh $(filter-out $(LAZY_PKGS),$(PKGS))` -lm -ldl
 SONAMES    = `sh scripts/sonames.sh`
 CHECK_CFLAGS = `pkg-config --cflags $(TEST_PKGS)`
 CHECK_LIBS   = `pkg-config --libs $(TEST_PKGS)`
@@ -70,7 +72,7 @@ $(TEST_DEPS_STAMP): scripts/ensure-deps.sh
 	@sh scripts/ensure-deps.sh test
 	@mkdir -p $(BUILD) && touch $@
 
-$(BUILD)/grader: $(DEPS_STAMP) $(BUILD)/obj/grader/main.o $(BUILD)/libgrader.a
+$(BUILD)/grader: $(DEPS_STAMP) $(BUILD)/obj/grader/main.o $(BUILD)/libgrader.a scripts/link-libs.sh
 	$(CC) $(CFLAGS) -o $@ $(BUILD)/obj/grader/main.o $(BUILD)/libgrader.a $(GRADER_LIBS)
 
 $(BUILD)/libgrader.a: $(LIB_OBJ)
@@ -100,8 +102,8 @@ $(BUILD)/tests-san/%: tests/unit/%.c tests/unit/check_main.h tests/unit/scratch.
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/unit -std=c11 $(WARN) $(PKG_CFLAGS) $(SAN_FLAGS) $(CHECK_CFLAGS) -o $@ $< $(BUILD)/libgrader-san.a $(PKG_LIBS) $(CHECK_LIBS)
 
-$(BUILD)/grader-san: $(BUILD)/san/grader/main.o $(BUILD)/libgrader-san.a
-	$(CC) $(SAN_FLAGS) -o $@ $^ $(GRADER_LIBS)
+$(BUILD)/grader-san: $(BUILD)/san/grader/main.o $(BUILD)/libgrader-san.a scripts/link-libs.sh
+	$(CC) $(SAN_FLAGS) -o $@ $(BUILD)/san/grader/main.o $(BUILD)/libgrader-san.a $(GRADER_LIBS)
 
 grade: $(BUILD)/grader
 	@sh scripts/grade-samples.sh $(BUILD)/grader
