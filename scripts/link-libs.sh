@@ -8,7 +8,7 @@
 # twice (the payload's execve, the init's exit), and `grader sandbox` also
 # pays for loading and relocating each shared object.  Five shared objects
 # are half of the grader's 50 mappings; linked in, `grader sandbox -- python3
-# -c pass` took 0.13 to 0.15 ms less (README, Performance).  libc stays
+# -c pass` took 0.13 to 0.33 ms less (README, Performance).  libc stays
 # shared: grader/lazylib.c dlopens libgit2, libcrypto and libzip.
 set -eu
 cc=${CC:-cc}
