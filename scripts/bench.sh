@@ -45,7 +45,13 @@ GRADER_SANDBOX_DISABLE=cgroups hyperfine -N --warmup 5 --runs "$((runs * 2))" --
 # The same two commands again, interleaved: one run of each in turn, 10
 # rounds of warm-up then 300, so that the machine's drift over the seconds
 # hyperfine spends on one command before the next (the cache, the clock,
-# a neighbour) falls on both alike.
+# a neighbour) falls on both alike.  The order flips every round (A B, B
+# A, ...), so that each command follows itself as often as the other: a
+# command can leave work behind when it exits (bwrap's PID 1 is still
+# tearing down its mount namespace when bwrap returns), and that work
+# slows whatever starts next.  In a fixed order each command always
+# follows the other, and pays for what that one left.  The medians by
+# predecessor are written too: "after itself" is a tool run over and over.
 python3 - "$grader" "$sys_py" > "$out/interleaved.txt" <<'PY'
 import os, statistics, subprocess, sys, time
 grader, py = sys.argv[1:3]
@@ -56,18 +62,26 @@ cmds = {"grader sandbox": [grader, "sandbox", "--"] + payload,
                                "/proc", "--dev", "/dev", "--chdir", "/tmp", "--unshare-pid", "--unshare-net",
                                "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session", "--clearenv"]
                               + payload}
+names = list(cmds)
 times = {k: [] for k in cmds}
+after = {(k, p): [] for k in cmds for p in cmds}
+prev = None
 with open(os.devnull, "w") as null:
     for i in range(310):
-        for k, c in cmds.items():
+        for k in (names if i % 2 == 0 else names[::-1]):
             t = time.perf_counter()
-            subprocess.run(c, stdout=null, stderr=null, check=True)
+            subprocess.run(cmds[k], stdout=null, stderr=null, check=True)
+            ms = (time.perf_counter() - t) * 1000
             if i >= 10:
-                times[k].append((time.perf_counter() - t) * 1000)
+                times[k].append(ms)
+                after[(k, prev)].append(ms)
+            prev = k
 for k, t in times.items():
     t.sort()
-    print("%s|%.1f|%.1f|%.1f|%.1f|%d" % (k, statistics.median(t), statistics.mean(t), t[int(round(0.95 * (len(t) - 1)))],
-                                          t[-1], len(t)))
+    print("%s|%.1f|%.1f|%.1f|%.1f|%d|%.2f|%.2f" % (k, statistics.median(t), statistics.mean(t),
+                                                  t[int(round(0.95 * (len(t) - 1)))], t[-1], len(t),
+                                                  statistics.median(after[(k, k)]),
+                                                  statistics.median(after[(k, next(p for p in names if p != k))])))
 PY
 
 # A class of 200 (and of 50, for memory): half fixed, half not, each file
@@ -191,11 +205,14 @@ for title, name in (("Grading one submission", "grade.json"), ("Sandbox start-up
             print(f"\nPer run inside one grader process (`grader sandbox --repeat {n}`, timed by the grader around "
                   f"each `sandbox_run`): median {med} ms, mean {mean} ms, p95 {p95} ms, max {mx} ms; "
                   f"overhead over plain python3 {float(med) - t[0][1]:.1f} ms (median).")
-        print("\nInterleaved (a run of each in turn, 300 rounds, timed from Python's subprocess.run, so both include "
-              "its fork and exec):\n\n| command | median ms | mean ms | p95 ms | max ms | runs |\n|---|---|---|---|---|---|")
+        print("\nInterleaved (a run of each in turn, the order flipped every round, 300 rounds, timed from Python's "
+              "subprocess.run, so both include its fork and exec; the last two columns are the medians of the runs "
+              "that followed a run of the same command and of the other one):\n\n"
+              "| command | median ms | mean ms | p95 ms | max ms | runs | after itself | after the other |\n"
+              "|---|---|---|---|---|---|---|---|")
         for line in open(os.path.join(out, "interleaved.txt")):
-            c, med, mean, p95, mx, n = line.strip().split("|")
-            print(f"| {c} | {med} | {mean} | {p95} | {mx} | {n} |")
+            c, med, mean, p95, mx, n, same, other = line.strip().split("|")
+            print(f"| {c} | {med} | {mean} | {p95} | {mx} | {n} | {same} | {other} |")
 batches = [json.loads(l) for l in open(os.path.join(out, "batch.txt")) if l.strip()]
 cores = batches[0]["cores"]
 print(f"\nA class of 200 submissions (`grader batch`, {cores} workers, cold cache), against plain `python3` running "
