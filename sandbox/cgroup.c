@@ -458,7 +458,7 @@ void sb_cgroup_reset(struct sb_cgroup *cg)
     cg->cpu_fd = cg->peak_fd = cg->oom_fd = cg->pids_fd = -1;
 }
 
-void sb_cgroup_prepare(struct sb_cgroup *cg, const struct sandbox_limits *lim)
+void sb_cgroup_prepare(struct sb_cgroup *cg, const struct sandbox_limits *lim, bool kill_elsewhere)
 {
     sb_cgroup_reset(cg);
     struct hier *h = calloc(SB_CG_NDIRS, sizeof *h);
@@ -493,8 +493,11 @@ void sb_cgroup_prepare(struct sb_cgroup *cg, const struct sandbox_limits *lim)
             name_v1_dir(cg, h, i, name);
     /* The controller-less unified hierarchy of a hybrid host, for
      * cgroup.kill and cpu.stat: made now, as the init is created in it
-     * (CLONE_INTO_CGROUP). */
-    if (cg->pending && own_dir(&h[SB_CG_V2], own, sizeof own) == 0) {
+     * (CLONE_INTO_CGROUP).  Not when the caller kills the tree otherwise
+     * and cpuacct counts the CPU: an init in a v2 cgroup could not leave
+     * it cheaply (sb_cgroup_leave_fds). */
+    bool v2_wanted = !kill_elsewhere || !h[SB_CG_CPUACCT].mounted;
+    if (cg->pending && v2_wanted && own_dir(&h[SB_CG_V2], own, sizeof own) == 0) {
         int n = snprintf(cg->dir[SB_CG_V2], sizeof cg->dir[SB_CG_V2], "%s/%s", own, name);
         if (n < 0 || (size_t)n >= sizeof cg->dir[SB_CG_V2] || mkdir(cg->dir[SB_CG_V2], 0755) < 0)
             cg->dir[SB_CG_V2][0] = '\0';
@@ -573,7 +576,7 @@ void sb_cgroup_finish(struct sb_cgroup *cg, const struct sandbox_limits *lim)
 
 void sb_cgroup_create(struct sb_cgroup *cg, const struct sandbox_limits *lim)
 {
-    sb_cgroup_prepare(cg, lim);
+    sb_cgroup_prepare(cg, lim, false);
     if (cg->pending)
         sb_cgroup_finish(cg, lim);
 }
@@ -612,6 +615,26 @@ void sb_cgroup_join_fds(const struct sb_cgroup *cg, int fds[SB_CG_NDIRS])
         snprintf(path, sizeof path, "%s/tasks", cg->dir[i]);
         fds[i] = open(path, O_WRONLY | O_CLOEXEC);
     }
+}
+
+bool sb_cgroup_leave_fds(const struct sb_cgroup *cg, int fds[SB_CG_NDIRS])
+{
+    bool all = !cg->dir[SB_CG_V2][0];
+    for (int i = 0; i < SB_CG_NDIRS; i++) {
+        fds[i] = -1;
+        if (i == SB_CG_V2 || !cg->dir[i][0])
+            continue;
+        /* The run's folder is made in ours (name_v1_dir). */
+        char path[PATH_MAX + 8];
+        snprintf(path, sizeof path, "%s", cg->dir[i]);
+        char *slash = strrchr(path, '/');
+        if (slash) {
+            snprintf(slash, sizeof path - (size_t)(slash - path), "/tasks");
+            fds[i] = open(path, O_WRONLY | O_CLOEXEC);
+        }
+        all = all && fds[i] >= 0;
+    }
+    return all;
 }
 
 int sb_cgroup_attach(struct sb_cgroup *cg, pid_t pid)

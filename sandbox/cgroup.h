@@ -8,8 +8,10 @@
  *        move into a leaf of it to hand the controllers down (undone at
  *        exit); sharing it with other processes, we cannot (`shared`);
  *   v1   the hybrid layout: v1 pids and memory (under our own memory
- *        cgroup), v1 cpuacct, and the controller-less v2 "unified" mount
- *        for cgroup.kill and cpu.stat when cpuacct is missing;
+ *        cgroup), and the controller-less v2 "unified" mount for
+ *        cgroup.kill and cpu.stat, or v1 cpuacct for the CPU where the
+ *        unified folder is not wanted (a PID namespace kills the tree) or
+ *        cannot be made;
  *   none rlimits only (unprivileged without a delegated subtree).
  * Every directory is created under the cgroup /proc/self/cgroup names for
  * us, never at a hierarchy's root unless that is where we are (creating at
@@ -55,8 +57,11 @@ void sb_cgroup_create(struct sb_cgroup *cg, const struct sandbox_limits *lim);
 /* What must exist before the init is cloned: all of v2 (the init is created
  * in its cgroup), or on v1 the unified folder; the v1 folders are only
  * named (bits in `pending`), so that the supervisor makes them while the
- * init builds its root (sandbox.c's launch). */
-void sb_cgroup_prepare(struct sb_cgroup *cg, const struct sandbox_limits *lim);
+ * init builds its root (sandbox.c's launch).  `kill_elsewhere`: the caller
+ * kills the run's whole tree by other means (a PID namespace ends with
+ * every process in it), so on v1 the unified folder is made only when
+ * there is no cpuacct to count the CPU. */
+void sb_cgroup_prepare(struct sb_cgroup *cg, const struct sandbox_limits *lim, bool kill_elsewhere);
 
 /* Makes the pending v1 folders, writes their limits, completes desc. */
 void sb_cgroup_finish(struct sb_cgroup *cg, const struct sandbox_limits *lim);
@@ -76,6 +81,15 @@ int sb_cgroup_v2_fd(const struct sb_cgroup *cg);
  * credentials the file was opened with, so the init needs no rights of its
  * own.  The caller closes the descriptors. */
 void sb_cgroup_join_fds(const struct sb_cgroup *cg, int fds[SB_CG_NDIRS]);
+
+/* Opens, for each v1 cgroup of the run, the `tasks` file of the cgroup it
+ * is made in (ours), for the init to leave the run's by writing "0" once
+ * the run's processes are gone (sandbox.c's launch): the run's cgroups can
+ * then be removed while the init's own exit is still going on.  True when
+ * every one opened and the run has no v2 cgroup (which the init, created
+ * in it, cannot leave without the lock a move by pid takes).  The caller
+ * closes the descriptors. */
+bool sb_cgroup_leave_fds(const struct sb_cgroup *cg, int fds[SB_CG_NDIRS]);
 
 /* Moves `pid` into every cgroup of the run it is not already in (not
  * dir[SB_CG_V2] when v2_placed, nor a dir whose bit is set in joined).  A

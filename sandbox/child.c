@@ -167,15 +167,23 @@ static int read_full(int fd, void *buf, size_t len)
  * the RLIMIT_NPROC backstop marked unless_pids. */
 static bool pids_limited;
 
-/* Receives launch's send_fds message and writes "0" to each descriptor
- * in it; returns the mask of those that took.  End of file (the
+/* The `tasks` files of the grader's own v1 cgroups, one for each of the
+ * run's (sb_cgroup_leave_fds), received with the ones to join; -1 where
+ * none came.  leave_cgroups writes "0" to them at the end. */
+static int leave_fds[SB_MAX_JOIN] = {-1, -1, -1, -1};
+static bool leave_all;      /* the supervisor sent one for each of the run's cgroups */
+static int late_netns = -1; /* the network namespace sent with them, or -1 */
+
+/* Receives launch's send_fds message and writes "0" to each descriptor to
+ * join in it (the low bits of the mask; the high ones name those kept to
+ * leave); returns the mask of those that took.  End of file (the
  * supervisor gave up) ends us. */
 static unsigned join_late(int sock)
 {
-    unsigned char head[2] = {0, 0};
+    unsigned char head[4] = {0, 0, 0, 0};
     union {
         struct cmsghdr h;
-        char buf[CMSG_SPACE(sizeof(int) * SB_MAX_JOIN)];
+        char buf[CMSG_SPACE(sizeof(int) * (SB_MAX_JOIN * 2 + 1))];
     } ctl;
     struct iovec iov = {.iov_base = head, .iov_len = sizeof head};
     struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
@@ -185,28 +193,35 @@ static unsigned join_late(int sock)
     while (r < 0 && errno == EINTR);
     if (r != (ssize_t)sizeof head)
         _exit(0);
-    unsigned char mask = head[0];
-    int fds[SB_MAX_JOIN] = {-1, -1, -1, -1};
+    unsigned mask = head[0];
+    int fds[SB_MAX_JOIN * 2 + 1];
     int n = 0;
     for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
         if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
             continue;
         size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        for (size_t j = 0; j < k && n < SB_MAX_JOIN; j++)
+        for (size_t j = 0; j < k && n < SB_MAX_JOIN * 2 + 1; j++)
             memcpy(&fds[n++], CMSG_DATA(cm) + j * sizeof(int), sizeof(int));
     }
+    if (head[3] && n > 0)
+        late_netns = fds[--n];
     unsigned joined = 0;
     int next = 0;
-    for (int i = 0; i < SB_MAX_JOIN && next < n; i++) {
+    for (int i = 0; i < SB_MAX_JOIN * 2 && next < n; i++) {
         if (!(mask & (1u << i)))
             continue;
         int fd = fds[next++];
+        if (i >= SB_MAX_JOIN) {
+            leave_fds[i - SB_MAX_JOIN] = fd;
+            continue;
+        }
         if (write(fd, "0", 1) == 1)
             joined |= 1u << i;
         close(fd);
     }
     while (next < n)
         close(fds[next++]);
+    leave_all = head[2] != 0;
     pids_limited = head[1] && (joined & (1u << SB_CG_PIDS));
     return joined;
 }
@@ -269,6 +284,45 @@ static pid_t raw_fork(void)
 #else
     return (pid_t)syscall(SYS_clone, (long)SIGCHLD, 0L, 0L, 0L, 0L);
 #endif
+}
+
+/* Once the payload is reaped, with a PID namespace: kill and reap what
+ * else the run left in it (daemons, whose reaper we are), then move out of
+ * the run's v1 cgroups into the grader's own, so that the supervisor can
+ * remove them while our own exit (our copy of the grader's memory, the
+ * mount namespace's teardown) is still going on.  One thread moving
+ * itself, as when joining.  True when we are the namespace's last process
+ * and out of every cgroup of the run. */
+static bool leave_cgroups(void)
+{
+    if (!leave_all)
+        return false;
+    for (;;) {
+        int st;
+        pid_t p = wait4(-1, &st, WNOHANG | __WALL, NULL);
+        if (p > 0)
+            continue;
+        if (p < 0 && errno == EINTR)
+            continue;
+        if (p < 0 && errno == ECHILD)
+            break;
+        if (p < 0)
+            return false;
+        /* Something still runs.  As PID 1, kill(-1) reaches every other
+         * process of the namespace; the blocking wait reaps them, and the
+         * orphans their death hands us, until none is left. */
+        kill(-1, SIGKILL);
+        do
+            p = wait4(-1, &st, __WALL, NULL);
+        while (p > 0 || (p < 0 && errno == EINTR));
+        if (errno != ECHILD)
+            return false;
+        break;
+    }
+    for (int i = 0; i < SB_MAX_JOIN; i++)
+        if (leave_fds[i] >= 0 && write(leave_fds[i], "0", 1) != 1)
+            return false;
+    return true;
 }
 
 /* The bounding set must go while we still hold CAP_SETPCAP, that is
@@ -675,8 +729,16 @@ _Noreturn void sb_init_main(const struct sb_child *c)
      * (launch): a mask byte and the tasks files it names, which we join
      * as at the start (one thread moving itself).  Read in every case, or
      * the mask would be taken for the second "go". */
-    if (c->late_join)
+    if (c->late_join || c->netns_late)
         joined |= join_late(c->fd_sync);
+    /* The network namespace the supervisor had made beside our clone, or,
+     * if it could not, one of our own. */
+    if (c->netns_late) {
+        if (late_netns >= 0 ? setns(late_netns, CLONE_NEWNET) < 0 : unshare(CLONE_NEWNET) < 0)
+            fail(c->fd_errpipe, SB_STAGE_NETNS, errno, 0);
+        if (late_netns >= 0)
+            close(late_netns);
+    }
 
     /* What we built decides the isolation level; in strict mode the
      * supervisor judges it before any student code exists. */
@@ -717,6 +779,10 @@ _Noreturn void sb_init_main(const struct sb_child *c)
     if (c->subreaper)
         prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 
+    /* The supervisor may have started us on other CPUs than its own
+     * (sandbox.c's spread_init); the payload gets the whole set. */
+    if (c->restore_cpus)
+        sched_setaffinity(0, sizeof c->cpus, &c->cpus);
     pid_t self = (pid_t)syscall(SYS_getpid);
     pid_t payload = raw_fork();
     if (payload < 0)
@@ -761,6 +827,8 @@ _Noreturn void sb_init_main(const struct sb_child *c)
             m.type = SB_MSG_EXITED;
             m.pid = (int)payload;
             m.status = st;
+            if (!c->subreaper && leave_cgroups())
+                m.flags = SB_INIT_LEFT;
             getrusage(RUSAGE_CHILDREN, &m.ru);
             write_full(c->fd_status, &m, sizeof m);
             break;

@@ -8,6 +8,7 @@
 #ifndef GRADER_SANDBOX_CHILD_H
 #define GRADER_SANDBOX_CHILD_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <sys/resource.h>
 #include <sys/types.h>
@@ -46,15 +47,19 @@ enum { SB_MSG_STARTED = 1, SB_MSG_EXITED = 2, SB_MSG_READY = 3 };
 #define SB_INIT_TMP 4u      /* a private tmpfs is on /tmp (box bound back in) */
 #define SB_INIT_SHM 8u      /* a private tmpfs is on /dev/shm */
 #define SB_INIT_ROOT 16u    /* the payload runs in the minimal root (root.h) */
+#define SB_INIT_LEFT                                                                                                   \
+    32u /* EXITED: the run's other processes are reaped too,                                                           \
+           and init is out of every cgroup of the run */
 struct sb_msg {
     int type;
     int pid;          /* STARTED: the payload's pid as init sees it */
     int status;       /* EXITED: the payload's wait status */
-    unsigned flags;   /* READY, STARTED: SB_INIT_* */
+    unsigned flags;   /* READY, STARTED: SB_INIT_*; EXITED: SB_INIT_LEFT or 0 */
     int root_step;    /* READY, STARTED: where the minimal root failed (enum sb_root_step), 0 */
     int root_err;     /* READY, STARTED: its errno */
     unsigned joined;  /* READY: bit i set when writing to fd_join[i] worked */
-    struct rusage ru; /* EXITED: every child init reaped so far */
+    struct rusage ru; /* EXITED: every child init reaped so far (with
+                         SB_INIT_LEFT: every process the run had) */
 };
 
 #define SB_MAX_EXPOSE 4
@@ -99,7 +104,11 @@ struct sb_child {
     const void *seccomp; /* NULL, or the struct sock_fprog to load */
     bool seccomp_late;   /* NULL because the program comes with the second "go" */
     bool late_join;      /* the cgroup tasks files to join come after the first "go" */
-    bool use_root;       /* build `root` and pivot into it */
+    bool netns_late;     /* no CLONE_NEWNET: the network namespace to enter comes
+                            after the first "go" too (or none: make one) */
+    bool restore_cpus;   /* take `cpus` (the supervisor's) back before the payload */
+    cpu_set_t cpus;
+    bool use_root; /* build `root` and pivot into it */
     struct sb_root root;
     /* The payload's uid and gid (0: keep the grader's) in the minimal
      * root, and without one (where the host's permissions must let it

@@ -92,6 +92,18 @@ struct sandbox_spec {
                                       directory (a tmpfs in the minimal root) */
     size_t work_files;             /* 0: 10000; its inode cap (the copy plus
                                       what the run creates) */
+    bool skip_init_reap;           /* for a process that exits right after
+                                      this run (`grader sandbox`): once the
+                                      sandbox's init reports every process of
+                                      the run reaped and itself out of the
+                                      run's cgroups, sandbox_run returns
+                                      without waiting for the init's own exit
+                                      (its mount namespace's teardown, about
+                                      0.2 ms), as bwrap returns before its
+                                      PID 1 is gone.  The init is left an
+                                      unreaped child, so a process that runs
+                                      more must not set it: it would gather a
+                                      zombie per run */
     bool require_full;             /* strict mode: when the isolation level
                                       would be "degraded", do not run the
                                       payload; sandbox_run returns -1, error
