@@ -598,25 +598,30 @@ static bool start_netns_maker(const struct sandbox_spec *spec)
     if ((spec->disable & (SANDBOX_NO_NAMESPACES | SANDBOX_NO_LANDLOCK)) || geteuid() != 0 ||
         sb_landlock_abi(why, sizeof why) < 6)
         return false;
-    /* On another CPU than ours, where it starts at once (spread_init). */
-    pthread_attr_t attr;
-    pthread_attr_t *use = NULL;
-    cpu_set_t cpus;
-    int here = sched_getcpu();
-    if (pthread_attr_init(&attr) == 0) {
-        use = &attr;
-        if (here >= 0 && here < CPU_SETSIZE && sched_getaffinity(0, sizeof cpus, &cpus) == 0 && CPU_COUNT(&cpus) > 1 &&
-            CPU_ISSET(here, &cpus)) {
-            CPU_CLR(here, &cpus);
-            pthread_attr_setaffinity_np(&attr, sizeof cpus, &cpus);
-        }
-    }
     pthread_mutex_lock(&shared_netns_lock);
-    bool own = shared_netns < 0 && !netns_maker_busy && pthread_create(&netns_maker, use, make_netns, NULL) == 0;
+    bool own = shared_netns < 0 && !netns_maker_busy;
     netns_maker_busy |= own;
     pthread_mutex_unlock(&shared_netns_lock);
-    if (use)
-        pthread_attr_destroy(use);
+    if (!own)
+        return false;
+    /* On another CPU than ours, where it starts at once (spread_init). */
+    pthread_attr_t attr;
+    bool attr_ok = pthread_attr_init(&attr) == 0;
+    cpu_set_t cpus;
+    int here = sched_getcpu();
+    if (attr_ok && here >= 0 && here < CPU_SETSIZE && sched_getaffinity(0, sizeof cpus, &cpus) == 0 &&
+        CPU_COUNT(&cpus) > 1 && CPU_ISSET(here, &cpus)) {
+        CPU_CLR(here, &cpus);
+        pthread_attr_setaffinity_np(&attr, sizeof cpus, &cpus);
+    }
+    own = pthread_create(&netns_maker, attr_ok ? &attr : NULL, make_netns, NULL) == 0;
+    if (attr_ok)
+        pthread_attr_destroy(&attr);
+    if (!own) {
+        pthread_mutex_lock(&shared_netns_lock);
+        netns_maker_busy = false;
+        pthread_mutex_unlock(&shared_netns_lock);
+    }
     return own;
 }
 
