@@ -3,6 +3,8 @@
 #include "jsontext.h"
 
 #include <ctype.h>
+#include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,6 +279,250 @@ static void explain_missing_module(const struct rubric *rubric, const struct run
                                      msg));
 }
 
+/* The graded run's uncaught exception, for feedback only: the runtime's
+ * record when there is one (the innermost line of the entry file), else
+ * the graded run's own stderr (a traceback's last line and the last frame
+ * in the entry file).  null when the run exited 0 or no exception shows. */
+static json_t *script_exception(const struct run_record *after, json_t *probe, const char *entry)
+{
+    if (!after->started || (after->sb.exit_code == 0 && after->sb.signal == 0))
+        return json_null();
+    json_t *exc = json_object_get(probe, "exception");
+    if (json_is_object(exc)) {
+        json_t *line = json_object_get(exc, "line");
+        const char *type = json_string_value(json_object_get(exc, "type"));
+        const char *msg = json_string_value(json_object_get(exc, "message"));
+        return json_pack("{s:s, s:s, s:o}", "type", type ? type : "an exception", "message", msg ? msg : "",
+                         "where",
+                         json_is_integer(line) ? json_sprintf("at line %lld", (long long)json_integer_value(line))
+                                               : json_string("before it started"));
+    }
+    const char *err = after->sb.err.data;
+    size_t len = after->sb.err.len;
+    if (!err || !len)
+        return json_null();
+    while (len && (err[len - 1] == '\n' || err[len - 1] == '\r'))
+        len--;
+    size_t start = len;
+    while (start && err[start - 1] != '\n')
+        start--;
+    size_t n = 0;
+    while (start + n < len && (isalnum((unsigned char)err[start + n]) || err[start + n] == '_' || err[start + n] == '.'))
+        n++;
+    if (n == 0 || n > 80 || (start + n < len && err[start + n] != ':') || isdigit((unsigned char)err[start]))
+        return json_null();
+    char type[96];
+    snprintf(type, sizeof type, "%.*s", (int)n, err + start);
+    const char *msg = err + start + n;
+    size_t msglen = len - start - n;
+    if (msglen && *msg == ':') {
+        msg += msglen > 1 ? 2 : 1;
+        msglen -= msglen > 1 ? 2 : 1;
+    }
+    /* the last "File "...entry", line N" */
+    long line = -1;
+    char pat[PATH_MAX + 16];
+    snprintf(pat, sizeof pat, "%s\", line ", entry);
+    for (const char *p = err; (p = memmem(p, (size_t)(err + start - p), pat, strlen(pat))) != NULL; p++)
+        line = strtol(p + strlen(pat), NULL, 10);
+    return json_pack("{s:s, s:o, s:o}", "type", type, "message", json_text(msg, msglen > 500 ? 500 : msglen),
+                     "where", line > 0 ? json_sprintf("at line %ld", line) : json_string("(no line of yours shown)"));
+}
+
+/* stdout split into lines that are not tracemalloc statistics, with digit
+ * runs and hex numbers collapsed: addresses, timings and allocation sizes
+ * legitimately differ between two runs of one program. */
+static size_t plain_lines(const char *data, size_t len, char ***out)
+{
+    size_t n = 0, cap = 0;
+    char **v = NULL;
+    for (size_t i = 0; data && i < len;) {
+        size_t j = i;
+        while (j < len && data[j] != '\n')
+            j++;
+        bool stat = memmem(data + i, j - i, "size=", 5) && memmem(data + i, j - i, "count=", 6);
+        if (!stat) {
+            char *l = malloc(j - i + 1);
+            size_t k = 0;
+            for (size_t p = i; l && p < j; p++) {
+                bool hex = data[p] == '0' && p + 1 < j && data[p + 1] == 'x';
+                if (isdigit((unsigned char)data[p]) || hex) {
+                    p += hex ? 2 : 0;
+                    while (p + 1 < j && isxdigit((unsigned char)data[p + 1]))
+                        p++;
+                    l[k++] = '#';
+                } else if (data[p] != '\r') {
+                    l[k++] = data[p];
+                }
+            }
+            if (l) {
+                l[k] = '\0';
+                if (n == cap) {
+                    cap = cap ? cap * 2 : 16;
+                    char **nv = realloc(v, cap * sizeof *v);
+                    if (!nv) {
+                        free(l);
+                        break;
+                    }
+                    v = nv;
+                }
+                v[n++] = l;
+            }
+        }
+        i = j + 1;
+    }
+    *out = v;
+    return n;
+}
+
+static int sign(double v)
+{
+    return (v > 0) - (v < 0);
+}
+
+/* The largest difference one run's report may show against the other's for
+ * one line of the entry file, by what CPython does (tests/runtime/driver.py
+ * measures it): one block that a free list hands out or keeps (a tuple, a
+ * dict, a list; on 3.8-3.10 a frame, up to 608 B) moves between lines. */
+#define AGREE_SLACK_BYTES 640.0
+
+/* Do the two reports say the same about the entry file's lines?  For each
+ * line (file:line) in either, the size and count differences must have the
+ * same signs, unless they differ by one block at most; a line printed by one
+ * run only must be within that block too (it was pushed out of a top 10). */
+static bool stats_agree(const struct tm_stats *a, const struct tm_stats *p, const char *entry, char *why,
+                        size_t whylen)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        const struct tm_stats *x = pass ? p : a, *y = pass ? a : p;
+        for (size_t i = 0; i < x->len; i++) {
+            const struct tm_stat *s = &x->items[i];
+            if (!tm_stat_is_entry_file(s, entry) || !s->has_diff || s->line <= 0)
+                continue;
+            const struct tm_stat *t = NULL;
+            for (size_t j = 0; j < y->len && !t; j++)
+                if (y->items[j].line == s->line && y->items[j].has_diff && tm_stat_is_entry_file(&y->items[j], entry))
+                    t = &y->items[j];
+            if (!t) {
+                /* Not printed by the other run: fine if it would not have
+                 * outranked what that run printed (reports sort by the size
+                 * difference): it was pushed out of a top 10. */
+                double least = -1;
+                for (size_t j = 0; j < y->len; j++)
+                    if (y->items[j].has_diff && (least < 0 || fabs(y->items[j].size_diff) < least))
+                        least = fabs(y->items[j].size_diff);
+                if (least < 0 || fabs(s->size_diff) <= least + AGREE_SLACK_BYTES)
+                    continue;
+            }
+            double sd = t ? t->size_diff : 0, cd = t ? (double)t->count_diff : 0;
+            bool same = t && sign(s->size_diff) == sign(sd) && sign((double)s->count_diff) == sign(cd);
+            bool one_block = fabs(s->size_diff - sd) <= AGREE_SLACK_BYTES && fabs((double)s->count_diff - cd) <= 1;
+            if (!same && !one_block) {
+                const char *mine = s->size_diff_text, *other = t ? t->size_diff_text : "nothing";
+                snprintf(why, whylen, "its tracemalloc report gave line %ld a difference of %s when graded and %s "
+                         "when observed", s->line, pass ? other : mine, pass ? mine : other);
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+/* Whether the instrumented run did what the graded run did: same exit,
+ * same lines printed (digits aside), and reports that agree on the entry
+ * file's lines.  Fills why when not. */
+static bool runs_agree(const struct run_record *after, const struct run_record *probe_run, const char *entry,
+                       char *why, size_t whylen)
+{
+    const struct sandbox_result *a = &after->sb, *p = &probe_run->sb;
+    if (a->exit_code != p->exit_code || a->signal != p->signal) {
+        snprintf(why, whylen, "it exited with status %d (signal %d) when graded and %d (signal %d) when observed",
+                 a->exit_code, a->signal, p->exit_code, p->signal);
+        return false;
+    }
+    if (a->out.truncated || p->out.truncated)
+        return true;
+    char **la, **lp;
+    size_t na = plain_lines(a->out.data, a->out.len, &la), np = plain_lines(p->out.data, p->out.len, &lp);
+    bool same = true;
+    for (size_t i = 0; same && i < (na > np ? na : np); i++) {
+        if (i >= na || i >= np || strcmp(la[i], lp[i]) != 0) {
+            snprintf(why, whylen, "line %zu of what it printed (statistics aside) was \"%.80s\" when graded and \"%.80s\" when observed",
+                     i + 1, i < na ? la[i] : "(nothing)", i < np ? lp[i] : "(nothing)");
+            same = false;
+        }
+    }
+    for (size_t i = 0; i < na; i++)
+        free(la[i]);
+    for (size_t i = 0; i < np; i++)
+        free(lp[i]);
+    free(la);
+    free(lp);
+    return same && stats_agree(&after->stats, &probe_run->stats, entry, why, whylen);
+}
+
+/* The first change to gc, weakref or tracemalloc (probe.tampered) that
+ * blinds the runtime: its collector callback removed (a collection would
+ * pass for reference counting) or a module swapped in sys.modules.  Other
+ * replacements (a no-op gc.collect, a wrapped take_snapshot) change the
+ * student's own program, which the observation then describes: the runtime
+ * calls the originals it kept.  NULL when there is none. */
+static const char *blinding_tamper(json_t *tampered)
+{
+    size_t i;
+    json_t *t;
+    json_array_foreach(tampered, i, t) {
+        const char *s = json_string_value(t);
+        if (s && (strcmp(s, "gc.callbacks") == 0 || strncmp(s, "sys.modules[", 12) == 0))
+            return s;
+    }
+    return NULL;
+}
+
+/* observation.{trusted, problem}: whether facts about the script's objects
+ * (the runtime's record) may earn credit, and if not the one cause, said
+ * so that the student knows what to do. */
+static json_t *observation(const struct run_record *after, const struct run_record *probe_run, json_t *probe,
+                           const char *entry)
+{
+    char why[512] = "";
+    if (!probe_run->started || !after->started) {
+        snprintf(why, sizeof why, "your script could not be run (see the 'runs' criterion)");
+    } else if (!probe) {
+        const char *limit = sandbox_limit_name(probe_run->sb.limit);
+        if (limit)
+            snprintf(why, sizeof why, "your script was stopped at its %s limit before the grader could finish "
+                     "observing it; fix what the 'runs' criterion reports first", limit);
+        else if (probe_run->sb.signal)
+            snprintf(why, sizeof why, "your script was killed by signal %d before the grader could write its "
+                     "record of the run", probe_run->sb.signal);
+        else
+            snprintf(why, sizeof why, "the grader's record of your run is missing (%s): a script that closes file "
+                     "descriptors it did not open, or ends with os._exit(), leaves none; remove that code",
+                     probe_run->probe_error[0] ? probe_run->probe_error : "no record");
+    } else if (blinding_tamper(json_object_get(probe, "tampered"))) {
+        snprintf(why, sizeof why, "your script changed what the grader observes with (%s); remove that code",
+                 blinding_tamper(json_object_get(probe, "tampered")));
+    } else {
+        size_t i;
+        json_t *a;
+        json_array_foreach(json_object_get(probe, "attempts"), i, a) {
+            if (strcmp(json_string_value(json_object_get(a, "category")) ? json_string_value(json_object_get(a, "category")) : "", "probe") != 0)
+                continue;
+            json_t *line = json_object_get(a, "line");
+            snprintf(why, sizeof why, "your script reached into the grader's runtime: it %s (line %lld); remove "
+                     "that code", json_string_value(json_object_get(a, "detail")) ? json_string_value(json_object_get(a, "detail")) : "?",
+                     json_is_integer(line) ? (long long)json_integer_value(line) : -1LL);
+            break;
+        }
+        char diff[400];
+        if (!why[0] && !runs_agree(after, probe_run, entry, diff, sizeof diff))
+            snprintf(why, sizeof why, "your program behaved differently when the grader observed it: %s. Make it "
+                     "behave the same every time it runs", diff);
+    }
+    return json_pack("{s:b, s:o}", "trusted", !why[0], "problem", why[0] ? json_string(why) : json_null());
+}
+
 json_t *facts_build(const struct rubric *rubric, const struct submission *sub, const char *baseline_source,
                     const struct run_record records[RUN_KINDS])
 {
@@ -299,6 +545,8 @@ json_t *facts_build(const struct rubric *rubric, const struct submission *sub, c
                         json_boolean(baseline_shows_leak(sub, baseline_source, before, probe, entry)));
     released_vs_baseline(tm, sub, baseline_source, before, after, probe, entry);
     agreement(tm, probe_run, probe, entry);
+    json_object_set_new(facts, "observation", observation(after, probe_run, probe, entry));
+    json_object_set_new(facts, "script", json_pack("{s:o}", "exception", script_exception(after, probe, entry)));
     return facts;
 }
 

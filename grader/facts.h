@@ -33,7 +33,7 @@
 json_t *facts_build(const struct rubric *rubric, const struct submission *sub, const char *baseline_source,
                     const struct run_record records[RUN_KINDS]);
 
-/* The value at a dotted path ("probe.selftest.freed_by_refcount",
+/* The value at a dotted path ("probe.observed.no_cycle",
  * "probe.kept_alive.0.chain"), borrowed, or NULL when absent. */
 json_t *facts_lookup(json_t *facts, const char *path);
 

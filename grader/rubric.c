@@ -859,7 +859,7 @@ static int parse_fact(struct loader *ld, const yaml_node_t *map, struct rubric_c
     if (!valid_fact_path(ck->fact)) {
         char buf[96];
         return fail(ld, v,
-                    "'fact' must be a dotted path such as probe.selftest.freed_by_refcount "
+                    "'fact' must be a dotted path such as probe.observed.no_cycle "
                     "(letters, digits and '_', parts joined by '.'), not '%s'",
                     excerpt(ck->fact, strlen(ck->fact), buf, sizeof buf));
     }

@@ -61,6 +61,8 @@ def _grader_probe_boot():
 
 
 _grader_probe_main, _grader_probe_files = _grader_probe_boot()
-del _grader_probe_boot
-# main() never returns: it ends by raising SystemExit (or dying by SIGINT).
-_grader_probe_main(_grader_probe_files)
+# main() empties this module's namespace, makes it the script's __main__
+# and returns the function that runs the script; that one never returns:
+# it ends by raising SystemExit (or dying by SIGINT).  Nothing of the
+# probe's is left in a frame the script can walk to.
+_grader_probe_main(_grader_probe_files)()

@@ -126,7 +126,6 @@ _SIGINT = _signal.SIGINT
 _SIG_DFL = _signal.SIG_DFL
 _atexit_register = atexit.register
 _atexit_run = getattr(atexit, "_run_exitfuncs", None)
-_StringIO = io.StringIO
 _process_time = time.process_time
 _array = array.array
 _ModuleType = types.ModuleType
@@ -190,8 +189,64 @@ def _disguise(lines, target, g):
     return g
 
 
+_PROBE_CODES = set()   # id() of every code object of the probe's (see _collect_probe_codes)
+
+
 def _is_probe_code(code):
-    return code.co_filename in _PROBE_FILES or _DISGUISED.get(id(code)) is code
+    """Identified by the code object, not only by its file name: where the
+    grader is installed (or how the cached code was compiled) must never
+    make the probe's own work look like the script's."""
+    return (id(code) in _PROBE_CODES or code.co_filename in _PROBE_FILES
+            or _DISGUISED.get(id(code)) is code)
+
+
+def _collect_probe_codes():
+    def walk(c):
+        if id(c) in _PROBE_CODES:
+            return
+        _PROBE_CODES.add(id(c))
+        for k in c.co_consts:
+            if type(k) is _CodeType:
+                walk(k)
+    for v in list(globals().values()):
+        f = v.__dict__.values() if isinstance(v, type) else (v,)
+        for x in f:
+            c = getattr(x, "__code__", None) if type(x) in (_FunctionType, staticmethod, classmethod) else None
+            if type(x) in (staticmethod, classmethod):
+                c = getattr(x.__func__, "__code__", None)
+            if type(c) is _CodeType:
+                walk(c)
+    for c in list(_DISGUISED.values()):
+        walk(c)
+
+
+_SEAL_BUILTINS = {"next": next, "iter": iter}
+_SEALED_CODES = set()
+
+
+def _seal(f, like=None):
+    """A stand-in for f that the script may hold (a module attribute, a
+    weak reference's callback, gc.callbacks): f is a constant of its code,
+    so the only ways from it to the probe are audited (__code__, gc.*),
+    and its globals hold two builtins, not the probe's namespace (which
+    __globals__, unaudited on 3.9+, would otherwise hand out).  Compiled
+    on tracemalloc.py's line like _disguise, for the same reason."""
+    pad = _TM_LINE - 2
+    src = "\n" * max(pad, 0) + "def w(*a, **k):\n    return next(iter(('<F>',)))(*a, **k)\n"
+    outer = compile(src, _tm_file if pad >= 0 else _CORE_FILE, "exec", dont_inherit=True)
+    fc = [c for c in outer.co_consts if type(c) is _CodeType][0]
+    like = like if like is not None else f
+    name = getattr(like, "__name__", "w")
+    fc = fc.replace(co_consts=tuple((f,) if c == ("<F>",) else c for c in fc.co_consts), co_name=name)
+    w = _FunctionType(fc, dict(_SEAL_BUILTINS), name)
+    for attr in ("__qualname__", "__doc__", "__module__"):
+        try:
+            setattr(w, attr, getattr(like, attr))
+        except BaseException:
+            pass
+    _DISGUISED[id(fc)] = fc
+    _SEALED_CODES.add(id(fc))
+    return w
 
 
 class _State(object):
@@ -243,6 +298,10 @@ def _new_storage():
     S.SNAP_LEN = _array("l", [0]) * _SNAPCAP
     S.KEPT = _array("l", [0, 0])      # kept_alive JSON fragment (offset, length)
     S.CPU = _array("d", [0.0])        # CPU spent in snapshot hooks
+    S.OBS = _array("l", [0]) * (_OBS_FIELDS * _MAX_OBSERVED)
+    S.OBS_TXT = _array("l", [0]) * _MAX_OBSERVED
+    S.OBS_DEADLINE = _array("d", [0.0])
+    S.OBS_SPENT = _array("l", [0])
     S.errors = []
 
 
@@ -277,6 +336,12 @@ def _clear_storage(rows, snaps):
     S.TPOS[0] = 0
     S.KEPT[0] = S.KEPT[1] = 0
     S.CPU[0] = 0.0
+    for j in range(_OBS_FIELDS * _MAX_OBSERVED):
+        S.OBS[j] = 0
+    for j in range(_MAX_OBSERVED):
+        S.OBS_TXT[j] = 0
+    S.OBS_DEADLINE[0] = 0.0
+    S.OBS_SPENT[0] = 0
     S.errors = []
 
 
@@ -285,7 +350,6 @@ def _reset_state():
     used = getattr(S, "N", None)
     rows, snaps = (used[0], getattr(S, "nsnap", 0)) if used is not None else (0, 0)
     S.hooks_on = False
-    S.selftest_active = False
     S.after_script = False
     S.finishing = False
     S.written = False
@@ -305,8 +369,6 @@ def _reset_state():
     S.tampered = []
     S.gc_state = None
     S.reports = []
-    S.selftest = None
-    S.selftest_started = False
     S.reports_truncated = False
     if used is None:
         _new_storage()
@@ -349,6 +411,10 @@ def _probe_error(where):
 # _site_at(depth): like _site(sys._getframe(depth)) seen from the caller.
 # On 3.11+ sys._getframe and f_back materialise frame objects, which live as
 # long as the student's frame runs: that happens on tracemalloc.py's line.
+# The audit hook's state, [active, busy, dropped] (see _make_audit_hook):
+# busy while the probe walks frames itself, so that its own f_code reads
+# are not each looked into.
+_AUDIT_STATE = [0, 0, 0]
 _site_at = _disguise([
     "def _site_at(d):",
     "    f = None",
@@ -356,6 +422,17 @@ _site_at = _disguise([
     "    return (None, None) if f is None else (f.f_code.co_name, f.f_lineno)",
 ], 2, {"__builtins__": _builtins_dict, "_S": S, "_gf": _getframe,
        "__name__": "tracemalloc"})["_site_at"]
+
+
+def _site(d):
+    """_site_at seen from the caller, with the audit hook told to ignore the
+    frame walk (its f_code reads would each be looked into otherwise)."""
+    b = _AUDIT_STATE[1]
+    _AUDIT_STATE[1] = 1
+    try:
+        return _site_at(d + 1)
+    finally:
+        _AUDIT_STATE[1] = b
 
 
 def _safe_attr(obj, name):
@@ -449,7 +526,7 @@ def _on_death(wr):
         h = 1
     func = line = None
     try:
-        func, line = _site_at(1)
+        func, line = _site(1)
     except BaseException:
         pass
     S.A_dhow[i] = h
@@ -470,11 +547,15 @@ collect = _disguise([
 ], 2, {"__builtins__": _builtins_dict, "_S": S, "_c": _gc_collect,
        "__name__": "gc"})["collect"]
 
+_collect_sealed = _seal(collect)
+_gc_callback_sealed = _seal(_gc_callback)
+
 # the weak reference of every registered instance is allocated here (the
 # only object the probe keeps per instance)
+_on_death_sealed = _seal(_on_death)
 _mkref = _disguise([
     "def _mkref(o, i): r = _Ref(o, _on_death); r.idx = i; return r",
-], 0, {"__builtins__": _builtins_dict, "_Ref": _Ref, "_on_death": _on_death,
+], 0, {"__builtins__": _builtins_dict, "_Ref": _Ref, "_on_death": _on_death_sealed,
        "__name__": "tracemalloc"})["_mkref"]
 
 
@@ -484,7 +565,7 @@ _mkref = _disguise([
 def _register(obj, depth=2):
     """Called by the __init__ wrappers (depth 2 = the wrapper's caller) and
     by the gc scan (depth None)."""
-    if not S.hooks_on or S.selftest_active:
+    if not S.hooks_on:
         return
     try:
         cat = _category_of(type(obj))
@@ -493,7 +574,7 @@ def _register(obj, depth=2):
         i = _index_of(obj)
         if i >= 0:
             # an outer __init__ (subclass) finished: it knows the real site
-            func, line = _site_at(depth) if depth else (None, None)
+            func, line = _site(depth) if depth else (None, None)
             S.A_func[i] = func
             S.A_line[i] = line if line is not None else -1
             _set_label(i, obj)
@@ -507,7 +588,7 @@ def _register(obj, depth=2):
             S.A_wr[i] = _mkref(obj, i)
         except TypeError:
             S.A_track[i] = 0      # e.g. __slots__ without __weakref__
-        func, line = _site_at(depth) if depth else (None, None)
+        func, line = _site(depth) if depth else (None, None)
         S.A_cat[i] = cat
         S.A_func[i] = func
         S.A_line[i] = line if line is not None else -1
@@ -520,6 +601,7 @@ def _register(obj, depth=2):
 
 
 _WRAP_RESERVED = ("_gp_orig", "_gp_register", "_gp_dry")
+_register_sealed = _seal(_register)
 
 
 def _make_init_wrapper(orig):
@@ -567,7 +649,7 @@ def _make_init_wrapper(orig):
     call.extend("%s=%s" % (n, n) for n in kw)
     if varkw:
         call.append("**" + varkw)
-    g = {"__builtins__": _builtins_dict, "_gp_orig": orig, "_gp_register": _register,
+    g = {"__builtins__": dict(_builtins_dict), "_gp_orig": orig, "_gp_register": _register_sealed,
          "_gp_dry": True, "__name__": getattr(orig, "__module__", None) or "__main__"}
     # the original is called from tracemalloc.py's line (see _find_tm_line):
     # on <= 3.10 its frame object is allocated there
@@ -585,10 +667,6 @@ def _make_init_wrapper(orig):
             setattr(w, attr, getattr(orig, attr))
         except BaseException:
             pass
-    try:
-        w.__wrapped__ = orig
-    except BaseException:
-        pass
     # dry run: allocates this code object's frame (<= 3.10 "zombie frame")
     # now, not on the student's line later
     try:
@@ -871,7 +949,7 @@ def _holder_context(c, ignore, moddicts, allow_mat):
             rid = id(r)
             if rid in ignore or r is refs:
                 continue
-            if type(r) is _FrameType and r.f_code.co_filename in _PROBE_FILES:
+            if type(r) is _FrameType and _is_probe_code(r.f_code):
                 continue
             mname = moddicts.get(rid)
             if mname is not None:
@@ -913,7 +991,7 @@ def _describe_referrers(target):
                 continue
             t = type(r)
             if t is _FrameType:
-                if r.f_code.co_filename not in _PROBE_FILES:
+                if not _is_probe_code(r.f_code):
                     out.append("frame of %s() (not running)" % r.f_code.co_name)
                 continue
             mname = moddicts.get(rid)
@@ -980,7 +1058,7 @@ def _frame_roots():
             while f is not None:
                 code = f.f_code
                 fn = code.co_filename
-                if fn not in _PROBE_FILES and fn != _tm_file:
+                if not _is_probe_code(code) and fn != _tm_file:
                     if code.co_flags & _CO_OPTIMIZED:
                         loc = f.f_locals
                         try:
@@ -1113,7 +1191,7 @@ def _chain_for(target, roots, moddicts, deadline):
                         break
                     continue
                 t = type(r)
-                if t is _FrameType and r.f_code.co_filename in _PROBE_FILES:
+                if t is _FrameType and _is_probe_code(r.f_code):
                     continue
                 if isinstance(r, _ReferenceType) or t in _ProxyTypes:
                     continue
@@ -1156,7 +1234,7 @@ class _SnapshotHook(_tm_Snapshot):
 
     def __init__(self, traces, traceback_limit):
         _tm_Snapshot_init(self, traces, traceback_limit)
-        if S.hooks_on and not S.selftest_active:
+        if S.hooks_on:
             _after_snapshot(self, traces, traceback_limit)
 
     def __reduce_ex__(self, protocol):
@@ -1166,17 +1244,29 @@ class _SnapshotHook(_tm_Snapshot):
 _SnapshotHook.__name__ = "Snapshot"
 _SnapshotHook.__qualname__ = "Snapshot"
 _SnapshotHook.__module__ = "tracemalloc"
+# type(snapshot) is this class: its methods are sealed (_seal)
+_SnapshotHook.__init__ = _seal(_SnapshotHook.__dict__["__init__"])
+_SnapshotHook.__reduce_ex__ = _seal(_SnapshotHook.__dict__["__reduce_ex__"])
 
 
 def _after_snapshot(snap, traces, limit):
     was = _gc_isenabled()
     _gc_disable()
     t0 = _process_time()
+    # the audit hook ignores the probe's own gc.get_referents calls without
+    # walking the stack for each (which would materialise frame objects)
+    au = getattr(S, "audit", None)
+    busy = au[0][1] if au is not None else 0
+    if au is not None:
+        au[0][1] = 1
     try:
         _on_snapshot(snap, traces, limit)
     except BaseException:
         _probe_error("snapshot")
     finally:
+        if au is not None:
+            au[0][1] = busy
+        au = None
         S.CPU[0] += _process_time() - t0
         if was:
             _gc_enable()
@@ -1262,6 +1352,13 @@ def _on_snapshot(snap, traces, limit):
                 c += 1
             i += 1
         S.players_created_snap1 = c
+    if k < _MAX_OBSERVED:
+        if S.OBS_DEADLINE[0] == 0.0:
+            S.OBS_DEADLINE[0] = _process_time() + _OBS_CPU
+        try:
+            _observe(k, line)
+        except BaseException:
+            _probe_error("observe")
     if idx == 2:
         # snapshot 2's verdict is recorded above; only now may frame locals
         # be read
@@ -1337,7 +1434,7 @@ def _tamper_check():
         for k in cur:
             if k not in base:
                 out.append("tracemalloc.%s.%s" % (cname, k))
-    if not any(c is _gc_callback for c in _gc_callbacks):
+    if not any(c is _gc_callback_sealed for c in _gc_callbacks):
         out.append("gc.callbacks")
     res = []
     for x in sorted(out):
@@ -1488,268 +1585,362 @@ class _OverBudget(Exception):
     pass
 
 
-def _pick_class(cat):
-    best = None
-    name = _cat_name(cat)
-    try:
-        g = S.main_dict.get(name)
-    except BaseException:
-        g = None
-    for cref, cname, c in S.adopted:
-        k = cref()
-        if k is None or c != cat:
-            continue
-        if k is g:
-            return k
-        best = k
-    return best
-
-
-def _obj_attr_values(obj):
-    """Attribute values of obj (self-test objects only: materialising the
-    __dict__ is harmless here)."""
-    vals = []
-    try:
-        d = _object_getattribute(obj, "__dict__")
-        if isinstance(d, dict):
-            for k, v in _dict_items(d):
-                vals.append(v)
-    except BaseException:
-        pass
-    try:
-        for k in type(obj).__mro__:
-            sl = k.__dict__.get("__slots__")
-            if sl is None:
-                continue
-            if isinstance(sl, str):
-                sl = (sl,)
-            for name in sl:
-                if type(k.__dict__.get(name)) is _MemberDescriptorType:
-                    try:
-                        vals.append(_object_getattribute(obj, name))
-                    except AttributeError:
-                        pass
-    except BaseException:
-        pass
-    return vals
-
-
 _ATOMIC = (str, bytes, int, float, complex, bool, type(None), bytearray)
+_OBS_FIELDS = 8     # per observed snapshot, in S.OBS (see _observe)
+_OBS_GAMES, _OBS_PLAYERS, _OBS_STRONG, _OBS_CYCLE, _OBS_REACH, _OBS_HELD, _OBS_LINE, _OBS_FLAGS = range(8)
+_OBS_OVER = 1       # a search ran out of its budget: nothing is concluded
+_MAX_OBSERVED = 4   # snapshots observed
+_OBS_NODES = 200000
+_OBS_CPU = 1.0      # seconds of CPU for all observations together
 
 
-def _st_weak_link(refs):
-    """True if no strong reference path leads from any Player to the Game."""
-    game = refs[0]()
-    if game is None:
-        return None
-    stack = []
-    for r in refs[1:]:
-        p = r()
-        if p is not None:
-            stack.append(p)
-    p = None
-    seen = set()
-    for x in stack:
-        seen.add(id(x))
-    x = None
-    seen.add(id(seen))
-    seen.add(id(stack))
+def _student_class(t):
+    """A class built by a class statement of the student's file."""
     try:
-        n = 0
-        while stack and n < 200000:
-            x = stack.pop()
-            n += 1
-            for y in _gc_get_referents(x):
-                if y is game:
-                    return False
-                if id(y) in seen:
-                    continue
-                seen.add(id(y))
-                ty = type(y)
-                if (isinstance(y, _ReferenceType) or ty in _ProxyTypes or ty in _ATOMIC
-                        or ty is _ModuleType or isinstance(y, type) or ty is _FunctionType
-                        or ty is _BuiltinFunctionType or ty is _CodeType):
-                    continue
-                stack.append(y)
-            x = None
-            y = None
-        return True
-    finally:
-        stack = None
-        game = None
-        x = y = None
-
-
-def _resolves_to(v, game):
-    if v is game:
-        return True
-    if isinstance(v, _ReferenceType):
-        try:
-            return v() is game
-        except BaseException:
-            return False
-    if type(v) in _ProxyTypes:
-        for w in _getweakrefs(game):
-            if w is v:
+        for cref, name, cat in S.adopted:
+            if cref() is t:
                 return True
+    except BaseException:
+        pass
     return False
 
 
-def _st_reach(refs):
-    game = refs[0]()
-    if game is None:
-        return None
+def _strong_edges(x, skip):
+    """What x holds strongly, as a traversal from the collector's point of
+    view (gc.get_referents: no student code runs, nothing can be refused).
+    Not followed: atoms, modules and module namespaces (a global is a root,
+    not something an object holds), code, classes other than the student's
+    own (a student class is followed into its namespace: class attributes),
+    a frame's caller (f_back), and the probe's own objects.  Weak
+    references are followed into what they hold strongly (a subclass's
+    attributes, the callback), never to their referent."""
+    t = type(x)
+    if t in _ATOMIC or t is _ModuleType or t is _CodeType:
+        return ()
+    if issubclass(t, type) and not _student_class(x):
+        return ()
+    out = []
+    for y in _gc_get_referents(x):
+        ty = type(y)
+        if ty in _ATOMIC or ty is _ModuleType or ty is _CodeType or _id(y) in skip:
+            continue
+        if ty is _FrameType and t is _FrameType:
+            continue
+        if issubclass(ty, type) and not _student_class(y):
+            continue
+        out.append(y)
+    return out
+
+
+_id = id
+
+
+def _spend(budget):
+    """One more object searched: budget = [objects left, CPU deadline]."""
+    budget[0] -= 1
+    if budget[0] <= 0 or (budget[0] & 511 == 0 and _process_time() > budget[1]):
+        raise _OverBudget()
+
+
+def _bfs(sources, hit, skip, budget):
+    """Breadth-first search over _strong_edges from `sources`; stops at the
+    first object for which hit(obj) is true.  Returns the path [source, ...,
+    obj] or None; raises _OverBudget past the budget."""
+    nodes = list(sources)
+    parent = [-1] * len(nodes)
+    seen = {_id(x) for x in nodes}
+    head = 0
     try:
-        for r in refs[1:]:
-            p = r()
-            if p is None:
-                return False
-            ok = False
-            for v in _obj_attr_values(p):
-                if _resolves_to(v, game):
-                    ok = True
-                    break
-            v = None
-            p = None
-            if not ok:
-                return False
-        return True
+        while head < len(nodes):
+            x = nodes[head]
+            i = head
+            head += 1
+            _spend(budget)
+            for y in _strong_edges(x, skip):
+                yid = _id(y)
+                if yid in seen:
+                    continue
+                seen.add(yid)
+                nodes.append(y)
+                parent.append(i)
+                if hit(y):
+                    path = []
+                    j = len(nodes) - 1
+                    while j != -1:
+                        path.append(nodes[j])
+                        j = parent[j]
+                    path.reverse()
+                    return path
+        return None
     finally:
-        game = None
-        p = None
-        v = None
+        nodes = parent = None
+        x = y = None
 
 
-def _st_holds(refs):
-    game = refs[0]()
-    if game is None:
-        return None
-    players = [r() for r in refs[1:]]
+def _on_cycles(starts, skip, budget):
+    """The ids of the objects of `starts` that lie on a strong cycle: the
+    strongly connected components of the graph they reach (Tarjan's
+    algorithm, iterative), in one pass whatever their number."""
+    index, low, onstack, selfloop, out = {}, {}, set(), set(), set()
+    want = {_id(x) for x in starts}
+    stack, keep, work = [], [], []
+    n = 0
     try:
-        for p in players:
-            if p is None:
-                return False
-        p = None
-        for v in _obj_attr_values(game):
-            if type(v) in _ATOMIC or v is None:
+        for s0 in starts:
+            if _id(s0) in index:
                 continue
-            try:
-                rs = _gc_get_referents(v)
-            except BaseException:
-                continue
-            ok = True
-            for p in players:
-                hit = False
-                for x in rs:
-                    if x is p:
-                        hit = True
+            index[_id(s0)] = low[_id(s0)] = n
+            n += 1
+            stack.append(s0)
+            keep.append(s0)
+            onstack.add(_id(s0))
+            work.append((s0, iter(_strong_edges(s0, skip))))
+            while work:
+                v, it = work[-1]
+                vid = _id(v)
+                pushed = False
+                for w in it:
+                    wid = _id(w)
+                    if wid not in index:
+                        _spend(budget)
+                        index[wid] = low[wid] = n
+                        n += 1
+                        stack.append(w)
+                        keep.append(w)
+                        onstack.add(wid)
+                        work.append((w, iter(_strong_edges(w, skip))))
+                        pushed = True
                         break
-                if not hit:
-                    ok = False
+                    if wid in onstack:
+                        if index[wid] < low[vid]:
+                            low[vid] = index[wid]
+                        if wid == vid:
+                            selfloop.add(vid)
+                if pushed:
+                    continue
+                work.pop()
+                if work:
+                    uid = _id(work[-1][0])
+                    if low[vid] < low[uid]:
+                        low[uid] = low[vid]
+                if low[vid] == index[vid]:
+                    comp = []
+                    while True:
+                        w = stack.pop()
+                        onstack.discard(_id(w))
+                        comp.append(_id(w))
+                        if _id(w) == vid:
+                            break
+                    if len(comp) > 1 or vid in selfloop:
+                        for c in comp:
+                            if c in want:
+                                out.add(c)
+        return out
+    finally:
+        stack = keep = work = None
+        v = w = it = s0 = None
+
+
+def _render_path(path, k):
+    """The whole chain from snapshot 2 on; at snapshot 1 only its ends:
+    naming each hop reads attributes (exceptions, frames, cycles) whose
+    garbage would otherwise show in the script's own second snapshot when
+    it collects nothing in between.  The same chain is rendered in full at
+    snapshot 2 if it still exists then."""
+    if k == 0:
+        return "%s -> ... -> %s" % (_generic_label(path[0]), _generic_label(path[-1]))
+    return _render_chain("", path)[4:]
+
+
+def _watched_alive():
+    """Every live instance of the watched classes, whatever its class was
+    made to look like: the rows the probe tracks plus a scan of the
+    collector's objects (instances that cannot be weakly referenced, or
+    that the __init__ wrappers did not see)."""
+    games, players = [], []
+    seen = set()
+    n = S.N[0]
+    i = 0
+    while i < n:
+        wr = S.A_wr[i]
+        o = wr() if wr is not None else None
+        if o is not None:
+            (games if S.A_cat[i] == 1 else players).append(o)
+            seen.add(_id(o))
+        o = None
+        i += 1
+    wr = None
+    objs = _gc_get_objects()
+    cats = {}       # id(type) -> category: one look-up per type, not per object
+    try:
+        for o in objs:
+            t = type(o)
+            c = cats.get(_id(t))
+            if c is None:
+                c = cats[_id(t)] = _category_of(t)
+            if c and _id(o) not in seen:
+                (games if c == 1 else players).append(o)
+    finally:
+        objs = None
+        o = t = None
+    return games, players
+
+
+def _observe(k, line):
+    """Judge the objects the script itself created, as they are at its
+    snapshot k+1: whether a Player holds a Game strongly, whether any
+    watched object lies on a strong reference cycle, whether each Player
+    reaches a Game (strongly or through any weak reference to it) and is
+    held by one.  Counts go to S.OBS, the first failing chain to S.OBS_TXT."""
+    base = k * _OBS_FIELDS
+    S.OBS[base + _OBS_LINE] = -1 if line is None else line
+    games, players = _watched_alive()
+    S.OBS[base + _OBS_GAMES] = len(games)
+    S.OBS[base + _OBS_PLAYERS] = len(players)
+    if not games and not players:
+        return
+    gids = {_id(g) for g in games}
+    pids = {_id(p) for p in players}
+    weak = set()
+    for g in games:
+        for w in _getweakrefs(g):
+            weak.add(_id(w))
+    w = g = None
+    skip = {_id(games), _id(players), _id(gids), _id(pids), _id(weak), _id(S.__dict__)}
+    # a global is a root, not something an object holds (a method's
+    # __globals__ would otherwise lead from every instance to every global)
+    skip.update(_module_dicts())
+    for a in (S.A_wr, S.SNAP_OBJ, S.SNAP_TRACES, S.A_func, S.A_dfunc, S.adopted):
+        skip.add(_id(a))
+    budget = [_OBS_NODES, S.OBS_DEADLINE[0]]
+    detail = None
+    try:
+        if S.OBS_SPENT[0]:
+            raise _OverBudget()     # an earlier snapshot used the budget up
+        # a Player's strong path to a Game: one search from all Players
+        path = _bfs(players, lambda y: _id(y) in gids, skip, budget) if games and players else None
+        S.OBS[base + _OBS_STRONG] = 0 if path is None else 1
+        if path is not None:
+            detail = "a Player holds a Game strongly: " + _render_path(path, k)
+        path = None
+        # reaching a Game: strongly, or through a weak reference or proxy to it
+        reach = 0
+        if games:
+            for p in players:
+                if _bfs([p], lambda y: _id(y) in gids or _id(y) in weak, skip, budget) is not None:
+                    reach += 1
+        S.OBS[base + _OBS_REACH] = reach
+        # held strongly by a Game: one search from all Games
+        held = set()
+
+        def mark(y):
+            if _id(y) in pids:
+                held.add(_id(y))
+            return False
+        if games and players:
+            _bfs(games, mark, skip, budget)
+        S.OBS[base + _OBS_HELD] = len(held)
+        # strong cycles through a watched object
+        everyone = games + players
+        cyc = _on_cycles(everyone, skip, budget)
+        S.OBS[base + _OBS_CYCLE] = len(cyc)
+        if cyc and detail is None:
+            for x in everyone:
+                if _id(x) in cyc:
+                    xid = _id(x)
+                    path = _bfs([x], lambda y: _id(y) == xid, skip, budget)
+                    if path is not None:
+                        detail = "a reference cycle: " + _render_path(path, k)
                     break
-            if ok:
-                return True
-            rs = None
-        return False
+        everyone = x = path = None
+    except _OverBudget:
+        S.OBS_SPENT[0] = 1
+        S.OBS[base + _OBS_FLAGS] |= _OBS_OVER
+        detail = ("the objects reachable from your Games and Players are too many to search "
+                  "(over %d objects or %.0f s of CPU)" % (_OBS_NODES, _OBS_CPU))
     finally:
-        game = None
-        players = None
-        v = p = x = rs = None
+        games = players = None
+        p = x = path = None
+    if detail is not None and not S.OBS_TXT[k]:
+        packed = _text_put("at snapshot %d (line %s): %s" % (
+            k + 1, "?" if line is None else line, _short_chain(detail)))
+        if packed >= 0:
+            S.OBS_TXT[k] = packed
 
 
-def _selftest_build(Game, Player, res, dead):
-    """Build the lesson's structure, check it, then drop every strong local
-    reference; returns the weak references [game, player0..4]."""
-
-    def cb(wr):
-        dead.append(1)
-
-    refs = []
-    try:
-        game = Game("The Big Game")
-        refs.append(_wref(game, cb))
-        for i in range(5):
-            player = Player(f"Player-{i}", game)
-            refs.append(_wref(player, cb))
-            game.players.append(player)
-    except BaseException as e:
-        res["error"] = "%s: %s" % (type(e).__name__, _short(str(e)))
-        return None
-    res["ran"] = True
-    res["players_weak_link"] = _st_weak_link(refs)
-    res["players_reach_game"] = _st_reach(refs)
-    res["game_holds_players"] = _st_holds(refs)
-    n0 = len(dead)
-    del game, player
-    res["freed_by_refcount"] = (len(dead) - n0 >= 6) and all(r() is None for r in refs)
-    return refs
+def _short_chain(s):
+    return s if len(s) <= 600 else s[:600] + "..."
 
 
-def _selftest():
-    res = {"ran": False, "error": None, "freed_by_refcount": None, "collector_needed": None,
-           "players_weak_link": None, "players_reach_game": None,
-           "game_holds_players": None, "detail": ""}
-    Game = _pick_class(1)
-    Player = _pick_class(2)
-    if Game is None or Player is None:
-        missing = [n for n, c in ((S.game_name, Game), (S.player_name, Player)) if c is None]
-        res["error"] = "class %s not found in the submission" % " and ".join(missing)
-        res["detail"] = "self-test not run: " + res["error"]
-        return res
-    was_enabled = _gc_isenabled()
-    _gc_disable()
-    old_out, old_err = _sys.stdout, _sys.stderr
-    sink = _StringIO()
-    _sys.stdout = sink
-    _sys.stderr = sink
-    S.selftest_active = True
-    dead = []
-    try:
-        refs = _selftest_build(Game, Player, res, dead)
-        if refs is not None:
-            if res["freed_by_refcount"]:
-                res["collector_needed"] = False
-            else:
-                _gc_collect()
-                res["collector_needed"] = all(r() is None for r in refs)
-        refs = None
-    except BaseException as e:
-        if res["error"] is None:
-            res["error"] = "%s: %s" % (type(e).__name__, _short(str(e)))
-    finally:
-        _sys.stdout, _sys.stderr = old_out, old_err
-        S.selftest_active = False
-        if was_enabled:
-            _gc_enable()
-    Game = Player = None
-    res["detail"] = _selftest_detail(res)
-    return res
+def _obs_row(k):
+    base = k * _OBS_FIELDS
+    return [S.OBS[base + j] for j in range(_OBS_FIELDS)]
 
 
-def _selftest_detail(res):
-    if not res["ran"]:
-        return "self-test could not build Game('The Big Game') with 5 Players: %s" % res["error"]
-    parts = []
-    wl, rg, hp = res["players_weak_link"], res["players_reach_game"], res["game_holds_players"]
-    if wl and rg:
-        parts.append("each Player reaches the Game only through a weak reference")
-    elif wl is False:
-        parts.append("a Player holds a strong reference path to the Game (reference cycle)")
-    else:
-        parts.append("no Player attribute leads to the Game")
-    if hp:
-        parts.append("the Game holds its 5 Players strongly")
-    else:
-        parts.append("the Game does not hold its Players strongly (e.g. a WeakSet)")
-    if res["freed_by_refcount"]:
-        parts.append("dropping game and player freed the Game and all Players by reference counting")
-    elif res["collector_needed"]:
-        parts.append("they were freed only by gc.collect() (a cycle remained)")
-    else:
-        parts.append("some stayed alive even after gc.collect()")
-    if res["error"]:
-        parts.append("error: %s" % res["error"])
-    return "; ".join(parts)
+def _observed():
+    """The verdict facts from the observations (PROTOCOL.md, 7)."""
+    m = min(S.nsnap, _MAX_OBSERVED)
+    rows = [_obs_row(k) for k in range(m)]
+    snaps = []
+    for k in range(m):
+        r = rows[k]
+        snaps.append({"index": k + 1, "line": None if r[_OBS_LINE] < 0 else r[_OBS_LINE],
+                      "games": r[_OBS_GAMES], "players": r[_OBS_PLAYERS],
+                      "a_player_holds_a_game": bool(r[_OBS_STRONG]), "objects_on_a_cycle": r[_OBS_CYCLE],
+                      "players_reaching_a_game": r[_OBS_REACH], "players_held_by_a_game": r[_OBS_HELD],
+                      "searched": not (r[_OBS_FLAGS] & _OBS_OVER)})
+    over = any(r[_OBS_FLAGS] & _OBS_OVER for r in rows)
+    both = [r for r in rows if r[_OBS_GAMES] and r[_OBS_PLAYERS]]
+    anyw = [r for r in rows if r[_OBS_GAMES] or r[_OBS_PLAYERS]]
+    collected = 0
+    for i in range(S.N[0]):
+        if S.A_dhow[i] == 2:
+            collected += 1
+    out = {"snapshots": snaps, "weak_link": None, "no_cycle": None, "freed": None,
+           "players_reach_game": None, "game_holds_players": None,
+           "freed_by_collector": collected, "not_judged": None, "detail": ""}
+    details = [_text_get(S.OBS_TXT[k] >> 24, S.OBS_TXT[k] & 0xFFFFFF) for k in range(m) if S.OBS_TXT[k]]
+    if S.nsnap == 0:
+        e = S.exception
+        if e is not None:
+            out["not_judged"] = ("your script stopped with %s at line %s before its first tracemalloc snapshot, "
+                                 "so its objects could not be looked at" % (e.get("type"), e.get("line")))
+        else:
+            out["not_judged"] = ("your script took no tracemalloc snapshot, so there was no moment to look at "
+                                 "its objects")
+    elif over:
+        out["not_judged"] = details[0] if details else "a search ran out of its budget"
+    elif not both:
+        r1 = rows[0]
+        out["not_judged"] = ("at your first snapshot (line %s) there were %d %s and %d %s alive; the checks look at "
+                             "the Games and Players your script created, alive together at a snapshot" % (
+                                 "?" if r1[_OBS_LINE] < 0 else r1[_OBS_LINE], r1[_OBS_GAMES], S.game_name,
+                                 r1[_OBS_PLAYERS], S.player_name))
+    if not over and both:
+        out["weak_link"] = all(r[_OBS_STRONG] == 0 for r in both)
+    if not over and any(r[_OBS_GAMES] for r in rows):
+        out["no_cycle"] = all(r[_OBS_CYCLE] == 0 for r in anyw) and collected == 0
+    if not over and m >= 2 and rows[0][_OBS_GAMES]:
+        out["freed"] = rows[1][_OBS_GAMES] == 0
+    if not over and m >= 1 and rows[0][_OBS_GAMES] and rows[0][_OBS_PLAYERS]:
+        r1 = rows[0]
+        out["players_reach_game"] = r1[_OBS_REACH] == r1[_OBS_PLAYERS]
+        out["game_holds_players"] = r1[_OBS_HELD] == r1[_OBS_PLAYERS]
+    parts = list(details)
+    if collected:
+        parts.append("%d of your %s/%s objects were freed by the cycle collector, not by reference counting" % (
+            collected, S.game_name, S.player_name))
+    if out["players_reach_game"] is False:
+        parts.append("at snapshot 1, %d of %d Players could not reach a live Game" % (
+            rows[0][_OBS_PLAYERS] - rows[0][_OBS_REACH], rows[0][_OBS_PLAYERS]))
+    if out["game_holds_players"] is False:
+        parts.append("at snapshot 1, %d of %d Players were not held by a Game" % (
+            rows[0][_OBS_PLAYERS] - rows[0][_OBS_HELD], rows[0][_OBS_PLAYERS]))
+    if out["freed"] is False:
+        parts.append("%d %s still alive at snapshot 2" % (rows[1][_OBS_GAMES], S.game_name))
+    out["detail"] = "; ".join(parts) if parts else (
+        "no Player held a Game strongly, nothing was on a reference cycle" if both else "")
+    return out
 
 
 # --------------------------------------------------------------------------
@@ -1893,7 +2084,7 @@ def _build_record():
         "gc_state": S.gc_state,
         "reports": S.reports,
         "reports_truncated": S.reports_truncated,
-        "selftest": S.selftest,
+        "observed": _observed(),
         "attempts": attempts,
         "attempts_dropped": attempts_dropped,
         "attempts_blocking": blocking,
@@ -1974,21 +2165,14 @@ def _post_script_analysis():
         _probe_error("reports")
 
 
-def _run_selftest():
+def _collect_leftovers():
+    """Garbage the submission left is collected with its stdout and stderr
+    in place, so that a __del__ that prints does so as at a normal exit."""
     _audit_off()
-    if S.selftest_started:
-        return
-    S.selftest_started = True
-    # garbage the submission left is collected first, with its stdout and
-    # stderr in place (a __del__ that prints does so as at normal exit)
     try:
         _gc_collect()
     except BaseException:
         pass
-    try:
-        S.selftest = _selftest()
-    except BaseException:
-        _probe_error("selftest")
 
 
 def _teardown_main():
@@ -2024,7 +2208,7 @@ def _atexit_backup():
     if S.exit_reason is None:
         S.exit_reason = "atexit"
     _post_script_analysis()
-    _run_selftest()
+    _collect_leftovers()
     _write_record()
 
 
@@ -2041,7 +2225,7 @@ def _os_exit_wrapper(status, /):
             if not S.finishing:
                 S.finishing = True
                 _post_script_analysis()
-            _run_selftest()
+            _audit_off()
             _write_record()
     except BaseException:
         pass
@@ -2238,7 +2422,7 @@ def _warmup():
     bi = dict(_builtins_dict)
     bi["__build_class__"] = __build_class__
     ns = {"__name__": "__grader_warmup__", "__builtins__": bi,
-          "_snap": lambda: _SnapshotHook([], 1), "_collect": collect,
+          "_snap": lambda: _SnapshotHook([], 1), "_collect": _collect_sealed,
           "_weakref_ref": _wref}
     was_enabled = _gc_isenabled()
     # Everything alive so far goes into the collector's permanent
@@ -2305,7 +2489,7 @@ def _temp_root():
 
 
 def _make_audit_hook(script_co_file, roots, blocked, probe_objs, wrapper_ids,
-                     probe_files, disguised):
+                     probe_files, disguised, probe_codes=_PROBE_CODES):
     """Returns (hook, state, rows).  Everything the hook needs is captured
     here; state = [active, busy, dropped]; rows = the recorded attempts as
     tuples (category, event, detail, line, blocked)."""
@@ -2318,7 +2502,13 @@ def _make_audit_hook(script_co_file, roots, blocked, probe_objs, wrapper_ids,
         "import", "ctypes.dlopen",
         "sys.setprofile", "sys.settrace", "sys._current_frames", "sys.addaudithook",
         "sys.monitoring.register_callback", "object.__setattr__", "object.__delattr__",
+        "object.__getattr__", "gc.get_objects", "gc.get_referrers", "gc.get_referents",
     ))
+    gc_ev = {"gc.get_objects": "listed every object the collector tracks (gc.get_objects)",
+             "gc.get_referrers": "looked up an object's referrers (gc.get_referrers)",
+             "gc.get_referents": "looked up an object's referents (gc.get_referents)"}
+    sealed = _SEALED_CODES
+    FrameType, FunctionType = _FrameType, _FunctionType
     net = {"socket.connect": "connect to", "socket.bind": "bind to",
            "socket.sendto": "send to", "socket.getaddrinfo": "look up",
            "socket.gethostbyname": "look up"}
@@ -2329,7 +2519,7 @@ def _make_audit_hook(script_co_file, roots, blocked, probe_objs, wrapper_ids,
                 "sys.monitoring.register_callback": "registered a sys.monitoring callback"}
     write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
     blocked = frozenset(blocked)
-    state = [0, 0, 0]
+    state = _AUDIT_STATE
     rows = []
     seen = set()
     getframe = _getframe
@@ -2372,7 +2562,7 @@ def _make_audit_hook(script_co_file, roots, blocked, probe_objs, wrapper_ids,
             c = f.f_code
             if c.co_filename == script_co_file:
                 return f.f_lineno, False
-            if c.co_filename in probe_files or disguised.get(_id(c)) is c:
+            if _id(c) in probe_codes or c.co_filename in probe_files or disguised.get(_id(c)) is c:
                 return None, True
             f = f.f_back
         return None, False
@@ -2426,6 +2616,26 @@ def _make_audit_hook(script_co_file, roots, blocked, probe_objs, wrapper_ids,
             return "subprocess", "tried to fork (%s)" % event
         if event in probe_ev:
             return "probe", probe_ev[event]
+        if event in gc_ev:
+            return "introspection", gc_ev[event]
+        if event == "object.__getattr__":
+            # reading the code or namespace of the probe's own frames and
+            # functions: the only ways in that the trampoline leaves
+            o, name = args[0], args[1]
+            t = type(o)
+            if t is FrameType and name == "f_code":
+                if _id(o.f_code) in probe_codes or disguised.get(_id(o.f_code)) is o.f_code:
+                    return "introspection", "read the code of a frame of the grader's runtime"
+                return None
+            if t is FunctionType and name == "__code__":
+                # a sealed stand-in's code holds the probe's function: the
+                # one way in from what the script can hold
+                c = o.__code__
+                if _id(c) in sealed:
+                    return "probe", "read the code of the grader's function %s" % text(o.__name__)
+                if _id(c) in probe_codes or disguised.get(_id(c)) is c:
+                    return "introspection", "read the code of the grader's function %s" % text(o.__name__)
+            return None
         # object.__setattr__ / __delattr__ (obj, name[, value])
         o = args[0]
         for x in objs:
@@ -2552,8 +2762,12 @@ def _collect_names(code, out):
 
 
 def main(bootstrap_files):
+    """Sets everything up and returns the function that runs the script
+    (the bootstrap calls it: see _trampoline), or ends the process."""
     for bf in bootstrap_files:
         _PROBE_FILES.add(bf)
+    S.boot_file = bootstrap_files[-1] if bootstrap_files else _CORE_FILE
+    _collect_probe_codes()
     block_raw = _environ.get("GRADER_PROBE_BLOCK") or ""
     try:
         del _environ["GRADER_PROBE_BLOCK"]
@@ -2586,7 +2800,7 @@ def main(bootstrap_files):
     _reset_state()
 
     # -- hooks that must exist before the submission imports anything
-    _gc_callbacks.append(_gc_callback)
+    _gc_callbacks.append(_gc_callback_sealed)
     S.private_tm = _load_private_tracemalloc()
     tm_globals = dict(_object_getattribute(tracemalloc, "__dict__"))
     tm_globals["Snapshot"] = _SnapshotHook
@@ -2598,24 +2812,27 @@ def main(bootstrap_files):
     tracemalloc.take_snapshot = take_snapshot
     start.__module__ = "tracemalloc"
     start.__doc__ = _tm_start.__doc__
-    tracemalloc.start = start
+    start_sealed = _seal(start)
+    tracemalloc.start = start_sealed
     collect.__module__ = "gc"
     collect.__doc__ = _gc_collect.__doc__
-    gc.collect = collect
+    gc.collect = _collect_sealed
     _take_baselines()
     _warmup()
     _reset_state()
-    _builtins_module.__build_class__ = __build_class__
-    os._exit = _os_exit_wrapper
+    build_class_sealed = _seal(__build_class__)
+    _builtins_module.__build_class__ = build_class_sealed
+    os_exit_sealed = _seal(_os_exit_wrapper)
+    os._exit = os_exit_sealed
     posix = _sys.modules.get("posix")
     if posix is not None and getattr(posix, "_exit", None) is _os_exit:
-        posix._exit = _os_exit_wrapper
+        posix._exit = os_exit_sealed
     _atexit_register(_atexit_backup)
 
     # -- the audit hook (irremovable; active only while student code runs)
     blocked = [c for c in (x.strip() for x in block_raw.split(",")) if c in _AUDIT_CATEGORIES]
-    probe_objs = [take_snapshot, start, collect, _os_exit_wrapper, __build_class__,
-                  _SnapshotHook, _Ref, _on_death, _gc_callback, _mkref, _site_at]
+    probe_objs = [take_snapshot, start_sealed, _collect_sealed, os_exit_sealed, build_class_sealed,
+                  _SnapshotHook, _Ref, _on_death_sealed, _gc_callback_sealed, _register_sealed]
     script_dir = _os_path.dirname(_os_path.realpath(abs_script))
     try:
         hook, astate, arows = _make_audit_hook(
@@ -2628,73 +2845,122 @@ def main(bootstrap_files):
         _probe_error("audit hook")
     hook = astate = arows = probe_objs = None
 
-    # -- the submission's __main__
-    mod = _ModuleType("__main__")
+    # -- the submission's __main__: the module this bootstrap runs in,
+    # emptied, so that the frames below the script's (the bootstrap's and
+    # the trampoline's) have the script's own namespace as their globals and
+    # lead to nothing of the probe's
+    mod = _sys.modules["__main__"]
     d = _object_getattribute(mod, "__dict__")
+    d.clear()
+    d["__name__"] = "__main__"
+    d["__doc__"] = None
+    d["__package__"] = None
     d["__file__"] = script if _VER < (3, 9) else abs_script
     d["__loader__"] = _SourceFileLoader("__main__", d["__file__"])
     d["__spec__"] = None
-    d["__package__"] = None
     d["__cached__"] = None
     d["__annotations__"] = {}
     d["__builtins__"] = _builtins_module
     S.main_dict = d
-    _sys.modules["__main__"] = mod
     _sys.argv[:] = [script]
     _sys.path[0] = _os_path.dirname(_os_path.realpath(abs_script))
 
-    final_raise = 0
-    sigint = False
     code = None
     try:
         with open(abs_script, "rb") as fh:
             source = fh.read()
+        _check_decoding(source, S.script_co_file)
         code = compile(source, S.script_co_file, "exec", dont_inherit=True)
+        source = None
         names = set(S.attr_names)
         _collect_names(code, names)
         S.attr_names = sorted(names)
     except BaseException as e:
-        S.after_script = True
-        S.exception = _exception_record(e)
-        S.exit_reason = "exception"
-        _print_exception(e)
-        S.exit_code = 1
-        final_raise = 1
-        code = None
-        e = None
+        mod = d = None
+        _finish(e)
     mod = None
+    a = getattr(S, "audit", None)
+    if a is not None:
+        a[0][0] = 1
+    a = None
+    S.hooks_on = True
+    return _trampoline(code, d)
 
-    if code is not None:
-        a = getattr(S, "audit", None)
-        if a is not None:
-            a[0][0] = 1
-        a = None
-        S.hooks_on = True
-        try:
-            exec(code, d)
-            S.after_script = True
-            S.completed = True
-            S.exit_reason = "normal"
-            S.exit_code = 0
-        except SystemExit as e:
-            S.after_script = True
-            S.exit_reason = "system_exit"
-            final_raise, S.exit_code = _system_exit_code(e)
-            e = None
-        except BaseException as e:
-            S.after_script = True
-            S.exception = _exception_record(e)
-            if isinstance(e, KeyboardInterrupt):
-                S.exit_reason = "keyboard_interrupt"
-                S.exit_code = 130
-                sigint = True
-            else:
-                S.exit_reason = "exception"
-                S.exit_code = 1
-            final_raise = 1
-            _print_exception(e)
-            e = None
-        code = None
+
+def _trampoline(code, d):
+    """The function the bootstrap calls to run the script.  The script's
+    code, its globals and _finish are constants of its code (reading a
+    frame's f_code is audited), not names: the frame holds nothing else
+    of the probe's.  Its globals are a fresh dict with a copy of the
+    builtins, so a script that reaches it changes nothing the probe uses
+    (and cannot shadow the names it calls after the script).  Tracebacks
+    never show it (_strip_tb)."""
+    src = ("def run():\n"
+           "    try:\n"
+           "        exec(*('<C>', '<G>'))\n"
+           "    except BaseException as e:\n"
+           "        next(iter(('<F>',)))(e)\n"
+           "    next(iter(('<F>',)))(None)\n")
+    outer = compile(src, S.boot_file, "exec", dont_inherit=True)
+    fc = [c for c in outer.co_consts if type(c) is _CodeType][0]
+    swap = {("<C>", "<G>"): (code, d), ("<F>",): (_finish,)}
+    consts = tuple(swap.get(c, c) if type(c) is tuple else c for c in fc.co_consts)
+    if consts.count((_finish,)) != 1 or consts.count((code, d)) != 1:
+        raise RuntimeError("cannot build the trampoline")
+    fc = fc.replace(co_consts=consts, co_name="<module>")
+    _PROBE_CODES.add(id(fc))
+    _DISGUISED[id(fc)] = fc
+    return _FunctionType(fc, {"__builtins__": dict(_builtins_dict)}, "<module>")
+
+
+def _check_decoding(source, filename):
+    """The interpreter reads a script file strictly (PEP 263): without a
+    coding cookie or BOM, bytes that are not UTF-8 are a SyntaxError, even
+    in a comment, where compile() of the same bytes would let them pass."""
+    if source.startswith(b"\xef\xbb\xbf"):
+        return
+    for ln in source.split(b"\n", 2)[:2]:
+        s = ln.lstrip(b" \t\f")
+        if s.startswith(b"#") and b"coding" in s:
+            return      # compile() applies the declared encoding itself
+        if s and not s.startswith(b"#"):
+            break
+    try:
+        source.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = source.count(b"\n", 0, e.start) + 1
+        pep = "http://python.org/dev/peps/pep-0263/" if _VER < (3, 9) else "https://peps.python.org/pep-0263/"
+        err = SyntaxError("Non-UTF-8 code starting with '\\x%02x' in file %s on line %d, but no encoding "
+                          "declared; see %s for details" % (source[e.start], S.script_arg, line, pep))
+        err.filename = S.script_co_file
+        err.lineno = line
+        raise err
+
+
+def _finish(e):
+    """The script has ended (e: what it raised, or None).  Never returns."""
+    final_raise = 0
+    sigint = False
+    S.after_script = True
+    if e is None:
+        S.completed = True
+        S.exit_reason = "normal"
+        S.exit_code = 0
+    elif isinstance(e, SystemExit):
+        S.exit_reason = "system_exit"
+        final_raise, S.exit_code = _system_exit_code(e)
+    else:
+        S.exception = _exception_record(e)
+        if isinstance(e, KeyboardInterrupt):
+            S.exit_reason = "keyboard_interrupt"
+            S.exit_code = 130
+            sigint = True
+        else:
+            S.exit_reason = "exception"
+            S.exit_code = 1
+        final_raise = 1
+        _print_exception(e)
+    e = None
 
     S.finishing = True
     try:
@@ -2716,7 +2982,7 @@ def main(bootstrap_files):
     except BaseException:
         pass
     _check_tampering()
-    _run_selftest()
+    _collect_leftovers()
     _teardown_main()
     _write_record()
     if sigint:

@@ -41,7 +41,7 @@ SAMPLES = os.path.join(REPO, "submissions")
 KINDS = {
     "fix": ("canonical-fix", 100),
     "unfixed": ("unfixed", 25),
-    "crash": ("crashing-fix", 45),
+    "crash": ("crashing-fix", 0),   # stops before its snapshots: nothing to judge
     "syntax": ("syntax-error", 0),
     "partial": ("partial-fix-del-player", 60),
     "proxy": ("proxy-fix", 100),
@@ -520,7 +520,7 @@ def _(c):
     out = os.path.join(make_dir("ids-out"), "out")
     must(batch([klass, os.path.join(other, "frank", ENTRY), os.path.join(other, "gina"),
                 os.path.join(other, "hal.py"), os.path.join(other, "ivan.git")], out), "batch")
-    want = {"alice": 25, "bob": 100, "carol": 100, "dave": 60, "__mile_x": 45, "frank": 25, "gina": 100, "hal": 45,
+    want = {"alice": 25, "bob": 100, "carol": 100, "dave": 60, "__mile_x": 0, "frank": 25, "gina": 100, "hal": 0,
             "ivan": 100}
     by = once(c, rows_of(out, "batch"), want, "batch")
     for i, score in want.items():
@@ -1022,7 +1022,7 @@ def _(c):
     c.eq((s["done"], s["kept"], s["graded"]), (4, 3, 1), "--resume summary (done, kept from before, graded)")
     by = once(c, rows_of(out, "after --resume"), members, "after --resume")
     if torn_id in by:
-        c.eq(by[torn_id].get("score"), 100 if int(torn_id[1:]) % 2 else 45, "%s (the torn row): score" % torn_id)
+        c.eq(by[torn_id].get("score"), 100 if int(torn_id[1:]) % 2 else 0, "%s (the torn row): score" % torn_id)
     p = must(batch([klass], out, "--resume"), "batch --resume with nothing left")
     s = summary(p, "second --resume")
     c.eq((s["done"], s["kept"], s["graded"], s["cached"]), (4, 4, 0, 0), "second --resume (done, kept, graded, cached)")

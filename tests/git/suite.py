@@ -36,7 +36,7 @@ BASELINES = os.path.join(REPO, "rubrics", "baselines")
 SOURCES = {
     "baseline": os.path.join(BASELINES, "leaky_app.py"),                       # the lesson's original: 25
     "fix": os.path.join(REPO, "submissions", "canonical-fix", "leaky_app.py"),  # 100
-    "crash": os.path.join(REPO, "submissions", "crashing-fix", "leaky_app.py"),  # 45
+    "crash": os.path.join(REPO, "submissions", "crashing-fix", "leaky_app.py"),  # 0
     "syntax": os.path.join(REPO, "submissions", "syntax-error", "leaky_app.py"),  # 0
 }
 PRE_COMMIT_HOOKS_YAML = os.path.join(REPO, ".pre-commit-hooks.yaml")
@@ -50,7 +50,7 @@ CRITERIA = [("runs", 10), ("report", 10), ("weak-reference", 15), ("no-cycle", 2
 IDS = [cid for cid, _ in CRITERIA]
 POINTS = dict(CRITERIA)
 UNFIXED_FAILS = ["weak-reference", "no-cycle", "freed", "tracemalloc"]  # what the original script fails
-SCORES = {"baseline": 25, "fix": 100, "crash": 45, "syntax": 0}
+SCORES = {"baseline": 25, "fix": 100, "crash": 0, "syntax": 0}
 
 # The criterion made hidden in the hidden-criterion tests, and every text of
 # it that a student must never see from `grader check`.
@@ -348,7 +348,7 @@ def rubric_texts(criterion):
 # The deadline repository: three commits at known committer times (+01:00).
 T1 = "2026-11-18T14:00:00+01:00"  # the original script: 25
 T2 = "2026-11-20T23:59:00+01:00"  # the fix: 100
-T3 = "2026-11-21T10:15:00+01:00"  # the crashing fix: 45
+T3 = "2026-11-21T10:15:00+01:00"  # the crashing fix: 0
 
 
 def three_commits():

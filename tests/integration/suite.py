@@ -50,7 +50,10 @@ EXPECTED = {
     "canonical-fix": {"score": 100, "pass": set(IDS)},
     "proxy-fix": {"score": 100, "pass": set(IDS)},  # submissions/README.md
     "unfixed": {"score": 25, "pass": {"runs", "report", "players-reachable"}},
-    "crashing-fix": {"score": 45, "pass": {"weak-reference", "no-cycle", "players-reachable"}},
+    # It stops before its first snapshot: facts about its objects cannot be
+    # had, so the object criteria are "not judged" (issue 18: no credit for
+    # a program that never reached what is graded).
+    "crashing-fix": {"score": 0, "pass": set()},
     "syntax-error": {"score": 0, "pass": set()},
     "partial-fix-del-player": {"score": 60, "pass": {"runs", "report", "freed", "tracemalloc", "players-reachable"}},
 }
@@ -1337,7 +1340,7 @@ def register_cache_tests(py_main):
                                             env_extra=dict(env, GRADER_TEST_NONCE="corrupt")))
                 c.eq(res.get("score"), 100, "score with a corrupt cache")
                 probe = ((res.get("runs") or {}).get("after") or {}).get("facts") or {}
-                c(probe.get("selftest", {}).get("ran") is True, "the runtime did not run from source")
+                c(probe.get("observed", {}).get("weak_link") is not None, "the runtime did not run from source")
         finally:
             shutil.rmtree(cache, ignore_errors=True)
 

@@ -183,7 +183,7 @@ def parse_stats(text):
 # stock, which any extra import changes (even `import signal` at the top of
 # the unprobed script moves it).  Such single-block differences are reported
 # as NOTEs; anything larger is a failure.
-ARTIFACT_BYTES = 64 if VER >= (3, 11) else 600
+ARTIFACT_BYTES = 64 if VER >= (3, 11) else 640   # a frame: up to 608 B (take_snapshot's own, 3.8/3.9)
 
 
 def classify(plain_text, probe_text):
@@ -275,7 +275,12 @@ def compare_with_plain(name, pl, pr, strict):
     if soft:
         note("%s: single free-list block differences (line: plain, probed as "
              "(size diff, count diff, count)): %r" % (name, soft))
-    only = (sorted(set(a) - set(b) - set(soft)), sorted(set(b) - set(a) - set(soft)))
+    # A line whose memory did not change (+0 B, +0) says nothing about what
+    # was released; whether it makes the end of a top 10 is the luck of the
+    # order, which one more line of tracemalloc.py or of the probe changes.
+    moved = lambda sig: sig[0] != 0 or sig[1] != 0
+    only = (sorted(ln for ln in set(a) - set(b) - set(soft) if moved(a[ln])),
+            sorted(ln for ln in set(b) - set(a) - set(soft) if moved(b[ln])))
     if strict:
         check("%s: same student lines in the printed report as the plain run" % name,
               only == ([], []), "only plain=%r only probed=%r" % only)
@@ -311,10 +316,12 @@ def t_leak(base, name="leak"):
     check("%s: chain names player and game" % name,
           chain.startswith("local variable 'player' in run_game() -> Player 'Player-4'")
           and "attribute 'game'" in chain and chain.endswith("Game 'The Big Game'"), chain)
-    st = rec["selftest"]
-    check("%s: selftest sees the strong cycle" % name,
-          st["ran"] and st["players_weak_link"] is False and st["freed_by_refcount"] is False
-          and st["collector_needed"] is True and st["game_holds_players"] is True, json.dumps(st))
+    ob = rec["observed"]
+    check("%s: observed: the script's Players hold their Game strongly, on a cycle" % name,
+          ob["weak_link"] is False and ob["no_cycle"] is False and ob["freed"] is False
+          and ob["game_holds_players"] is True and ob["players_reach_game"] is True
+          and ob["snapshots"][0]["objects_on_a_cycle"] == 6 and ob["snapshots"][0]["a_player_holds_a_game"] is True
+          and "Player 'Player-0' -> attribute 'game' -> Game 'The Big Game'" in ob["detail"], json.dumps(ob))
     check("%s: 5 Players created and alive at snapshot 1" % name,
           rec["players_created_before_snapshot1"] == 5 and rec["players_alive_at_snapshot1"] == 5)
     s1 = rec["snapshots"][0] if rec["snapshots"] else {}
@@ -362,11 +369,11 @@ def _weak_fix(base, name):
     s2 = rec["snapshots"][1] if len(rec["snapshots"]) > 1 else {}
     check("%s: snapshot 2 live counts" % name, s2.get("live") == {"Game": 0, "Player": 1},
           json.dumps(s2))
-    st = rec["selftest"]
-    check("%s: selftest all true" % name,
-          st["ran"] and st["error"] is None and st["players_weak_link"] is True
-          and st["players_reach_game"] is True and st["game_holds_players"] is True
-          and st["freed_by_refcount"] is True and st["collector_needed"] is False, json.dumps(st))
+    ob = rec["observed"]
+    check("%s: observed all true" % name,
+          ob["weak_link"] is True and ob["no_cycle"] is True and ob["freed"] is True
+          and ob["players_reach_game"] is True and ob["game_holds_players"] is True
+          and ob["freed_by_collector"] == 0 and ob["not_judged"] is None, json.dumps(ob))
     reports_cover_printed(name, pr)
     compare_with_plain(name, pl, pr, STRICT)
 
@@ -393,10 +400,10 @@ def t_del_player(base):
     check("%s: Game not alive at snapshot 2" % name, rec["game_alive_at_snapshot2"] is False)
     check("%s: all Players freed by the collector" % name,
           all((p["freed"] or {}).get("how") == "collector" for p in instances(rec, "Player")))
-    st = rec["selftest"]
-    check("%s: selftest: cycle, collector needed" % name,
-          st["ran"] and st["freed_by_refcount"] is False and st["collector_needed"] is True
-          and st["players_weak_link"] is False, json.dumps(st))
+    ob = rec["observed"]
+    check("%s: observed: cycle at snapshot 1, freed by the collector before snapshot 2" % name,
+          ob["weak_link"] is False and ob["no_cycle"] is False and ob["freed"] is True
+          and ob["freed_by_collector"] == 6, json.dumps(ob))
     reports_cover_printed(name, pr)
     compare_with_plain(name, pl, pr, STRICT)
 
@@ -439,9 +446,9 @@ def t_weakset(base):
           all((p["freed"] or {}).get("how") == "refcount" and p["freed"]["phase"] == 0
               and p["freed"]["line"] == ln for p in players[:4]), repr(players))
     check("%s: Game alive at snapshot 2" % name, rec["game_alive_at_snapshot2"] is True)
-    st = rec["selftest"]
-    check("%s: selftest cannot append to a WeakSet" % name,
-          st["ran"] is False and "WeakSet" in (st["error"] or ""), json.dumps(st))
+    ob = rec["observed"]
+    check("%s: observed: the live Player holds its Game, which does not hold it (a WeakSet)" % name,
+          ob["game_holds_players"] is False and ob["weak_link"] is False, json.dumps(ob))
     reports_cover_printed(name, pr)
     compare_with_plain(name, pl, pr, STRICT)
 
@@ -456,7 +463,8 @@ def t_player_del(base):
     check("%s: Game alive at snapshot 2" % name, rec["game_alive_at_snapshot2"] is True)
     chain = rec["kept_alive"][0]["chain"] if rec["kept_alive"] else ""
     check("%s: chain through the last player" % name, "'player'" in chain and "'game'" in chain, chain)
-    check("%s: selftest sees the cycle" % name, rec["selftest"]["players_weak_link"] is False)
+    check("%s: observed: a Player holds its Game strongly" % name, rec["observed"]["weak_link"] is False,
+          json.dumps(rec["observed"]))
     dels_plain = sorted(l for l in pl.stdout.splitlines() if l.endswith(" deleted"))
     dels_probe = sorted(l for l in pr.stdout.splitlines() if l.endswith(" deleted"))
     check("%s: __del__ output at exit as in the plain run" % name,
@@ -500,10 +508,10 @@ def t_module_fix(base):
     last = instances(rec, "Player")[-1]
     check("%s: global player's Player freed at exit" % name,
           (last["freed"] or {}).get("how") == "exit", repr(last))
-    st = rec["selftest"]
-    check("%s: selftest all true" % name,
-          st["players_weak_link"] and st["players_reach_game"] and st["game_holds_players"]
-          and st["freed_by_refcount"] and st["collector_needed"] is False, json.dumps(st))
+    ob = rec["observed"]
+    check("%s: observed all true (module level)" % name,
+          ob["weak_link"] is True and ob["no_cycle"] is True and ob["freed"] is True
+          and ob["players_reach_game"] is True and ob["game_holds_players"] is True, json.dumps(ob))
     reports_cover_printed(name, pr)
     compare_with_plain(name, pl, pr, STRICT)
 
@@ -529,10 +537,11 @@ def t_crash_fix(base):
     check("%s: not completed" % name, rec["completed"] is False and rec["exit_reason"] == "exception")
     check("%s: plain run fails the same way" % name, pl.status == 1)
     _same_stderr(name, pl, pr)
-    st = rec["selftest"]
-    check("%s: selftest still judges the classes (weak link)" % name,
-          st["ran"] and st["players_weak_link"] is True and st["freed_by_refcount"] is True,
-          json.dumps(st))
+    ob = rec["observed"]
+    check("%s: not judged, with the one cause" % name,
+          ob["weak_link"] is None and ob["no_cycle"] is None and ob["snapshots"] == []
+          and "AttributeError at line %d" % line_of(src, "player.game.name") in (ob["not_judged"] or ""),
+          json.dumps(ob))
 
 
 def t_syntax_error(base):
@@ -549,7 +558,8 @@ def t_syntax_error(base):
           and ex.get("line") == int(m.group(1))
           and abs(ex["line"] - line_of(src, "weakref.ref(game")) <= 2, repr(ex))
     check("%s: nothing ran" % name, rec["completed"] is False and rec["classes"]["found"] == []
-          and rec["instances"] == [] and rec["selftest"]["ran"] is False)
+          and rec["instances"] == [] and rec["observed"]["weak_link"] is None
+          and "SyntaxError" in (rec["observed"]["not_judged"] or ""))
     _same_stderr(name, pl, pr)
 
 
@@ -612,7 +622,7 @@ def t_os_exit(base):
     rec = pr.rec
     check("%s: record written before os._exit" % name,
           rec["exit_reason"] == "os_exit" and rec["snapshots_taken"] == 2
-          and rec["selftest"]["ran"] is True and rec["game_alive_at_snapshot2"] is True)
+          and rec["observed"]["freed"] is False and rec["game_alive_at_snapshot2"] is True)
     check("%s: stdout as in the plain run" % name, non_stat(pl.stdout) == non_stat(pr.stdout))
 
 
@@ -627,7 +637,8 @@ def t_dataclass_leak(base):
           len(instances(rec, "Game")) == 1 and len(instances(rec, "Player")) == 5
           and rec["players_created_before_snapshot1"] == 5, repr(rec["instances"])[:300])
     check("%s: Game alive at snapshot 2" % name, rec["game_alive_at_snapshot2"] is True)
-    check("%s: selftest sees the cycle" % name, rec["selftest"]["players_weak_link"] is False)
+    check("%s: observed: a Player holds its Game strongly" % name, rec["observed"]["weak_link"] is False,
+          json.dumps(rec["observed"]))
     reports_cover_printed(name, pr)
     compare_with_plain(name, pl, pr, STRICT)
 
@@ -796,7 +807,7 @@ def t_classes_env(base):
     check("classes env: renamed classes found and judged",
           rec["classes"] == {"game": "Match", "player": "Gamer", "found": ["Match", "Gamer"]}
           and len(instances(rec, "Match")) == 1 and rec["game_alive_at_snapshot2"] is True
-          and rec["selftest"]["players_weak_link"] is False, json.dumps(rec["classes"]))
+          and rec["observed"]["weak_link"] is False, json.dumps(rec["classes"]))
 
 
 # ---------------------------------------------------------------------------

@@ -363,7 +363,7 @@ static const struct {
     {"bad_fact_bound_type.yaml", "12:19: 'at_least' must be a number, not the string '2'"},
     {"bad_fact_path.yaml",
      "11:15: 'fact' must be a dotted path such as "
-     "probe.selftest.freed_by_refcount (letters, digits and '_', parts "
+     "probe.observed.no_cycle (letters, digits and '_', parts "
      "joined by '.'), not 'probe..game'"},
     {"bad_equals_list.yaml",
      "12:17: 'equals' must be a single value (true, false, null, a "

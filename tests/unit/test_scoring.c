@@ -348,6 +348,73 @@ START_TEST(released_and_agreement)
 }
 END_TEST
 
+/* observation.trusted: the graded and the observed run must behave alike,
+ * and nothing may have blinded the runtime. */
+START_TEST(observation_trust)
+{
+    const char fix_out[] = "Game 'The Big Game' has 5 players.\n"
+                           "/box/leaky_app.py:22: size=345 B (-1460 B), count=3 (-12), average=115 B\n"
+                           "/box/leaky_app.py:20: size=0 B (-320 B), count=0 (-2)\n";
+    const char probe[] = "{\"tampered\": [], \"attempts\": []}";
+    json_t *f = build(fix_out, probe, NULL);
+    ck_assert(json_is_true(facts_lookup(f, "observation.trusted")));
+    ck_assert(json_is_null(facts_lookup(f, "observation.problem")));
+    ck_assert(json_is_null(facts_lookup(f, "script.exception")));
+    json_decref(f);
+
+    /* Leaky when graded, fixed when observed: the reports disagree. */
+    f = build(LEAK_OUT, probe, fix_out);
+    ck_assert(json_is_false(facts_lookup(f, "observation.trusted")));
+    ck_assert_ptr_nonnull(strstr(json_string_value(facts_lookup(f, "observation.problem")), "behaved differently"));
+    json_decref(f);
+
+    /* One free-list block apart (a 48 B tuple), and addresses and timings
+     * in printed lines: the same program. */
+    const char noisy_graded[] = "took 0.0012 s at 0x7f00aa\n"
+                                "/box/leaky_app.py:22: size=345 B (-1460 B), count=3 (-12), average=115 B\n"
+                                "/box/leaky_app.py:20: size=48 B (+0 B), count=1 (+0), average=48 B\n";
+    const char noisy_observed[] = "took 0.0009 s at 0x7f11bb\n"
+                                  "/box/leaky_app.py:22: size=345 B (-1460 B), count=3 (-12), average=115 B\n"
+                                  "/box/leaky_app.py:20: size=0 B (-48 B), count=0 (-1)\n";
+    f = build(noisy_graded, probe, noisy_observed);
+    ck_assert(json_is_true(facts_lookup(f, "observation.trusted")));
+    json_decref(f);
+
+    /* A printed line that differs: "released" said only when observed. */
+    f = build("Game 'The Big Game' has 5 players.\nnot released\n", probe,
+              "Game 'The Big Game' has 5 players.\nreleased\n");
+    ck_assert(json_is_false(facts_lookup(f, "observation.trusted")));
+    json_decref(f);
+
+    /* A removed collector callback blinds the runtime; a no-op gc.collect
+     * only changes the student's own program. */
+    f = build(fix_out, "{\"tampered\": [\"gc.callbacks\", \"gc.collect\"], \"attempts\": []}", NULL);
+    ck_assert(json_is_false(facts_lookup(f, "observation.trusted")));
+    ck_assert_ptr_nonnull(strstr(json_string_value(facts_lookup(f, "observation.problem")), "gc.callbacks"));
+    json_decref(f);
+    f = build(fix_out, "{\"tampered\": [\"gc.collect\"], \"attempts\": []}", NULL);
+    ck_assert(json_is_true(facts_lookup(f, "observation.trusted")));
+    json_decref(f);
+
+    /* Reaching into the runtime (category probe) is named with its line;
+     * introspection alone is not held against the script. */
+    f = build(fix_out,
+              "{\"tampered\": [], \"attempts\": [{\"category\": \"introspection\", \"detail\": \"listed\","
+              " \"line\": 3}, {\"category\": \"probe\", \"detail\": \"read the code of the grader's function"
+              " collect\", \"line\": 7}]}",
+              NULL);
+    ck_assert(json_is_false(facts_lookup(f, "observation.trusted")));
+    ck_assert_ptr_nonnull(strstr(json_string_value(facts_lookup(f, "observation.problem")), "(line 7)"));
+    json_decref(f);
+
+    /* No record: a named cause, never "(unknown)". */
+    f = build(fix_out, NULL, NULL);
+    ck_assert(json_is_false(facts_lookup(f, "observation.trusted")));
+    ck_assert_ptr_nonnull(strstr(json_string_value(facts_lookup(f, "observation.problem")), "record"));
+    json_decref(f);
+}
+END_TEST
+
 static Suite *scoring_suite(void)
 {
     Suite *s = suite_create("scoring");
@@ -359,6 +426,7 @@ static Suite *scoring_suite(void)
     tcase_add_test(tc, tracemalloc_conditions);
     tcase_add_test(tc, output_and_source_patterns);
     tcase_add_test(tc, released_and_agreement);
+    tcase_add_test(tc, observation_trust);
     suite_add_tcase(s, tc);
     return s;
 }
