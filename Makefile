@@ -44,7 +44,7 @@ UNIT_SAN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests-san/%)
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps grade test lint format valgrind unit unit-san runtime integration integration-san hostile git-tests batch-tests report-tests vm-tests fuzz bench coverage install uninstall clean help
+.PHONY: all deps grade test lint format valgrind unit unit-san runtime verdicts integration integration-san hostile git-tests batch-tests report-tests vm-tests fuzz bench coverage install uninstall clean help
 
 all: $(BUILD)/grader
 
@@ -52,6 +52,7 @@ help:
 	@echo "make            build $(BUILD)/grader"
 	@echo "make grade      install missing packages, build, grade every sample in submissions/"
 	@echo "make test       install missing packages, build, run every test suite (README: Tests)"
+	@echo "make verdicts   grade tests/verdicts/cases (fixes, non-fixes, cheats) on every CPython found"
 	@echo "make vm-tests   the sandbox on a pure cgroup v2 host, in a qemu VM (about 3 min)"
 	@echo "make bench      time grading against plain python3, our sandbox against bwrap"
 	@echo "make valgrind   the end-to-end suites under valgrind's memcheck (about 5 min)"
@@ -119,6 +120,11 @@ unit-san: $(UNIT_SAN)
 runtime:
 	@sh tests/runtime/run.sh
 
+# Submissions written to fool the grader or to be fixes it must not reject,
+# each with its expected points, on every CPython 3.8-3.13 found (tests/verdicts/README.md).
+verdicts: $(BUILD)/grader
+	@sh tests/verdicts/run.sh $(BUILD)/grader
+
 # One attack per case, in the full and a forced degraded mode (tests/hostile/GAPS.md).
 hostile: $(BUILD)/grader
 	@sh tests/hostile/run.sh $(BUILD)/grader
@@ -156,6 +162,7 @@ test: $(BUILD)/grader $(TEST_DEPS_STAMP)
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory unit-san
 	@$(MAKE) --no-print-directory runtime
+	@$(MAKE) --no-print-directory verdicts
 	@$(MAKE) --no-print-directory integration
 	@$(MAKE) --no-print-directory integration-san
 	@$(MAKE) --no-print-directory hostile

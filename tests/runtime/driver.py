@@ -62,7 +62,7 @@ def _prepare(variant, workdir, transform=None):
         src = f.read()
     if transform:
         src = transform(src)
-    with open(os.path.join(workdir, "leaky_app.py"), "w") as f:
+    with open(os.path.join(workdir, "leaky_app.py"), "w", encoding="utf-8", errors="surrogateescape") as f:
         f.write(src)
     shutil.copy(os.path.join(VARIANTS, "helper_mod.py"), workdir)
     return src
@@ -977,6 +977,75 @@ def t_gc_state_at_start(base):
           "plain %r, probed %r" % (want, got))
 
 
+def t_reach_runtime(base):
+    """Nothing of the runtime's is reachable from the script without an
+    audited step: the frames below the module's hold the script's own
+    globals or a fresh dict of builtins, and every function of the
+    runtime's that the script can hold is a sealed stand-in (globals: next
+    and iter).  Reading their __globals__ is no attempt; nothing is
+    charged to the script."""
+    name = "reach_runtime"
+    pr = run_probe(name, base)
+    if not common(name, pr):
+        return
+    lines = pr.stdout.splitlines()
+    routes = dict(l.split(": ", 1) for l in lines if ": " in l and not STAT_RE.match(l))
+    script_globals = "Game,Player,below,builtins,found,g,gc,look"
+    check("%s: frame 1 (the trampoline) holds a fresh dict" % name, routes.get("frame1") == "", repr(routes.get("frame1")))
+    check("%s: frame 2 (the bootstrap) has the script's own globals" % name,
+          routes.get("frame2", "").startswith(script_globals), repr(routes.get("frame2")))
+    check("%s: nothing below the bootstrap" % name, routes.get("frame3") == "AttributeError",
+          repr(routes.get("frame3")))
+    sealed = ("gc.collect", "tracemalloc.start", "Snapshot.__init__", "os._exit", "__build_class__",
+              "gc.callbacks", "Game.__init__._gp_register", "weakref callback")
+    bad = {k: routes.get(k) for k in sealed if routes.get(k) != "iter,next"}
+    check("%s: every function of the runtime's the script can hold is sealed" % name, not bad, repr(bad))
+    check("%s: the __init__ wrapper's globals hold the original and the sealed register only" % name,
+          routes.get("Game.__init__") == "_gp_dry,_gp_orig,_gp_register", repr(routes.get("Game.__init__")))
+    check("%s: no __wrapped__" % name, "wrapped: False" in lines, repr(lines[:2]))
+    no_attempts(name, pr.rec)
+    check("%s: nothing tampered, still a leak" % name,
+          pr.rec["tampered"] == [] and pr.rec["observed"]["weak_link"] is False, json.dumps(pr.rec["observed"]))
+
+
+def t_cached_code_elsewhere(base):
+    """The runtime compiled under another file name than the one it is run
+    from (as the grader's cache may do, or a checkout under the temporary
+    folder): its own work is still its own, never the script's."""
+    name = "leak"
+    d = os.path.join(base, "cached")
+    os.makedirs(d, exist_ok=True)
+    core = os.path.join(os.path.dirname(PROBE), "probe_core.py")
+    with open(core, "rb") as f:
+        code = compile(f.read(), "/elsewhere/probe_core.py", "exec", dont_inherit=True)
+    import importlib.util
+    import marshal
+    path = os.path.join(d, "probe_core.code")
+    with open(path, "wb") as f:
+        f.write(b"GRADER-PROBE-CODE x " + importlib.util.MAGIC_NUMBER.hex().encode() + b"\n" + marshal.dumps(code))
+    pr = run_probe(name, base, extra_env={"GRADER_PROBE_CODE": path})
+    if not common(name + " (cached elsewhere)", pr):
+        return
+    no_attempts(name + " (cached elsewhere)", pr.rec)
+    check("%s (cached elsewhere): observed as from source" % name, pr.rec["observed"]["weak_link"] is False)
+
+
+def t_undecodable(base):
+    """A byte that is not UTF-8 in a comment, without a coding cookie: the
+    interpreter refuses the file, and so does the probed run."""
+    name = "weakref_fix"
+    tr = (lambda s: s.replace("import tracemalloc", "import tracemalloc  # caf\udce9", 1))
+    pl = run_plain(name, base, tr)
+    pr = run_probe(name, base, tr)
+    if pr.rec is None:
+        check("undecodable: record", False, pr.stderr[-300:])
+        return
+    check("undecodable: the plain run refuses it", pl.status == 1 and "SyntaxError" in pl.stderr, pl.stderr[-200:])
+    check("undecodable: so does the probed run, nothing observed",
+          pr.status == 1 and (pr.rec["exception"] or {}).get("type") == "SyntaxError"
+          and pr.rec["observed"]["weak_link"] is None, repr(pr.rec["exception"]))
+
+
 TESTS = [
     ("leak", t_leak), ("weakref_fix", t_weakref_fix), ("proxy_fix", t_proxy_fix),
     ("del_player", t_del_player), ("clear_players", t_clear_players), ("weakset", t_weakset),
@@ -991,7 +1060,8 @@ TESTS = [
     ("net_attempt", t_net_attempt), ("subprocess_attempt", t_subprocess_attempt),
     ("write_outside", t_write_outside), ("ctypes_attempt", t_ctypes_attempt),
     ("many_attempts", t_many_attempts), ("bad_audit_args", t_bad_audit_args),
-    ("gc_state_at_start", t_gc_state_at_start),
+    ("gc_state_at_start", t_gc_state_at_start), ("reach_runtime", t_reach_runtime),
+    ("cached_code_elsewhere", t_cached_code_elsewhere), ("undecodable", t_undecodable),
 ]
 
 

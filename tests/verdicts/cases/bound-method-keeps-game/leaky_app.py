@@ -1,0 +1,51 @@
+import tracemalloc
+import gc
+import weakref
+
+class Game:
+    def __init__(self, name):
+        self.name = name
+        self.players = []
+        self.events = []
+
+    def log(self, message):
+        self.events.append(message)
+
+class Player:
+    def __init__(self, name, game):
+        self.name = name
+        self.game = weakref.ref(game)
+        # shortcut so a player can write to the game's log
+        self.log = game.log
+
+def run_game():
+    # Start tracking memory allocations
+    tracemalloc.start()
+
+    # Create a game and players
+    game = Game("The Big Game")
+    for i in range(5):
+        player = Player(f"Player-{i}", game)
+        game.players.append(player)
+        player.log(f"{player.name} joined")
+
+    print(f"Game '{game.name}' has {len(game.players)} players.")
+
+    # Take a snapshot of memory usage
+    snapshot1 = tracemalloc.take_snapshot()
+
+    del game
+    gc.collect() # Manually trigger the GC
+
+    # Take a second snapshot to compare
+    snapshot2 = tracemalloc.take_snapshot()
+
+    # Compare the two snapshots
+    top_stats = snapshot2.compare_to(snapshot1, 'lineno')
+
+    print("\n[ Top 10 memory differences after del game ]")
+    for stat in top_stats[:10]:
+        print(stat)
+
+if __name__ == "__main__":
+    run_game()

@@ -1,0 +1,39 @@
+import tracemalloc
+import gc
+import weakref
+
+class Game:
+    def __init__(self, name):
+        self.name = name
+        self.players = []
+
+class Player:
+    def __init__(self, name, game):
+        self.name = name
+        self.game = weakref.ref(game)
+
+def run_game():
+    # Start tracking memory allocations
+    tracemalloc.start()
+
+    # Create a game and players
+    game = Game("The Big Game")
+    for i in range(5):
+        player = Player(f"Player-{i}", game)
+        game.players.append(player)
+
+    print(f"Game '{game.name}' has {len(game.players)} players.")
+
+    del game
+    gc.collect() # Manually trigger the GC
+
+    # one snapshot is enough: whatever is still listed is what leaked
+    snapshot = tracemalloc.take_snapshot()
+    top_stats = snapshot.statistics('lineno')
+
+    print("\n[ Top 10 memory differences after del game ]")
+    for stat in top_stats[:10]:
+        print(stat)
+
+if __name__ == "__main__":
+    run_game()
