@@ -292,8 +292,7 @@ static json_t *script_exception(const struct run_record *after, json_t *probe, c
         json_t *line = json_object_get(exc, "line");
         const char *type = json_string_value(json_object_get(exc, "type"));
         const char *msg = json_string_value(json_object_get(exc, "message"));
-        return json_pack("{s:s, s:s, s:o}", "type", type ? type : "an exception", "message", msg ? msg : "",
-                         "where",
+        return json_pack("{s:s, s:s, s:o}", "type", type ? type : "an exception", "message", msg ? msg : "", "where",
                          json_is_integer(line) ? json_sprintf("at line %lld", (long long)json_integer_value(line))
                                                : json_string("before it started"));
     }
@@ -307,7 +306,8 @@ static json_t *script_exception(const struct run_record *after, json_t *probe, c
     while (start && err[start - 1] != '\n')
         start--;
     size_t n = 0;
-    while (start + n < len && (isalnum((unsigned char)err[start + n]) || err[start + n] == '_' || err[start + n] == '.'))
+    while (start + n < len &&
+           (isalnum((unsigned char)err[start + n]) || err[start + n] == '_' || err[start + n] == '.'))
         n++;
     if (n == 0 || n > 80 || (start + n < len && err[start + n] != ':') || isdigit((unsigned char)err[start]))
         return json_null();
@@ -325,8 +325,8 @@ static json_t *script_exception(const struct run_record *after, json_t *probe, c
     snprintf(pat, sizeof pat, "%s\", line ", entry);
     for (const char *p = err; (p = memmem(p, (size_t)(err + start - p), pat, strlen(pat))) != NULL; p++)
         line = strtol(p + strlen(pat), NULL, 10);
-    return json_pack("{s:s, s:o, s:o}", "type", type, "message", json_text(msg, msglen > 500 ? 500 : msglen),
-                     "where", line > 0 ? json_sprintf("at line %ld", line) : json_string("(no line of yours shown)"));
+    return json_pack("{s:s, s:o, s:o}", "type", type, "message", json_text(msg, msglen > 500 ? 500 : msglen), "where",
+                     line > 0 ? json_sprintf("at line %ld", line) : json_string("(no line of yours shown)"));
 }
 
 /* stdout split into lines that are not tracemalloc statistics, with digit
@@ -390,14 +390,30 @@ static int sign(double v)
  * line (file:line) in either, the size and count differences must have the
  * same signs, unless they differ by one block at most; a line printed by one
  * run only must be within that block too (it was pushed out of a top 10). */
-static bool stats_agree(const struct tm_stats *a, const struct tm_stats *p, const char *entry, char *why,
-                        size_t whylen)
+static bool stats_agree(const struct tm_stats *a, const struct tm_stats *p, const char *entry, char *why, size_t whylen)
 {
+    /* Which lines of the entry file each report speaks of, and how: by
+     * line, or the whole file ('filename': line 0).  A program prints its
+     * report the same way each time. */
+    size_t by_line[2] = {0, 0}, whole[2] = {0, 0};
+    for (int r = 0; r < 2; r++) {
+        const struct tm_stats *x = r ? p : a;
+        for (size_t i = 0; i < x->len; i++)
+            if (tm_stat_is_entry_file(&x->items[i], entry))
+                (x->items[i].line > 0 ? by_line : whole)[r]++;
+    }
+    if ((by_line[0] > 0) != (by_line[1] > 0) || (whole[0] > 0) != (whole[1] > 0)) {
+        snprintf(why, whylen,
+                 "its tracemalloc report spoke of %zu line(s) of %s (%zu for the whole file) when graded and of %zu "
+                 "(%zu) when observed",
+                 by_line[0], entry, whole[0], by_line[1], whole[1]);
+        return false;
+    }
     for (int pass = 0; pass < 2; pass++) {
         const struct tm_stats *x = pass ? p : a, *y = pass ? a : p;
         for (size_t i = 0; i < x->len; i++) {
             const struct tm_stat *s = &x->items[i];
-            if (!tm_stat_is_entry_file(s, entry) || !s->has_diff || s->line <= 0)
+            if (!tm_stat_is_entry_file(s, entry) || !s->has_diff)
                 continue;
             const struct tm_stat *t = NULL;
             for (size_t j = 0; j < y->len && !t; j++)
@@ -419,8 +435,21 @@ static bool stats_agree(const struct tm_stats *a, const struct tm_stats *p, cons
             bool one_block = fabs(s->size_diff - sd) <= AGREE_SLACK_BYTES && fabs((double)s->count_diff - cd) <= 1;
             if (!same && !one_block) {
                 const char *mine = s->size_diff_text, *other = t ? t->size_diff_text : "nothing";
-                snprintf(why, whylen, "its tracemalloc report gave line %ld a difference of %s when graded and %s "
-                         "when observed", s->line, pass ? other : mine, pass ? mine : other);
+                snprintf(why, whylen,
+                         "its tracemalloc report gave line %ld a difference of %s when graded and %s "
+                         "when observed",
+                         s->line, pass ? other : mine, pass ? mine : other);
+                return false;
+            }
+            /* What the line still holds, too: differences made to look alike
+             * (an allocation added and dropped on every line) do not hide
+             * Games and Players that are still there. */
+            if (t && (fabs(s->size - t->size) > AGREE_SLACK_BYTES || llabs(s->count - t->count) > 2)) {
+                const struct tm_stat *g = pass ? t : s, *o = pass ? s : t;
+                snprintf(why, whylen,
+                         "its tracemalloc report gave line %ld size=%s, count=%lld when graded and size=%s, "
+                         "count=%lld when observed",
+                         s->line, g->size_text, g->count, o->size_text, o->count);
                 return false;
             }
         }
@@ -431,8 +460,8 @@ static bool stats_agree(const struct tm_stats *a, const struct tm_stats *p, cons
 /* Whether the instrumented run did what the graded run did: same exit,
  * same lines printed (digits aside), and reports that agree on the entry
  * file's lines.  Fills why when not. */
-static bool runs_agree(const struct run_record *after, const struct run_record *probe_run, const char *entry,
-                       char *why, size_t whylen)
+static bool runs_agree(const struct run_record *after, const struct run_record *probe_run, const char *entry, char *why,
+                       size_t whylen)
 {
     const struct sandbox_result *a = &after->sb, *p = &probe_run->sb;
     if (a->exit_code != p->exit_code || a->signal != p->signal) {
@@ -447,8 +476,10 @@ static bool runs_agree(const struct run_record *after, const struct run_record *
     bool same = true;
     for (size_t i = 0; same && i < (na > np ? na : np); i++) {
         if (i >= na || i >= np || strcmp(la[i], lp[i]) != 0) {
-            snprintf(why, whylen, "line %zu of what it printed (statistics aside) was \"%.80s\" when graded and \"%.80s\" when observed",
-                     i + 1, i < na ? la[i] : "(nothing)", i < np ? lp[i] : "(nothing)");
+            snprintf(
+                why, whylen,
+                "line %zu of what it printed (statistics aside) was \"%.80s\" when graded and \"%.80s\" when observed",
+                i + 1, i < na ? la[i] : "(nothing)", i < np ? lp[i] : "(nothing)");
             same = false;
         }
     }
@@ -491,13 +522,18 @@ static json_t *observation(const struct run_record *after, const struct run_reco
     } else if (!probe) {
         const char *limit = sandbox_limit_name(probe_run->sb.limit);
         if (limit)
-            snprintf(why, sizeof why, "your script was stopped at its %s limit before the grader could finish "
-                     "observing it; fix what the 'runs' criterion reports first", limit);
+            snprintf(why, sizeof why,
+                     "your script was stopped at its %s limit before the grader could finish "
+                     "observing it; fix what the 'runs' criterion reports first",
+                     limit);
         else if (probe_run->sb.signal)
-            snprintf(why, sizeof why, "your script was killed by signal %d before the grader could write its "
-                     "record of the run", probe_run->sb.signal);
+            snprintf(why, sizeof why,
+                     "your script was killed by signal %d before the grader could write its "
+                     "record of the run",
+                     probe_run->sb.signal);
         else
-            snprintf(why, sizeof why, "the grader's record of your run is missing (%s): a script that closes file "
+            snprintf(why, sizeof why,
+                     "the grader's record of your run is missing (%s): a script that closes file "
                      "descriptors it did not open, or ends with os._exit(), leaves none; remove that code",
                      probe_run->probe_error[0] ? probe_run->probe_error : "no record");
     } else if (blinding_tamper(json_object_get(probe, "tampered"))) {
@@ -507,18 +543,26 @@ static json_t *observation(const struct run_record *after, const struct run_reco
         size_t i;
         json_t *a;
         json_array_foreach(json_object_get(probe, "attempts"), i, a) {
-            if (strcmp(json_string_value(json_object_get(a, "category")) ? json_string_value(json_object_get(a, "category")) : "", "probe") != 0)
+            if (strcmp(json_string_value(json_object_get(a, "category"))
+                           ? json_string_value(json_object_get(a, "category"))
+                           : "",
+                       "probe") != 0)
                 continue;
             json_t *line = json_object_get(a, "line");
-            snprintf(why, sizeof why, "your script reached into the grader's runtime: it %s (line %lld); remove "
-                     "that code", json_string_value(json_object_get(a, "detail")) ? json_string_value(json_object_get(a, "detail")) : "?",
+            snprintf(why, sizeof why,
+                     "your script reached into the grader's runtime: it %s (line %lld); remove "
+                     "that code",
+                     json_string_value(json_object_get(a, "detail")) ? json_string_value(json_object_get(a, "detail"))
+                                                                     : "?",
                      json_is_integer(line) ? (long long)json_integer_value(line) : -1LL);
             break;
         }
         char diff[400];
         if (!why[0] && !runs_agree(after, probe_run, entry, diff, sizeof diff))
-            snprintf(why, sizeof why, "your program behaved differently when the grader observed it: %s. Make it "
-                     "behave the same every time it runs", diff);
+            snprintf(why, sizeof why,
+                     "your program behaved differently when the grader observed it: %s. Make it "
+                     "behave the same every time it runs",
+                     diff);
     }
     return json_pack("{s:b, s:o}", "trusted", !why[0], "problem", why[0] ? json_string(why) : json_null());
 }

@@ -40,7 +40,6 @@ import gc
 import weakref
 import tracemalloc
 import atexit
-import io
 import types
 # The C module, not signal.py: on 3.11 importing signal.py builds its enums
 # (enum._convert_) in about 9 ms, more than the student's whole script, and
@@ -130,7 +129,6 @@ _process_time = time.process_time
 _array = array.array
 _ModuleType = types.ModuleType
 _FunctionType = types.FunctionType
-_BuiltinFunctionType = types.BuiltinFunctionType
 _MethodType = types.MethodType
 _FrameType = types.FrameType
 _CodeType = types.CodeType
@@ -1444,13 +1442,16 @@ def _tamper_check():
 
 
 def _gc_state():
-    st = {"enabled": None, "debug_saveall": None, "garbage": None, "frozen": None}
+    st = {"enabled": None, "debug_saveall": None, "garbage": None, "frozen": None, "frozen_by_probe": None}
     try:
         st["enabled"] = bool(_gc_isenabled())
         st["debug_saveall"] = bool(_gc_get_debug() & _gc_DEBUG_SAVEALL)
         st["garbage"] = len(_gc_garbage)
         if _gc_get_freeze_count is not None:
-            st["frozen"] = _gc_get_freeze_count()
+            # what a plain run shows at the script's start (the probe's own
+            # freeze comes after), and what the probe froze
+            st["frozen"] = getattr(S, "frozen_before", _gc_get_freeze_count())
+            st["frozen_by_probe"] = getattr(S, "frozen_by_probe", 0)
     except BaseException:
         _probe_error("gc_state")
     return st
@@ -1590,43 +1591,47 @@ _OBS_FIELDS = 8     # per observed snapshot, in S.OBS (see _observe)
 _OBS_GAMES, _OBS_PLAYERS, _OBS_STRONG, _OBS_CYCLE, _OBS_REACH, _OBS_HELD, _OBS_LINE, _OBS_FLAGS = range(8)
 _OBS_OVER = 1       # a search ran out of its budget: nothing is concluded
 _MAX_OBSERVED = 4   # snapshots observed
-_OBS_NODES = 200000
-_OBS_CPU = 1.0      # seconds of CPU for all observations together
+_OBS_NODES = 1000000
+_OBS_CPU = 2.0      # seconds of CPU for all observations together
 
 
-def _student_class(t):
-    """A class built by a class statement of the student's file."""
-    try:
-        for cref, name, cat in S.adopted:
-            if cref() is t:
-                return True
-    except BaseException:
-        pass
-    return False
+_HEAPTYPE = 1 << 9
+_SliceType = slice
+_gc_is_tracked = gc.is_tracked
 
 
 def _strong_edges(x, skip):
     """What x holds strongly, as a traversal from the collector's point of
-    view (gc.get_referents: no student code runs, nothing can be refused).
-    Not followed: atoms, modules and module namespaces (a global is a root,
-    not something an object holds), code, classes other than the student's
-    own (a student class is followed into its namespace: class attributes),
-    a frame's caller (f_back), and the probe's own objects.  Weak
-    references are followed into what they hold strongly (a subclass's
-    attributes, the callback), never to their referent."""
+    view (gc.get_referents: no student code runs, nothing can be refused),
+    plus the two kinds of object that hold references without the collector
+    knowing on some versions: a code object's constants and a slice's ends.
+    Not followed: atoms, objects the collector does not track (by CPython's
+    rules they hold no tracked object), the namespaces of the modules in
+    sys.modules (`skip`: a global is a root, not something an object holds;
+    a module made on the side is followed), static types (the builtins), a
+    frame's caller (f_back), and the probe's own objects.  Classes made at
+    run time are followed into their namespaces, the student's and any
+    other.  Weak references are followed into what they hold strongly (a
+    subclass's attributes, the callback), never to their referent."""
     t = type(x)
-    if t in _ATOMIC or t is _ModuleType or t is _CodeType:
+    if t in _ATOMIC:
         return ()
-    if issubclass(t, type) and not _student_class(x):
+    if t is _CodeType:
+        return [c for c in x.co_consts if type(c) not in _ATOMIC and _id(c) not in skip]
+    if t is _SliceType:
+        return [c for c in (x.start, x.stop, x.step) if type(c) not in _ATOMIC and _id(c) not in skip]
+    if issubclass(t, type) and not (x.__flags__ & _HEAPTYPE):
         return ()
     out = []
     for y in _gc_get_referents(x):
         ty = type(y)
-        if ty in _ATOMIC or ty is _ModuleType or ty is _CodeType or _id(y) in skip:
+        if ty in _ATOMIC or _id(y) in skip:
             continue
         if ty is _FrameType and t is _FrameType:
             continue
-        if issubclass(ty, type) and not _student_class(y):
+        if ty is not _CodeType and ty is not _SliceType and not _gc_is_tracked(y):
+            continue
+        if issubclass(ty, type) and not (y.__flags__ & _HEAPTYPE):
             continue
         out.append(y)
     return out
@@ -1898,7 +1903,7 @@ def _observed():
             collected += 1
     out = {"snapshots": snaps, "weak_link": None, "no_cycle": None, "freed": None,
            "players_reach_game": None, "game_holds_players": None,
-           "freed_by_collector": collected, "not_judged": None, "detail": ""}
+           "freed_by_collector": collected, "not_judged": None, "freed_not_judged": None, "detail": ""}
     details = [_text_get(S.OBS_TXT[k] >> 24, S.OBS_TXT[k] & 0xFFFFFF) for k in range(m) if S.OBS_TXT[k]]
     if S.nsnap == 0:
         e = S.exception
@@ -1920,8 +1925,16 @@ def _observed():
         out["weak_link"] = all(r[_OBS_STRONG] == 0 for r in both)
     if not over and any(r[_OBS_GAMES] for r in rows):
         out["no_cycle"] = all(r[_OBS_CYCLE] == 0 for r in anyw) and collected == 0
-    if not over and m >= 2 and rows[0][_OBS_GAMES]:
-        out["freed"] = rows[1][_OBS_GAMES] == 0
+    if m >= 2 and rows[0][_OBS_GAMES]:
+        out["freed"] = rows[1][_OBS_GAMES] == 0     # counts: no search needed
+    elif S.nsnap == 1:
+        out["freed_not_judged"] = ("your script took one tracemalloc snapshot; the Game must be gone by the "
+                                   "second")
+    elif m >= 2:
+        out["freed_not_judged"] = "no Game was alive at your first snapshot (line %s)" % (
+            "?" if rows[0][_OBS_LINE] < 0 else rows[0][_OBS_LINE])
+    if out["freed"] is None and "freed_not_judged" not in out:
+        out["freed_not_judged"] = out["not_judged"]
     if not over and m >= 1 and rows[0][_OBS_GAMES] and rows[0][_OBS_PLAYERS]:
         r1 = rows[0]
         out["players_reach_game"] = r1[_OBS_REACH] == r1[_OBS_PLAYERS]
@@ -2198,6 +2211,18 @@ def _teardown_main():
         _gc_collect()
     except BaseException:
         pass
+
+
+def _unfreeze():
+    """gc.unfreeze as the script sees it: thawing would hand the probe's
+    state to gc.get_objects(), so the call is recorded as an attempt on the
+    probe (which denies the object facts their credit), then made."""
+    a = getattr(S, "audit", None)
+    if a is not None and a[0][0] and len(a[1]) < _AUDIT_MAX:
+        func, line = _site(1)
+        a[1].append(("probe", "gc.unfreeze", "thawed the objects the grader froze (gc.unfreeze)", line, False))
+    a = None
+    return _gc_unfreeze()
 
 
 def _atexit_backup():
@@ -2817,6 +2842,8 @@ def main(bootstrap_files):
     collect.__module__ = "gc"
     collect.__doc__ = _gc_collect.__doc__
     gc.collect = _collect_sealed
+    unfreeze_sealed = _seal(_unfreeze, _gc_unfreeze)
+    gc.unfreeze = unfreeze_sealed
     _take_baselines()
     _warmup()
     _reset_state()
@@ -2831,7 +2858,7 @@ def main(bootstrap_files):
 
     # -- the audit hook (irremovable; active only while student code runs)
     blocked = [c for c in (x.strip() for x in block_raw.split(",")) if c in _AUDIT_CATEGORIES]
-    probe_objs = [take_snapshot, start_sealed, _collect_sealed, os_exit_sealed, build_class_sealed,
+    probe_objs = [take_snapshot, start_sealed, _collect_sealed, os_exit_sealed, build_class_sealed, unfreeze_sealed,
                   _SnapshotHook, _Ref, _on_death_sealed, _gc_callback_sealed, _register_sealed]
     script_dir = _os_path.dirname(_os_path.realpath(abs_script))
     try:
@@ -2845,26 +2872,8 @@ def main(bootstrap_files):
         _probe_error("audit hook")
     hook = astate = arows = probe_objs = None
 
-    # -- the submission's __main__: the module this bootstrap runs in,
-    # emptied, so that the frames below the script's (the bootstrap's and
-    # the trampoline's) have the script's own namespace as their globals and
-    # lead to nothing of the probe's
-    mod = _sys.modules["__main__"]
-    d = _object_getattribute(mod, "__dict__")
-    d.clear()
-    d["__name__"] = "__main__"
-    d["__doc__"] = None
-    d["__package__"] = None
-    d["__file__"] = script if _VER < (3, 9) else abs_script
-    d["__loader__"] = _SourceFileLoader("__main__", d["__file__"])
-    d["__spec__"] = None
-    d["__cached__"] = None
-    d["__annotations__"] = {}
-    d["__builtins__"] = _builtins_module
-    S.main_dict = d
     _sys.argv[:] = [script]
     _sys.path[0] = _os_path.dirname(_os_path.realpath(abs_script))
-
     code = None
     try:
         with open(abs_script, "rb") as fh:
@@ -2876,36 +2885,70 @@ def main(bootstrap_files):
         _collect_names(code, names)
         S.attr_names = sorted(names)
     except BaseException as e:
-        mod = d = None
         _finish(e)
+    box = [None, None]
+    run = _trampoline(box)
+    # The bootstrap's own namespace (its frame is below the script's) is
+    # emptied: nothing of the probe's is left there.
+    od = _object_getattribute(_sys.modules["__main__"], "__dict__")
+    od.clear()
+    od["__builtins__"] = _builtins_module
+    od = None
+    # Everything alive now, the probe's state and functions included, goes
+    # to the collector's permanent generation, where gc.get_objects() and
+    # gc.get_referrers() do not look: the script cannot find the probe's
+    # state through them.  What the script makes from here on (its
+    # namespace included) is searched as usual.  gc.unfreeze() is recorded
+    # as an attempt on the probe.
+    before = _gc_get_freeze_count() if _gc_get_freeze_count is not None else 0
+    S.frozen_before = before
+    _gc_freeze()
+    S.frozen_by_probe = (_gc_get_freeze_count() if _gc_get_freeze_count is not None else 0) - before
+    # -- the submission's __main__, made after the freeze
+    mod = _ModuleType("__main__")
+    d = _object_getattribute(mod, "__dict__")
+    d["__file__"] = script if _VER < (3, 9) else abs_script
+    d["__loader__"] = _SourceFileLoader("__main__", d["__file__"])
+    d["__spec__"] = None
+    d["__package__"] = None
+    d["__cached__"] = None
+    d["__annotations__"] = {}
+    d["__builtins__"] = _builtins_module
+    S.main_dict = d
+    _sys.modules["__main__"] = mod
     mod = None
+    box[0] = code
+    box[1] = d
+    box = code = d = None
     a = getattr(S, "audit", None)
     if a is not None:
         a[0][0] = 1
     a = None
     S.hooks_on = True
-    return _trampoline(code, d)
+    return run
 
 
-def _trampoline(code, d):
-    """The function the bootstrap calls to run the script.  The script's
-    code, its globals and _finish are constants of its code (reading a
-    frame's f_code is audited), not names: the frame holds nothing else
-    of the probe's.  Its globals are a fresh dict with a copy of the
-    builtins, so a script that reaches it changes nothing the probe uses
-    (and cannot shadow the names it calls after the script).  Tracebacks
-    never show it (_strip_tb)."""
+def _trampoline(box):
+    """The function the bootstrap calls to run the script.  Its code holds,
+    as constants (reading a frame's f_code is audited), a list the caller
+    fills with the script's code and globals, and _finish: the frame holds
+    nothing else of the probe's.  Made before the freeze (see main), so
+    gc.get_objects() does not list those constants either.  Its globals are
+    a fresh dict with a copy of the builtins, so a script that reaches it
+    changes nothing the probe uses (and cannot shadow the names it calls
+    after the script).  Tracebacks never show it (_strip_tb)."""
     src = ("def run():\n"
            "    try:\n"
-           "        exec(*('<C>', '<G>'))\n"
+           "        exec(*next(iter(('<B>',))))\n"
            "    except BaseException as e:\n"
            "        next(iter(('<F>',)))(e)\n"
            "    next(iter(('<F>',)))(None)\n")
     outer = compile(src, S.boot_file, "exec", dont_inherit=True)
     fc = [c for c in outer.co_consts if type(c) is _CodeType][0]
-    swap = {("<C>", "<G>"): (code, d), ("<F>",): (_finish,)}
+    held = (box,)
+    swap = {("<B>",): held, ("<F>",): (_finish,)}
     consts = tuple(swap.get(c, c) if type(c) is tuple else c for c in fc.co_consts)
-    if consts.count((_finish,)) != 1 or consts.count((code, d)) != 1:
+    if sum(1 for c in consts if c is held) != 1 or consts.count((_finish,)) != 1:
         raise RuntimeError("cannot build the trampoline")
     fc = fc.replace(co_consts=consts, co_name="<module>")
     _PROBE_CODES.add(id(fc))

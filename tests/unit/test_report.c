@@ -490,7 +490,7 @@ START_TEST(gradescope)
     ck_assert_str_eq(json_string_value(json_object_get(json_array_get(tests, 2), "status")), "passed");
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(g, "extra_data"), "id")), "crashing-fix");
     ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(g, "output")),
-                                 "grader 0.3.0 \xc2\xb7 rubric weakref-leak (04250a571cfb) \xc2\xb7 Python 3.11.2"));
+                                 "grader 0.3.0 \xc2\xb7 rubric weakref-leak (eff7738971fd) \xc2\xb7 Python 3.11.2"));
     json_decref(g);
 
     /* Visibility is the rubric's. */
@@ -654,7 +654,7 @@ START_TEST(feedback_md)
     ck_assert_ptr_nonnull(strstr(md, "- **PASS** Each Player refers to its Game through a weak reference (15 / 15)\n"));
     ck_assert_ptr_nonnull(strstr(md, "\n- Graded the files as submitted.\n"));
     ck_assert_ptr_nonnull(
-        strstr(md, "\n---\n\ngrader 0.3.0 \xc2\xb7 rubric weakref-leak (04250a571cfb) \xc2\xb7 Python 3.11.2\n"));
+        strstr(md, "\n---\n\ngrader 0.3.0 \xc2\xb7 rubric weakref-leak (eff7738971fd) \xc2\xb7 Python 3.11.2\n"));
     ck_assert_ptr_null(strstr(md, "hidden"));
     free(md);
 

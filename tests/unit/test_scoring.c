@@ -352,9 +352,10 @@ END_TEST
  * and nothing may have blinded the runtime. */
 START_TEST(observation_trust)
 {
-    const char fix_out[] = "Game 'The Big Game' has 5 players.\n"
-                           "/box/leaky_app.py:22: size=345 B (-1460 B), count=3 (-12), average=115 B\n"
-                           "/box/leaky_app.py:20: size=0 B (-320 B), count=0 (-2)\n";
+    const char fix_out[] =
+        "Game 'The Big Game' has 5 players.\n"
+        "/box/leaky_app.py:22: size=345 B (-1460 B), count=3 (-12), average=115 B\n"
+        "/box/leaky_app.py:20: size=0 B (-320 B), count=0 (-2)\n";
     const char probe[] = "{\"tampered\": [], \"attempts\": []}";
     json_t *f = build(fix_out, probe, NULL);
     ck_assert(json_is_true(facts_lookup(f, "observation.trusted")));
@@ -370,12 +371,14 @@ START_TEST(observation_trust)
 
     /* One free-list block apart (a 48 B tuple), and addresses and timings
      * in printed lines: the same program. */
-    const char noisy_graded[] = "took 0.0012 s at 0x7f00aa\n"
-                                "/box/leaky_app.py:22: size=345 B (-1460 B), count=3 (-12), average=115 B\n"
-                                "/box/leaky_app.py:20: size=48 B (+0 B), count=1 (+0), average=48 B\n";
-    const char noisy_observed[] = "took 0.0009 s at 0x7f11bb\n"
-                                  "/box/leaky_app.py:22: size=345 B (-1460 B), count=3 (-12), average=115 B\n"
-                                  "/box/leaky_app.py:20: size=0 B (-48 B), count=0 (-1)\n";
+    const char noisy_graded[] =
+        "took 0.0012 s at 0x7f00aa\n"
+        "/box/leaky_app.py:22: size=345 B (-1460 B), count=3 (-12), average=115 B\n"
+        "/box/leaky_app.py:20: size=48 B (+0 B), count=1 (+0), average=48 B\n";
+    const char noisy_observed[] =
+        "took 0.0009 s at 0x7f11bb\n"
+        "/box/leaky_app.py:22: size=345 B (-1460 B), count=3 (-12), average=115 B\n"
+        "/box/leaky_app.py:20: size=0 B (-48 B), count=0 (-1)\n";
     f = build(noisy_graded, probe, noisy_observed);
     ck_assert(json_is_true(facts_lookup(f, "observation.trusted")));
     json_decref(f);
