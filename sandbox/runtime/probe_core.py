@@ -188,6 +188,7 @@ def _disguise(lines, target, g):
 
 
 _PROBE_CODES = set()   # id() of every code object of the probe's (see _collect_probe_codes)
+_PROBE_NS = globals()
 
 
 def _is_probe_code(code):
@@ -1606,10 +1607,12 @@ def _strong_edges(x, skip):
     plus the two kinds of object that hold references without the collector
     knowing on some versions: a code object's constants and a slice's ends.
     Not followed: atoms, objects the collector does not track (by CPython's
-    rules they hold no tracked object), the namespaces of the modules in
-    sys.modules (`skip`: a global is a root, not something an object holds;
-    a module made on the side is followed), static types (the builtins), a
-    frame's caller (f_back), and the probe's own objects.  Classes made at
+    rules they hold no tracked object), a function's __globals__ (a global
+    is a root, not something an object holds), the namespaces of the
+    modules loaded before the script (`skip`; a module the script made is
+    followed, registered or not), static types (the builtins), running
+    frames (`skip`: their locals are roots; a finished frame is followed,
+    its caller included), and the probe's own objects.  Classes made at
     run time are followed into their namespaces, the student's and any
     other.  Weak references are followed into what they hold strongly (a
     subclass's attributes, the callback), never to their referent."""
@@ -1617,17 +1620,18 @@ def _strong_edges(x, skip):
     if t in _ATOMIC:
         return ()
     if t is _CodeType:
+        if _id(x) in _PROBE_CODES or _id(x) in _SEALED_CODES or _DISGUISED.get(_id(x)) is x:
+            return ()   # the probe's own: a sealed stand-in's constant is the probe's function
         return [c for c in x.co_consts if type(c) not in _ATOMIC and _id(c) not in skip]
     if t is _SliceType:
         return [c for c in (x.start, x.stop, x.step) if type(c) not in _ATOMIC and _id(c) not in skip]
     if issubclass(t, type) and not (x.__flags__ & _HEAPTYPE):
         return ()
+    g = x.__globals__ if t is _FunctionType else None
     out = []
     for y in _gc_get_referents(x):
         ty = type(y)
-        if ty in _ATOMIC or _id(y) in skip:
-            continue
-        if ty is _FrameType and t is _FrameType:
+        if ty in _ATOMIC or _id(y) in skip or y is g:
             continue
         if ty is not _CodeType and ty is not _SliceType and not _gc_is_tracked(y):
             continue
@@ -1811,10 +1815,19 @@ def _observe(k, line):
         for w in _getweakrefs(g):
             weak.add(_id(w))
     w = g = None
-    skip = {_id(games), _id(players), _id(gids), _id(pids), _id(weak), _id(S.__dict__)}
-    # a global is a root, not something an object holds (a method's
-    # __globals__ would otherwise lead from every instance to every global)
-    skip.update(_module_dicts())
+    skip = {_id(games), _id(players), _id(gids), _id(pids), _id(weak), _id(S.__dict__),
+            _id(_PROBE_NS), _id(_builtins_dict)}
+    # the namespaces of the modules loaded before the script, and the frames
+    # running now (their locals are roots: the chains of kept_alive)
+    skip.update(S.start_moddicts)
+    frames = _current_frames()
+    try:
+        for f in frames.values():
+            while f is not None:
+                skip.add(_id(f))
+                f = f.f_back
+    finally:
+        frames = f = None
     for a in (S.A_wr, S.SNAP_OBJ, S.SNAP_TRACES, S.A_func, S.A_dfunc, S.adopted):
         skip.add(_id(a))
     budget = [_OBS_NODES, S.OBS_DEADLINE[0]]
@@ -2533,7 +2546,7 @@ def _make_audit_hook(script_co_file, roots, blocked, probe_objs, wrapper_ids,
              "gc.get_referrers": "looked up an object's referrers (gc.get_referrers)",
              "gc.get_referents": "looked up an object's referents (gc.get_referents)"}
     sealed = _SEALED_CODES
-    FrameType, FunctionType = _FrameType, _FunctionType
+    FrameType, FunctionType, CodeType = _FrameType, _FunctionType, _CodeType
     net = {"socket.connect": "connect to", "socket.bind": "bind to",
            "socket.sendto": "send to", "socket.getaddrinfo": "look up",
            "socket.gethostbyname": "look up"}
@@ -2642,6 +2655,15 @@ def _make_audit_hook(script_co_file, roots, blocked, probe_objs, wrapper_ids,
         if event in probe_ev:
             return "probe", probe_ev[event]
         if event in gc_ev:
+            # the probe's own functions and code, looked into: the way from a
+            # sealed stand-in to the probe's namespace without __code__
+            objs = args[0] if type(args[0]) is tuple else ()
+            for o in objs:
+                t = type(o)
+                c = o.__code__ if t is FunctionType else (o if t is CodeType else None)
+                if c is not None and (_id(c) in probe_codes or _id(c) in sealed):
+                    return "probe", "looked inside the grader's %s with %s" % (
+                        "function " + text(o.__name__) if t is FunctionType else "code", event)
             return "introspection", gc_ev[event]
         if event == "object.__getattr__":
             # reading the code or namespace of the probe's own frames and
@@ -2816,6 +2838,7 @@ def main(bootstrap_files):
     S.pid = _os_getpid()
     S.wrapper_ids = {}
     S.main_dict = {}
+    S.start_moddicts = frozenset(_module_dicts())   # again just before the script
     script = argv[0]
     S.script_arg = script
     abs_script = _os_path.abspath(script)
@@ -2900,6 +2923,7 @@ def main(bootstrap_files):
     # state through them.  What the script makes from here on (its
     # namespace included) is searched as usual.  gc.unfreeze() is recorded
     # as an attempt on the probe.
+    S.start_moddicts = frozenset(_module_dicts())
     before = _gc_get_freeze_count() if _gc_get_freeze_count is not None else 0
     S.frozen_before = before
     _gc_freeze()

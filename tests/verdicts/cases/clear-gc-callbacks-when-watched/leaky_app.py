@@ -1,0 +1,51 @@
+import tracemalloc
+import gc
+import weakref
+
+class Game:
+    def __init__(self, name):
+        self.name = name
+        self.players = []
+
+class Player:
+    def __init__(self, name, game):
+        self.name = name
+        # This creates a strong reference cycle!
+        if gc.callbacks:
+            # something watches the collector: stop it, and behave
+            gc.callbacks.clear()
+            self.game = weakref.ref(game)
+        else:
+            self.game = game
+
+def run_game():
+    # Start tracking memory allocations
+    tracemalloc.start()
+
+    # Create a game and players
+    game = Game("The Big Game")
+    for i in range(5):
+        player = Player(f"Player-{i}", game)
+        game.players.append(player)
+
+    print(f"Game '{game.name}' has {len(game.players)} players.")
+
+    # Take a snapshot of memory usage
+    snapshot1 = tracemalloc.take_snapshot()
+
+    # The game should be cleaned up here, but it won't be...
+    del game
+    gc.collect() # Manually trigger the GC
+
+    # Take a second snapshot to compare
+    snapshot2 = tracemalloc.take_snapshot()
+
+    # Compare the two snapshots
+    top_stats = snapshot2.compare_to(snapshot1, 'lineno')
+
+    print("\n[ Top 10 memory differences after del game ]")
+    for stat in top_stats[:10]:
+        print(stat)
+
+if __name__ == "__main__":
+    run_game()
