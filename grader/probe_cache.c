@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,6 +19,9 @@
 /* Run by the interpreter itself: bytecode is only valid for its own magic
  * number.  Written to a temporary name and renamed, so concurrent graders
  * never read half a file. */
+#define CACHE_TOUCH_SECONDS (24L * 3600)     /* a use renews the time at most daily */
+#define CACHE_STALE_SECONDS (7L * 24 * 3600) /* then unused files of other runtimes go */
+
 static const char COMPILE[] =
     "import sys, os, marshal\n"
     "from importlib._bootstrap_external import MAGIC_NUMBER\n"
@@ -43,8 +47,12 @@ int probe_cache_prepare(const struct python_info *python, const char *probe_scri
     digest_sha256_hex(python->executable, strlen(python->executable), exe_sha);
     snprintf(out, len, "%s/probe-%.16s-%s-%.12s.bin", dir, src_sha, python->version, exe_sha);
     struct stat st;
-    if (stat(out, &st) == 0 && S_ISREG(st.st_mode))
+    if (stat(out, &st) == 0 && S_ISREG(st.st_mode)) {
+        /* Used now: keeps it from being pruned as stale (below). */
+        if (time(NULL) - st.st_mtime > CACHE_TOUCH_SECONDS)
+            utimensat(AT_FDCWD, out, NULL, 0);
         return 0;
+    }
 
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
@@ -65,13 +73,17 @@ int probe_cache_prepare(const struct python_info *python, const char *probe_scri
         return -1;
     if (stat(out, &st) != 0)
         return -1;
-    /* A new runtime replaces the files an older one left for this interpreter. */
+    /* Files an older runtime left for this interpreter go once unused for a
+     * week: another checkout or version of the grader may still be using
+     * its own (a file deleted between its check and its run would fail that
+     * run), and each use renews a file's time. */
     char pattern[PATH_MAX];
     glob_t g;
     snprintf(pattern, sizeof pattern, "%s/probe-*-%s-%.12s.bin", dir, python->version, exe_sha);
     if (glob(pattern, 0, NULL, &g) == 0) {
         for (size_t i = 0; i < g.gl_pathc; i++)
-            if (strcmp(g.gl_pathv[i], out) != 0)
+            if (strcmp(g.gl_pathv[i], out) != 0 && stat(g.gl_pathv[i], &st) == 0 &&
+                time(NULL) - st.st_mtime > CACHE_STALE_SECONDS)
                 unlink(g.gl_pathv[i]);
         globfree(&g);
     }

@@ -1341,6 +1341,23 @@ def register_cache_tests(py_main):
                 c.eq(res.get("score"), 100, "score with a corrupt cache")
                 probe = ((res.get("runs") or {}).get("after") or {}).get("facts") or {}
                 c(probe.get("observed", {}).get("weak_link") is not None, "the runtime did not run from source")
+                # Another checkout's runtime for the same interpreter: kept
+                # while it may be in use (a week since its last use), pruned
+                # after, when this runtime compiles its own again.
+                base = os.path.basename(files[0]).split("-", 2)[2]
+                recent = os.path.join(cache, "grader", "probe-aaaaaaaaaaaaaaaa-" + base)
+                old = os.path.join(cache, "grader", "probe-bbbbbbbbbbbbbbbb-" + base)
+                for path in (recent, old):
+                    with open(path, "wb") as f:
+                        f.write(b"GRADER-PROBE-CODE other\n")
+                week = time.time() - 8 * 24 * 3600
+                os.utime(old, (week, week))
+                os.unlink(files[0])
+                res, crit = graded(c, grade(os.path.join(SUBMISSIONS, "canonical-fix"), python=py_main.path,
+                                            env_extra=dict(env, GRADER_TEST_NONCE="recompile")))
+                c.eq(res.get("score"), 100, "score after recompiling")
+                c(os.path.exists(recent), "another runtime's file in use was deleted")
+                c(not os.path.exists(old), "another runtime's file unused for 8 days was kept")
         finally:
             shutil.rmtree(cache, ignore_errors=True)
 
