@@ -207,14 +207,16 @@ def _collect_probe_codes():
         for k in c.co_consts:
             if type(k) is _CodeType:
                 walk(k)
-    for v in list(globals().values()):
+    ns = globals()
+    for v in list(ns.values()):
         f = v.__dict__.values() if isinstance(v, type) else (v,)
         for x in f:
-            c = getattr(x, "__code__", None) if type(x) in (_FunctionType, staticmethod, classmethod) else None
             if type(x) in (staticmethod, classmethod):
-                c = getattr(x.__func__, "__code__", None)
-            if type(c) is _CodeType:
-                walk(c)
+                x = x.__func__
+            # the probe's own functions only (their globals are this
+            # namespace), not the originals it keeps (tracemalloc's, gc's)
+            if type(x) is _FunctionType and x.__globals__ is ns:
+                walk(x.__code__)
     for c in list(_DISGUISED.values()):
         walk(c)
 
@@ -421,6 +423,17 @@ _site_at = _disguise([
     "    return (None, None) if f is None else (f.f_code.co_name, f.f_lineno)",
 ], 2, {"__builtins__": _builtins_dict, "_S": S, "_gf": _getframe,
        "__name__": "tracemalloc"})["_site_at"]
+
+
+# The frames running in this thread (ours and the script's), added to a set
+# by id: on 3.11+ walking f_back materialises frame objects, which live as
+# long as those frames run, so that happens on tracemalloc.py's line too.
+_running_ids = _disguise([
+    "def _running_ids(out):",
+    "    f = _gf(0)",
+    "    while f is not None: out.add(_id(f)); f = f.f_back",
+], 2, {"__builtins__": _builtins_dict, "_gf": _getframe, "_id": id,
+       "__name__": "tracemalloc"})["_running_ids"]
 
 
 def _site(d):
@@ -1820,14 +1833,7 @@ def _observe(k, line):
     # the namespaces of the modules loaded before the script, and the frames
     # running now (their locals are roots: the chains of kept_alive)
     skip.update(S.start_moddicts)
-    frames = _current_frames()
-    try:
-        for f in frames.values():
-            while f is not None:
-                skip.add(_id(f))
-                f = f.f_back
-    finally:
-        frames = f = None
+    _running_ids(skip)
     for a in (S.A_wr, S.SNAP_OBJ, S.SNAP_TRACES, S.A_func, S.A_dfunc, S.adopted):
         skip.add(_id(a))
     budget = [_OBS_NODES, S.OBS_DEADLINE[0]]
@@ -2657,8 +2663,7 @@ def _make_audit_hook(script_co_file, roots, blocked, probe_objs, wrapper_ids,
         if event in gc_ev:
             # the probe's own functions and code, looked into: the way from a
             # sealed stand-in to the probe's namespace without __code__
-            objs = args[0] if type(args[0]) is tuple else ()
-            for o in objs:
+            for o in (args[0] if type(args[0]) is tuple else ()):
                 t = type(o)
                 c = o.__code__ if t is FunctionType else (o if t is CodeType else None)
                 if c is not None and (_id(c) in probe_codes or _id(c) in sealed):
