@@ -1610,6 +1610,8 @@ _OBS_CPU = 2.0      # seconds of CPU for all observations together
 
 
 _HEAPTYPE = 1 << 9
+# type's own getter: a metaclass cannot put a property of its own in the way
+_type_flags = type.__dict__["__flags__"].__get__
 _SliceType = slice
 _gc_is_tracked = gc.is_tracked
 
@@ -1638,7 +1640,7 @@ def _strong_edges(x, skip):
         return [c for c in x.co_consts if type(c) not in _ATOMIC and _id(c) not in skip]
     if t is _SliceType:
         return [c for c in (x.start, x.stop, x.step) if type(c) not in _ATOMIC and _id(c) not in skip]
-    if issubclass(t, type) and not (x.__flags__ & _HEAPTYPE):
+    if issubclass(t, type) and not (_type_flags(x) & _HEAPTYPE):
         return ()
     g = x.__globals__ if t is _FunctionType else None
     out = []
@@ -1648,7 +1650,7 @@ def _strong_edges(x, skip):
             continue
         if ty is not _CodeType and ty is not _SliceType and not _gc_is_tracked(y):
             continue
-        if issubclass(ty, type) and not (y.__flags__ & _HEAPTYPE):
+        if issubclass(ty, type) and not (_type_flags(y) & _HEAPTYPE):
             continue
         out.append(y)
     return out
