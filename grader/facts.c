@@ -375,6 +375,49 @@ static size_t plain_lines(const char *data, size_t len, char ***out)
     return n;
 }
 
+static int cmp_char(const void *a, const void *b)
+{
+    return *(const unsigned char *)a - *(const unsigned char *)b;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The same lines in another order, each perhaps with its characters in
+ * another order: what a set printed under another hash seed looks like
+ * (PYTHONHASHSEED differs between runs), so no sign of another program. */
+static bool same_up_to_order(char **la, size_t na, char **lp, size_t np)
+{
+    if (na != np)
+        return false;
+    char **ka = calloc(na ? na : 1, sizeof *ka), **kp = calloc(np ? np : 1, sizeof *kp);
+    bool same = ka && kp;
+    for (size_t i = 0; same && i < na; i++) {
+        ka[i] = strdup(la[i]);
+        kp[i] = strdup(lp[i]);
+        same = ka[i] && kp[i];
+        if (same) {
+            qsort(ka[i], strlen(ka[i]), 1, cmp_char);
+            qsort(kp[i], strlen(kp[i]), 1, cmp_char);
+        }
+    }
+    if (same) {
+        qsort(ka, na, sizeof *ka, cmp_str);
+        qsort(kp, np, sizeof *kp, cmp_str);
+        for (size_t i = 0; same && i < na; i++)
+            same = strcmp(ka[i], kp[i]) == 0;
+    }
+    for (size_t i = 0; i < na; i++) {
+        free(ka ? ka[i] : NULL);
+        free(kp ? kp[i] : NULL);
+    }
+    free(ka);
+    free(kp);
+    return same;
+}
+
 static int sign(double v)
 {
     return (v > 0) - (v < 0);
@@ -382,9 +425,12 @@ static int sign(double v)
 
 /* The largest difference one run's report may show against the other's for
  * one line of the entry file, by what CPython does (tests/runtime/driver.py
- * measures it): one block that a free list hands out or keeps (a tuple, a
- * dict, a list; on 3.8-3.10 a frame, up to 608 B) moves between lines. */
+ * measures it): blocks that a free list hands out or keeps (tuples, dicts,
+ * lists, sets; on 3.8-3.10 a frame, up to 608 B) are traced in one run and
+ * not in the other.  A Game and five Players kept or freed differ by more
+ * (1,400 B or so on the line that makes the Players). */
 #define AGREE_SLACK_BYTES 640.0
+#define AGREE_SLACK_BLOCKS 2
 
 /* Do the two reports say the same about the entry file?  Both speak of it
  * the same way (by line, as a whole file, or not at all); for each line in
@@ -436,7 +482,8 @@ static bool stats_agree(const struct tm_stats *a, const struct tm_stats *p, cons
             }
             double sd = t ? t->size_diff : 0, cd = t ? (double)t->count_diff : 0;
             bool same = t && sign(s->size_diff) == sign(sd) && sign((double)s->count_diff) == sign(cd);
-            bool one_block = fabs(s->size_diff - sd) <= AGREE_SLACK_BYTES && fabs((double)s->count_diff - cd) <= 1;
+            bool one_block =
+                fabs(s->size_diff - sd) <= AGREE_SLACK_BYTES && fabs((double)s->count_diff - cd) <= AGREE_SLACK_BLOCKS;
             if (!same && !one_block) {
                 const char *mine = s->size_diff_text, *other = t ? t->size_diff_text : "nothing";
                 snprintf(why, whylen,
@@ -467,7 +514,8 @@ static bool runs_agree(const struct run_record *after, const struct run_record *
     char **la, **lp;
     size_t na = plain_lines(a->out.data, a->out.len, &la), np = plain_lines(p->out.data, p->out.len, &lp);
     bool same = true;
-    for (size_t i = 0; same && i < (na > np ? na : np); i++) {
+    bool reordered = same_up_to_order(la, na, lp, np);
+    for (size_t i = 0; same && !reordered && i < (na > np ? na : np); i++) {
         if (i >= na || i >= np || strcmp(la[i], lp[i]) != 0) {
             snprintf(
                 why, whylen,

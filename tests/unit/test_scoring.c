@@ -383,6 +383,13 @@ START_TEST(observation_trust)
     ck_assert(json_is_true(facts_lookup(f, "observation.trusted")));
     json_decref(f);
 
+    /* A set printed under another hash seed: its items, and the lines
+     * printed from it, in another order. */
+    f = build("{'Player-1', 'Player-0'}\nPlayer-1\nPlayer-0\n", probe,
+              "{'Player-0', 'Player-1'}\nPlayer-0\nPlayer-1\n");
+    ck_assert(json_is_true(facts_lookup(f, "observation.trusted")));
+    json_decref(f);
+
     /* A printed line that differs: "released" said only when observed. */
     f = build("Game 'The Big Game' has 5 players.\nnot released\n", probe,
               "Game 'The Big Game' has 5 players.\nreleased\n");
