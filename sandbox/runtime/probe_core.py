@@ -1622,8 +1622,9 @@ def _strong_edges(x, skip):
     plus the two kinds of object that hold references without the collector
     knowing on some versions: a code object's constants and a slice's ends.
     Not followed: atoms, objects the collector does not track (by CPython's
-    rules they hold no tracked object), a function's __globals__ (a global
-    is a root, not something an object holds), the namespaces of the
+    rules they hold no tracked object), a function's __globals__ and
+    __builtins__ (a global is a root, not something an object holds), the
+    namespaces of the
     modules loaded before the script (`skip`; a module the script made is
     followed, registered or not), static types (the builtins), running
     frames (`skip`: their locals are roots; a finished frame is followed,
@@ -1642,11 +1643,14 @@ def _strong_edges(x, skip):
         return [c for c in (x.start, x.stop, x.step) if type(c) not in _ATOMIC and _id(c) not in skip]
     if issubclass(t, type) and not (_type_flags(x) & _HEAPTYPE):
         return ()
-    g = x.__globals__ if t is _FunctionType else None
+    g = b = None
+    if t is _FunctionType:
+        g = x.__globals__
+        b = getattr(x, "__builtins__", None)     # 3.10+: the builtins it runs with
     out = []
     for y in _gc_get_referents(x):
         ty = type(y)
-        if ty in _ATOMIC or _id(y) in skip or y is g:
+        if ty in _ATOMIC or _id(y) in skip or y is g or y is b:
             continue
         if ty is not _CodeType and ty is not _SliceType and not _gc_is_tracked(y):
             continue
@@ -1666,8 +1670,21 @@ def _spend(budget):
         raise _OverBudget()
 
 
-def _bfs(sources, hit, skip, budget):
-    """Breadth-first search over _strong_edges from `sources`; stops at the
+def _edges_memo(skip):
+    """_strong_edges, each object's computed once per observation (the
+    searches below walk the same objects again and again)."""
+    memo = {}
+
+    def edges(x):
+        e = memo.get(_id(x))
+        if e is None:
+            e = memo[_id(x)] = _strong_edges(x, skip)
+        return e
+    return edges, memo
+
+
+def _bfs(sources, hit, edges, budget):
+    """Breadth-first search over `edges` (_edges_memo) from `sources`; stops at the
     first object for which hit(obj) is true.  Returns the path [source, ...,
     obj] or None; raises _OverBudget past the budget."""
     nodes = list(sources)
@@ -1680,7 +1697,7 @@ def _bfs(sources, hit, skip, budget):
             i = head
             head += 1
             _spend(budget)
-            for y in _strong_edges(x, skip):
+            for y in edges(x):
                 yid = _id(y)
                 if yid in seen:
                     continue
@@ -1701,7 +1718,7 @@ def _bfs(sources, hit, skip, budget):
         x = y = None
 
 
-def _on_cycles(starts, skip, budget):
+def _on_cycles(starts, edges, budget):
     """The ids of the objects of `starts` that lie on a strong cycle: the
     strongly connected components of the graph they reach (Tarjan's
     algorithm, iterative), in one pass whatever their number."""
@@ -1718,7 +1735,7 @@ def _on_cycles(starts, skip, budget):
             stack.append(s0)
             keep.append(s0)
             onstack.add(_id(s0))
-            work.append((s0, iter(_strong_edges(s0, skip))))
+            work.append((s0, iter(edges(s0))))
             while work:
                 v, it = work[-1]
                 vid = _id(v)
@@ -1732,7 +1749,7 @@ def _on_cycles(starts, skip, budget):
                         stack.append(w)
                         keep.append(w)
                         onstack.add(wid)
-                        work.append((w, iter(_strong_edges(w, skip))))
+                        work.append((w, iter(edges(w))))
                         pushed = True
                         break
                     if wid in onstack:
@@ -1839,12 +1856,14 @@ def _observe(k, line):
     for a in (S.A_wr, S.SNAP_OBJ, S.SNAP_TRACES, S.A_func, S.A_dfunc, S.adopted):
         skip.add(_id(a))
     budget = [_OBS_NODES, S.OBS_DEADLINE[0]]
+    edges, memo = _edges_memo(skip)
+    skip.add(_id(memo))
     detail = None
     try:
         if S.OBS_SPENT[0]:
             raise _OverBudget()     # an earlier snapshot used the budget up
         # a Player's strong path to a Game: one search from all Players
-        path = _bfs(players, lambda y: _id(y) in gids, skip, budget) if games and players else None
+        path = _bfs(players, lambda y: _id(y) in gids, edges, budget) if games and players else None
         S.OBS[base + _OBS_STRONG] = 0 if path is None else 1
         if path is not None:
             detail = "a Player holds a Game strongly: " + _render_path(path, k)
@@ -1853,7 +1872,7 @@ def _observe(k, line):
         reach = 0
         if games:
             for p in players:
-                if _bfs([p], lambda y: _id(y) in gids or _id(y) in weak, skip, budget) is not None:
+                if _bfs([p], lambda y: _id(y) in gids or _id(y) in weak, edges, budget) is not None:
                     reach += 1
         S.OBS[base + _OBS_REACH] = reach
         # held strongly by a Game: one search from all Games
@@ -1864,17 +1883,17 @@ def _observe(k, line):
                 held.add(_id(y))
             return False
         if games and players:
-            _bfs(games, mark, skip, budget)
+            _bfs(games, mark, edges, budget)
         S.OBS[base + _OBS_HELD] = len(held)
         # strong cycles through a watched object
         everyone = games + players
-        cyc = _on_cycles(everyone, skip, budget)
+        cyc = _on_cycles(everyone, edges, budget)
         S.OBS[base + _OBS_CYCLE] = len(cyc)
         if cyc and detail is None:
             for x in everyone:
                 if _id(x) in cyc:
                     xid = _id(x)
-                    path = _bfs([x], lambda y: _id(y) == xid, skip, budget)
+                    path = _bfs([x], lambda y: _id(y) == xid, edges, budget)
                     if path is not None:
                         detail = "a reference cycle: " + _render_path(path, k)
                     break
@@ -1887,6 +1906,8 @@ def _observe(k, line):
     finally:
         games = players = None
         p = x = path = None
+        memo.clear()
+        memo = edges = None
     if detail is not None and not S.OBS_TXT[k]:
         packed = _text_put("at snapshot %d (line %s): %s" % (
             k + 1, "?" if line is None else line, _short_chain(detail)))
