@@ -7,9 +7,10 @@
  *   probe   the submission under the bundled runtime, whose record says who
  *           freed Game and Player objects and what kept them alive.
  *
- * The probe changes lifetimes and tracemalloc attribution on some versions
- * (shared/notes/python-memory-facts.md §3.4), which is why printed output
- * is never taken from it.  The three runs are independent and start
+ * The probe changes tracemalloc attribution by a free-list block here and
+ * there (sandbox/runtime/PROTOCOL.md §5), which is why printed output is
+ * never taken from it; the two runs must still agree (facts.c,
+ * observation).  The three runs are independent and start
  * together, so grading costs about one run of wall time on two cores. */
 #ifndef GRADER_RUNS_H
 #define GRADER_RUNS_H

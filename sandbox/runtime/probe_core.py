@@ -1,7 +1,14 @@
 """Core of the grader's lifetime probe.  Loaded by grader_probe.py into a
 private namespace; see PROTOCOL.md for the invocation and the JSON record.
 
-Design constraints (see /work/shared/notes/python-memory-facts.md, 2, 3, 5):
+Design constraints (the CPython behaviour they rest on is measured by
+tests/runtime/driver.py on every supported version):
+  * what earns credit is observed on the objects the script itself made, at
+    its own snapshots, through gc.get_referents only (PROTOCOL.md 7);
+  * nothing of the probe's is reachable from the script without an audited
+    step: the script runs from a trampoline (_trampoline), every function it
+    can hold is sealed (_seal), and everything alive when it starts is
+    frozen out of gc.get_objects/get_referrers (PROTOCOL.md 9);
   * never sys.setprofile / sys.settrace; instances are caught by wrapping the
     student classes' __init__ after class creation (builtins.__build_class__
     hook), deaths by weakref.ref(obj, callback) (always with a callback);
