@@ -265,9 +265,11 @@ S = _State()
 
 
 class _Ref(weakref.ref):
-    """The probe's weak reference (always created with a callback); idx is
-    the instance's row in the arrays below."""
-    __slots__ = ("idx",)
+    """The probe's weak reference (always created with a callback).  The
+    instance's row in the arrays below is kept in S.REF_ROW by id, not on
+    the reference: the script can reach the reference (weakref.getweakrefs)
+    but not that dict (frozen with the rest of the probe's state)."""
+    __slots__ = ()
 
 
 class _RawJSON(str):
@@ -280,6 +282,7 @@ class _RawJSON(str):
 # --------------------------------------------------------------------------
 def _new_storage():
     S.A_wr = [None] * _CAP          # _Ref objects
+    S.REF_ROW = {}                  # id(_Ref) -> its row
     S.A_cat = bytearray(_CAP)       # 1 = game class, 2 = player class
     S.A_line = _array("l", [-1]) * _CAP
     S.A_func = [None] * _CAP        # co_name of the creating student frame
@@ -318,6 +321,7 @@ def _clear_storage(rows, snaps):
     `rows` and the snapshots below `snaps` were ever written (each is
     counted before it is filled).  Allocating it all anew after the warm-up
     cost about half a millisecond."""
+    S.REF_ROW.clear()
     for i in range(min(rows, _CAP)):
         S.A_wr[i] = None
         S.A_cat[i] = 0
@@ -506,7 +510,7 @@ def _index_of(obj):
     try:
         for w in _getweakrefs(obj):
             if type(w) is _Ref:
-                return w.idx
+                return S.REF_ROW.get(id(w), -1)
     except BaseException:
         pass
     return -1
@@ -534,8 +538,8 @@ def _cat_name(c):
 # Death tracking.
 # --------------------------------------------------------------------------
 def _on_death(wr):
-    i = wr.idx
-    if S.A_dhow[i]:
+    i = S.REF_ROW.get(id(wr), -1)
+    if i < 0 or S.A_dhow[i]:
         return
     if S.after_script:
         h = 3
@@ -573,8 +577,8 @@ _gc_callback_sealed = _seal(_gc_callback)
 # only object the probe keeps per instance)
 _on_death_sealed = _seal(_on_death)
 _mkref = _disguise([
-    "def _mkref(o, i): r = _Ref(o, _on_death); r.idx = i; return r",
-], 0, {"__builtins__": _builtins_dict, "_Ref": _Ref, "_on_death": _on_death_sealed,
+    "def _mkref(o, i): r = _Ref(o, _on_death); _S.REF_ROW[id(r)] = i; return r",
+], 0, {"__builtins__": _builtins_dict, "_Ref": _Ref, "_on_death": _on_death_sealed, "_S": S,
        "__name__": "tracemalloc"})["_mkref"]
 
 
