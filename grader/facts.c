@@ -584,18 +584,16 @@ static json_t *observation(const struct run_record *after, const struct run_reco
         size_t i;
         json_t *a;
         json_array_foreach(json_object_get(probe, "attempts"), i, a) {
-            if (strcmp(json_string_value(json_object_get(a, "category"))
-                           ? json_string_value(json_object_get(a, "category"))
-                           : "",
-                       "probe") != 0)
+            const char *category = json_string_value(json_object_get(a, "category"));
+            if (!category || strcmp(category, "probe") != 0)
                 continue;
+            const char *detail = json_string_value(json_object_get(a, "detail"));
             json_t *line = json_object_get(a, "line");
-            snprintf(why, sizeof why,
-                     "your script reached into the grader's runtime: it %s (line %lld); remove "
-                     "that code",
-                     json_string_value(json_object_get(a, "detail")) ? json_string_value(json_object_get(a, "detail"))
-                                                                     : "?",
-                     json_is_integer(line) ? (long long)json_integer_value(line) : -1LL);
+            char where[40] = "";
+            if (json_is_integer(line))
+                snprintf(where, sizeof where, " (line %lld)", (long long)json_integer_value(line));
+            snprintf(why, sizeof why, "your script reached into the grader's runtime: it %s%s; remove that code",
+                     detail ? detail : "did something the grader does not name", where);
             break;
         }
         char diff[400];
