@@ -558,6 +558,7 @@ static json_t *observation(const struct run_record *after, const struct run_reco
                            const char *entry)
 {
     char why[512] = "";
+    const char *blinded = probe ? blinding_tamper(json_object_get(probe, "tampered")) : NULL;
     if (!probe_run->started || !after->started) {
         snprintf(why, sizeof why, "your script could not be run (see the 'runs' criterion)");
     } else if (!probe) {
@@ -577,9 +578,8 @@ static json_t *observation(const struct run_record *after, const struct run_reco
                      "the grader's record of your run is missing (%s): a script that closes file "
                      "descriptors it did not open, or ends with os._exit(), leaves none; remove that code",
                      probe_run->probe_error[0] ? probe_run->probe_error : "no record");
-    } else if (blinding_tamper(json_object_get(probe, "tampered"))) {
-        snprintf(why, sizeof why, "your script changed what the grader observes with (%s); remove that code",
-                 blinding_tamper(json_object_get(probe, "tampered")));
+    } else if (blinded) {
+        snprintf(why, sizeof why, "your script changed what the grader observes with (%s); remove that code", blinded);
     } else {
         size_t i;
         json_t *a;

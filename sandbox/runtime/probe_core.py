@@ -1949,7 +1949,6 @@ def _observed():
                       "searched": not (r[_OBS_FLAGS] & _OBS_OVER)})
     over = any(r[_OBS_FLAGS] & _OBS_OVER for r in rows)
     both = [r for r in rows if r[_OBS_GAMES] and r[_OBS_PLAYERS]]
-    anyw = [r for r in rows if r[_OBS_GAMES] or r[_OBS_PLAYERS]]
     collected = 0
     for i in range(S.N[0]):
         if S.A_dhow[i] == 2:
@@ -1977,7 +1976,7 @@ def _observed():
     if not over and both:
         out["weak_link"] = all(r[_OBS_STRONG] == 0 for r in both)
     if not over and any(r[_OBS_GAMES] for r in rows):
-        out["no_cycle"] = all(r[_OBS_CYCLE] == 0 for r in anyw) and collected == 0
+        out["no_cycle"] = all(r[_OBS_CYCLE] == 0 for r in rows) and collected == 0
     if m >= 2 and rows[0][_OBS_GAMES]:
         out["freed"] = rows[1][_OBS_GAMES] == 0     # counts: no search needed
     elif S.nsnap == 1:
